@@ -1,0 +1,42 @@
+"""Arbitrary-precision arithmetic for the policy, called during grounding.
+
+clingo integers are 32-bit and wrap silently past 2,147,483,647; TPP totals pass
+that easily (136,000 H100s).  The policy therefore adds, multiplies and compares
+amounts with @add/@mul/@div/@leq: values that fit stay clingo numbers, larger ones
+travel as strings of digits, so every value has exactly one representation.
+"""
+
+from __future__ import annotations
+
+import clingo
+
+_MAX = 2**31 - 1
+
+
+def big(n: int) -> clingo.Symbol:
+    """The canonical symbol for an integer of any size."""
+    return clingo.Number(n) if -_MAX <= n <= _MAX else clingo.String(str(n))
+
+
+def to_int(s: clingo.Symbol) -> int:
+    if s.type == clingo.SymbolType.Number:
+        return s.number
+    if s.type == clingo.SymbolType.String:
+        return int(s.string)
+    raise TypeError(f"not a number: {s}")
+
+
+class Arithmetic:
+    """The grounding context: the @-functions the policy may call."""
+
+    def add(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
+        return big(to_int(a) + to_int(b))
+
+    def mul(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
+        return big(to_int(a) * to_int(b))
+
+    def div(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
+        return big(to_int(a) // to_int(b))
+
+    def leq(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
+        return clingo.Number(1 if to_int(a) <= to_int(b) else 0)

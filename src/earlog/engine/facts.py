@@ -1,0 +1,105 @@
+"""Turn a scenario into clingo symbols: the input predicates the policy reads.
+
+User text never becomes ASP source: every id is a clingo String, every code a
+constant built through the API after validation, so a party named
+`x). license_required(y` is just a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from clingo import Function, Number, String, Symbol
+
+from earlog.engine.arith import big
+from earlog.scenario.model import Scenario, Transaction
+
+
+def const(name: str) -> Symbol:
+    return Function(name.lower())
+
+
+def country(code: str) -> Symbol:
+    return Function(code.lower())
+
+
+def group(name: str) -> Symbol:
+    """"D:5" -> d5, the policy's constant for a country group."""
+    return Function(name.replace(":", "").lower())
+
+
+def tx_symbol(t: Transaction) -> Symbol:
+    return String(t.id)
+
+
+def scenario_facts(sc: Scenario) -> Iterator[Symbol]:
+    F = Function
+    for q, a in sc.assume.items():
+        yield F("assume", [const(q), const(a)])
+    for name, v in sc.parameters.items():
+        yield F("param_override", [const(name), big(v)])
+    for code, ov in sc.countries.items():
+        c = country(code)
+        if ov.tier is not None:
+            yield F("tier_override", [c, Number(ov.tier)])
+        if ov.groups is not None:
+            for g in ov.groups:
+                yield F("group_override", [c, group(g)])
+            if not ov.groups:
+                yield F("group_override", [c, const("none")])
+        if ov.supp5_b is not None:
+            yield F("supp5_b_override", [c, const("true" if ov.supp5_b else "false")])
+    for p in sc.parties:
+        s = String(p.id)
+        yield F("party", [s])
+        yield F("party_hq", [s, country(p.hq)])
+        if p.parent is not None:
+            yield F("party_parent", [s, String(p.parent)])
+        if p.located is not None:
+            yield F("party_located", [s, country(p.located)])
+        if p.government_controlled is True:
+            yield F("government_control", [s, const("unspecified")])
+        elif isinstance(p.government_controlled, str):
+            yield F("government_control", [s, country(p.government_controlled)])
+        if p.distributor:
+            yield F("distributor", [s])
+        if p.veu is not None:
+            yield F("veu_status", [s, const(p.veu.type)])
+            for c in p.veu.locations:
+                yield F("veu_location", [s, country(c)])
+    for it in sc.items:
+        s = String(it.id)
+        yield F("item", [s])
+        if it.eccn is not None:
+            yield F("item_eccn", [s, String(it.eccn)])
+        if it.tpp is not None:
+            yield F("item_tpp", [s, big(it.tpp)])
+        if it.datacenter:
+            yield F("datacenter", [s])
+        if it.designer is not None:
+            yield F("designer", [s, const(it.designer)])
+    for t in sc.in_order():
+        yield from _tx_facts(t)
+
+
+def _tx_facts(t: Transaction) -> Iterator[Symbol]:
+    F = Function
+    s = tx_symbol(t)
+    yield F("tx", [s])
+    if t.ledger:
+        yield F("tx_ledger", [s])
+    yield F("tx_kind", [s, const(t.kind)])
+    yield F("tx_item", [s, String(t.item)])
+    yield F("tx_quantity", [s, big(t.quantity)])
+    yield F("tx_from", [s, country(t.from_)])
+    yield F("tx_to", [s, country(t.to)])
+    yield F("tx_consignee", [s, String(t.consignee)])
+    yield F("tx_date", [s, Number(t.date)])
+    if t.end_user is not None:
+        yield F("tx_end_user", [s, String(t.end_user)])
+    if t.end_use is not None:
+        yield F("tx_end_use", [s, const(t.end_use)])
+    if t.ultimate_destination is not None:
+        yield F("tx_ultimate_destination", [s, country(t.ultimate_destination)])
+    if t.authorization is not None:
+        yield F("tx_authorization", [s, const(t.authorization)])

@@ -1,0 +1,141 @@
+"""Ground and solve one scenario against a policy; return the answer set.
+
+The policy's rules live in two program parts.  `base` holds everything that does
+not depend on a running total; `cumulative` holds the caps counted in transaction
+order and all that follows from them.  Between the two groundings the engine
+links the transactions the policy put into each chain (`chain_member(Chain, Key,
+T)`) in evaluation order, so each cap is a running total over a linked list:
+linear, never a `#sum` over the whole ledger per transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import clingo
+from clingo import Function, String, Symbol, ast
+
+from earlog.engine.arith import Arithmetic
+from earlog.engine.facts import scenario_facts
+from earlog.engine.policy import Policy
+from earlog.errors import EngineBug
+from earlog.scenario.model import Scenario
+
+FIRED = "_earlog_fired"
+# Predicates whose deciding rule the verdict names (cheap to trace always).
+VERDICT_PREDICATES = frozenset({
+    "license_requirement", "exception_available", "veu_available", "review_policy",
+    "outcome", "subject_to_ear", "met",
+})
+
+
+@dataclass
+class Answer:
+    """The unique answer set of a scenario, indexed by predicate name."""
+
+    atoms: dict[str, list[Symbol]]
+    scenario: Scenario
+    policy: Policy
+
+    def get(self, predicate: str) -> list[Symbol]:
+        return self.atoms.get(predicate, [])
+
+    def fired(self) -> dict[Symbol, list[str]]:
+        """Head atom -> ids of the traced rules that derived it."""
+        out: dict[Symbol, list[str]] = defaultdict(list)
+        for s in self.get(FIRED):
+            out[s.arguments[1]].append(s.arguments[0].string)
+        return out
+
+
+def _twin(stmt: ast.AST, rule_id: str) -> ast.AST:
+    loc = stmt.location
+    head_term = stmt.head.atom.symbol
+    fired = ast.Function(loc, FIRED, [ast.SymbolicTerm(loc, String(rule_id)), head_term], 0)
+    head = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(fired))
+    return ast.Rule(loc, head, stmt.body)
+
+
+@functools.lru_cache(maxsize=16)
+def _program(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, ast.AST], ...]:
+    """The statements to replay, with a provenance twin for each traced rule.
+
+    traced=None traces every annotated rule (full explanations).
+    """
+    by_stmt = {id(r.statement): r for r in policy.rules.values()}
+    out: list[tuple[str, ast.AST]] = []
+    for part, stmt in policy.statements:
+        out.append((part, stmt))
+        rule = by_stmt.get(id(stmt))
+        if rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
+            out.append((part, _twin(stmt, rule.id)))
+    return tuple(out)
+
+
+def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST]]) -> None:
+    current = "base"
+    with ast.ProgramBuilder(ctl) as b:
+        for part, stmt in program:
+            if part != current:
+                b.add(ast.Program(stmt.location, part, []))
+                current = part
+            b.add(stmt)
+
+
+def _show(ctl: clingo.Control, policy: Policy, names: frozenset[str]) -> None:
+    sigs = [(n, a) for n, a in policy.signatures if n in names]
+    if FIRED in names:
+        sigs.append((FIRED, 2))
+    with ast.ProgramBuilder(ctl) as b:
+        loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
+        for n, a in sigs:
+            b.add(ast.ShowSignature(loc, n, a, True))
+
+
+def solve(
+    sc: Scenario,
+    policy: Policy,
+    traced: frozenset[str] | None = VERDICT_PREDICATES,
+    shown: frozenset[str] | None = None,
+) -> Answer:
+    """Evaluate a scenario.  `traced`: predicates whose deciding rules are recorded
+    (None: all).  `shown`: predicates to read back from the answer set (None: all);
+    reading fewer atoms is most of what makes a warm evaluation fast."""
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    _replay(ctl, _program(policy, traced))
+    if shown is not None:
+        _show(ctl, policy, shown | {FIRED})
+    order = {t.id: i for i, t in enumerate(sc.in_order())}
+    with ctl.backend() as b:
+        for sym in scenario_facts(sc):
+            b.add_rule([b.add_atom(sym)])
+    ctx = Arithmetic()
+    ctl.ground([("base", [])], context=ctx)
+    chains: dict[tuple[Symbol, Symbol], list[Symbol]] = defaultdict(list)
+    for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
+        if not a.is_fact:
+            raise EngineBug(f"chain membership {a.symbol} is not decided by grounding: "
+                            "the policy made it depend on a choice")
+        chain, key, tx = a.symbol.arguments
+        chains[(chain, key)].append(tx)
+    with ctl.backend() as b:
+        for (chain, _key), members in chains.items():
+            members.sort(key=lambda s: order[s.string])
+            b.add_rule([b.add_atom(Function("chain_first", [chain, members[0]]))])
+            for prev, nxt in zip(members, members[1:], strict=False):
+                b.add_rule([b.add_atom(Function("chain_next", [chain, prev, nxt]))])
+    ctl.ground([("cumulative", [])], context=ctx)
+    models: list[list[Symbol]] = []
+    if shown is None:
+        ctl.solve(on_model=lambda m: models.append(m.symbols(atoms=True)))
+    else:
+        ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
+    if len(models) != 1:
+        raise EngineBug(f"the policy gave {len(models)} answer sets for one scenario; exactly one was expected")
+    atoms: dict[str, list[Symbol]] = defaultdict(list)
+    for s in models[0]:
+        atoms[s.name].append(s)
+    return Answer(atoms=dict(atoms), scenario=sc, policy=policy)

@@ -1,0 +1,33 @@
+"""Read what a policy declares (countries, groups, ECCNs, parameters,
+interpretations, authorization codes) from its own facts, once per policy."""
+
+from __future__ import annotations
+
+import functools
+
+from earlog.engine.arith import to_int
+from earlog.engine.policy import Policy
+from earlog.engine.solve import solve
+from earlog.scenario.model import Scenario, Vocabulary
+
+
+@functools.lru_cache(maxsize=8)
+def vocabulary(policy: Policy) -> Vocabulary:
+    ans = solve(Scenario(), policy, traced=frozenset())
+    countries = {s.arguments[0].name.upper(): s.arguments[1].string for s in ans.get("country")}
+    groups = {_group_name(s.arguments[1].name) for s in ans.get("country_group")}
+    eccns = {s.arguments[0].string for s in ans.get("eccn_family")}
+    params = {s.arguments[0].name: to_int(s.arguments[1]) for s in ans.get("param_default")}
+    interps: dict[str, dict[str, str]] = {}
+    for s in ans.get("interpretation_alternative"):
+        interps.setdefault(s.arguments[0].name, {})[s.arguments[1].name] = s.arguments[2].string
+    auths = {s.arguments[0].name.upper() for s in ans.get("exception_code")}
+    auths |= {s.arguments[0].name.upper() for s in ans.get("veu_code")}
+    auths.add("license")
+    return Vocabulary(countries=countries, groups=groups, eccns=eccns, parameters=params,
+                      interpretations=interps, authorizations=auths)
+
+
+def _group_name(const: str) -> str:
+    """d5 -> "D:5"."""
+    return f"{const[0].upper()}:{const[1:]}"

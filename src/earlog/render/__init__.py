@@ -1,0 +1,1 @@
+"""Renderers: verdicts and explanations to text, JSON, Markdown, DOT/SVG."""

@@ -1,0 +1,80 @@
+"""Verdicts as text a lawyer reads: the outcome first, then each exception and
+VEU with why it is or is not available."""
+
+from __future__ import annotations
+
+from earlog.scenario.model import Scenario
+from earlog.verdict import Availability, Verdict
+
+OUTCOME_WORDS = {
+    "not_subject": "not subject to the EAR",
+    "no_license_required": "no license required",
+    "authorized_by_exception": "authorized by a license exception",
+    "authorized_by_veu": "authorized by a data-center VEU authorization",
+    "license_presumption_approval": "license required; reviewed under a presumption of approval",
+    "license_presumption_denial": "license required; reviewed under a presumption of denial",
+    "license_policy_denial": "license required; policy of denial (country allocation reached)",
+}
+REVIEW_WORDS = {
+    "approval": "presumption of approval",
+    "approval_up_to_cap": "presumption of approval up to the country allocation",
+    "denial": "presumption of denial",
+}
+
+
+def _n(v: int | None) -> str:
+    return "?" if v is None else f"{v:,}"
+
+
+def _date(d: int) -> str:
+    return f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}"
+
+
+def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
+    lines: list[str] = []
+    tx = next((t for t in sc.transactions if t.id == v.transaction), None) if sc else None
+    head = f"Transaction {v.transaction}"
+    if tx is not None:
+        item = sc.item(tx.item)
+        eccn = f" ({item.eccn})" if item and item.eccn else ""
+        head += (f": {tx.kind.replace('_', ' ')} of {tx.quantity:,} x {tx.item}{eccn}, "
+                 f"{tx.from_} -> {tx.to}, consignee {tx.consignee}, {_date(tx.date)}")
+    lines.append(head)
+    auth = f" ({v.authorization})" if v.authorization not in (None, "none", "license") else ""
+    rule = f"  [{v.outcome_rule}]" if v.outcome_rule else ""
+    lines.append(f"  Outcome: {OUTCOME_WORDS.get(v.outcome, v.outcome)}{auth}{rule}")
+    lines.append(f"  Subject to the EAR: {'yes' if v.subject_to_ear else 'no'}")
+    if v.license_required:
+        reqs = "; ".join(f"{r['rule']} ({r['cite']})" for r in v.requirements)
+        lines.append(f"  License required: yes, by {reqs}")
+    else:
+        lines.append("  License required: no")
+    if v.review_policy:
+        lines.append(f"  License review policy: {REVIEW_WORDS.get(v.review_policy, v.review_policy)}")
+    if v.allocation:
+        a = v.allocation
+        counts = "counts toward it" if a["counts"] else "does not count toward it"
+        lines.append(f"  Allocation of {a['country']}: {_n(a['used_tpp'])} of {_n(a['cap_tpp'])} TPP used "
+                     f"before this shipment; this shipment {counts}")
+    for title, group in (("License exceptions", v.exceptions), ("Data-center VEU authorizations", v.veu)):
+        if not group:
+            continue
+        lines.append(f"  {title}:")
+        for code, av in group.items():
+            lines.extend(_availability(code, av))
+    for f in v.red_flags:
+        lines.append(f"  Red flag: {f.get('rule', '')} {f.get('text', '')}".rstrip())
+    return "\n".join(lines)
+
+
+def _availability(code: str, av: Availability) -> list[str]:
+    if av.available:
+        ob = f"; obligations: {', '.join(av.obligations)}" if av.obligations else ""
+        return [f"    + {code} available [{av.rule}]{ob}"]
+    out = [f"    - {code} not available:"]
+    out.extend(f"        failed {f}" for f in av.failed)
+    return out
+
+
+def render_verdicts(verdicts: list[Verdict], sc: Scenario | None = None) -> str:
+    return "\n\n".join(render_verdict(v, sc) for v in verdicts)

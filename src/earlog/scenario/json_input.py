@@ -1,0 +1,261 @@
+"""Read a scenario from JSON, strictly: unknown fields, wrong types and dangling
+references are errors naming the file and the JSON path, never guesses."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+from earlog.errors import InputError
+from earlog.scenario.model import (
+    DESIGNER_STATUSES,
+    END_USES,
+    TRANSACTION_KINDS,
+    VEU_TYPES,
+    CountryOverride,
+    Item,
+    Party,
+    Scenario,
+    Src,
+    Transaction,
+    Veu,
+)
+
+_TOP = {"policy", "assume", "parameters", "countries", "parties", "items", "transactions", "ledger"}
+_PARTY = {"id", "hq", "parent", "located", "government_controlled", "distributor", "veu"}
+_VEU = {"type", "locations"}
+_ITEM = {"id", "eccn", "tpp", "datacenter", "designer"}
+_TX = {
+    "id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use",
+    "date", "ultimate_destination",
+}
+_LEDGER = _TX | {"authorization"}
+_COUNTRY = {"tier", "groups", "supp5_b"}
+
+
+def load_json_file(path: str | Path) -> Scenario:
+    """Parse a scenario file; every problem is an InputError naming file and JSON path."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(str(p), f"cannot read the file: {e.strerror}") from None
+    return load_json_text(text, file=str(p))
+
+
+def load_json_text(text: str, file: str | None = None) -> Scenario:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        where = f"{file}:{e.lineno}:{e.colno}" if file else f"line {e.lineno}, column {e.colno}"
+        raise InputError(where, f"malformed JSON: {e.msg}") from None
+    return scenario_from_dict(data, file=file)
+
+
+def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
+    return _Reader(file).scenario(data)
+
+
+class _Reader:
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+
+    def err(self, path: str, message: str) -> InputError:
+        return InputError(str(Src(self.file, path)), message)
+
+    # --- generic checks -------------------------------------------------
+
+    def obj(self, v: Any, path: str, allowed: set[str], what: str) -> dict[str, Any]:
+        if not isinstance(v, dict):
+            raise self.err(path, f"expected {what} (a JSON object), got {_show(v)}")
+        for k in v:
+            if k not in allowed:
+                hint = _did_you_mean(k, allowed)
+                raise self.err(
+                    f"{path}.{k}",
+                    f"unknown field {k!r} in {what}{hint}; allowed: {', '.join(sorted(allowed))}",
+                )
+        return v
+
+    def req(self, d: dict[str, Any], key: str, path: str, what: str) -> Any:
+        if key not in d or d[key] is None:
+            raise self.err(f"{path}.{key}", f"{what} needs the field {key!r}")
+        return d[key]
+
+    def string(self, v: Any, path: str, what: str = "a string") -> str:
+        if not isinstance(v, str) or not v.strip():
+            raise self.err(path, f"expected {what}, got {_show(v)}")
+        return v
+
+    def boolean(self, v: Any, path: str) -> bool:
+        if not isinstance(v, bool):
+            raise self.err(path, f"expected true or false, got {_show(v)}")
+        return v
+
+    def natural(self, v: Any, path: str, what: str) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
+        if v < 0:
+            raise self.err(path, f"expected {what} of zero or more, got {v}")
+        return v
+
+    def choice(self, v: Any, path: str, options: tuple[str, ...], what: str) -> str:
+        if v not in options:
+            raise self.err(
+                path, f"expected {what}, one of {', '.join(options)}; got {_show(v)}"
+                + _did_you_mean(str(v), set(options))
+            )
+        return v
+
+    def country(self, v: Any, path: str) -> str:
+        # the code's existence is checked against the policy's list in validate.py
+        if not isinstance(v, str) or len(v) != 2 or not v.isalpha():
+            raise self.err(path, f"expected an ISO 3166-1 alpha-2 country code such as \"BR\", got {_show(v)}")
+        return v.upper()
+
+    def date(self, v: Any, path: str) -> int:
+        if not isinstance(v, str):
+            raise self.err(path, f"expected a date as \"YYYY-MM-DD\", got {_show(v)}")
+        try:
+            d = _dt.date.fromisoformat(v)
+            if len(v) != 10:
+                raise ValueError
+        except ValueError:
+            raise self.err(path, f"expected a date as \"YYYY-MM-DD\", got {_show(v)}") from None
+        return d.year * 10000 + d.month * 100 + d.day
+
+    # --- the scenario -----------------------------------------------------
+
+    def scenario(self, data: Any) -> Scenario:
+        d = self.obj(data, "$", _TOP, "a scenario")
+        sc = Scenario(src=Src(self.file, "$"))
+        if "policy" in d:
+            sc.policy = self.string(d["policy"], "$.policy", "a policy version name")
+        for q, a in self.obj(d.get("assume", {}), "$.assume", set(d.get("assume", {}) or {}),
+                             "the assumptions").items():
+            sc.assume[q] = self.string(a, f"$.assume.{q}", "an interpretation's alternative")
+            sc.overlay_src[f"assume.{q}"] = Src(self.file, f"$.assume.{q}")
+        params = d.get("parameters", {})
+        for name, v in self.obj(params, "$.parameters", set(params or {}), "the parameters").items():
+            sc.parameters[name] = self.natural(v, f"$.parameters.{name}", "a parameter value")
+            sc.overlay_src[f"parameters.{name}"] = Src(self.file, f"$.parameters.{name}")
+        countries = d.get("countries", {})
+        for code, v in self.obj(countries, "$.countries", set(countries or {}), "the country overrides").items():
+            path = f"$.countries.{code}"
+            c = self.country(code, path)
+            o = self.obj(v, path, _COUNTRY, "a country override")
+            ov = CountryOverride(code=c, src=Src(self.file, path))
+            if "tier" in o:
+                ov.tier = self.natural(o["tier"], f"{path}.tier", "a tier")
+                if ov.tier not in (1, 2, 3):
+                    raise self.err(f"{path}.tier", f"expected a tier of 1, 2 or 3, got {ov.tier}")
+            if "groups" in o:
+                gs = o["groups"]
+                if not isinstance(gs, list):
+                    raise self.err(f"{path}.groups",
+                                   f"expected a list of country groups such as [\"D:4\"], got {_show(gs)}")
+                ov.groups = [self.string(g, f"{path}.groups[{i}]", "a country group such as \"D:4\"").upper()
+                             for i, g in enumerate(gs)]
+            if "supp5_b" in o:
+                ov.supp5_b = self.boolean(o["supp5_b"], f"{path}.supp5_b")
+            sc.countries[c] = ov
+        sc.parties = [self.party(p, f"$.parties[{i}]") for i, p in enumerate(self.lst(d, "parties"))]
+        sc.items = [self.item(p, f"$.items[{i}]") for i, p in enumerate(self.lst(d, "items"))]
+        sc.transactions = [self.tx(t, f"$.transactions[{i}]", ledger=False)
+                           for i, t in enumerate(self.lst(d, "transactions"))]
+        sc.ledger = [self.tx(t, f"$.ledger[{i}]", ledger=True) for i, t in enumerate(self.lst(d, "ledger"))]
+        return sc
+
+    def lst(self, d: dict[str, Any], key: str) -> list[Any]:
+        v = d.get(key, [])
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise self.err(f"$.{key}", f"expected a list, got {_show(v)}")
+        return v
+
+    def party(self, v: Any, path: str) -> Party:
+        d = self.obj(v, path, _PARTY, "a party")
+        p = Party(
+            id=self.string(self.req(d, "id", path, "a party"), f"{path}.id", "a party id"),
+            hq=self.country(self.req(d, "hq", path, "a party"), f"{path}.hq"),
+            src=Src(self.file, path),
+        )
+        if d.get("parent") is not None:
+            p.parent = self.string(d["parent"], f"{path}.parent", "the id of the parent party")
+        if d.get("located") is not None:
+            p.located = self.country(d["located"], f"{path}.located")
+        g = d.get("government_controlled", False)
+        if isinstance(g, bool):
+            p.government_controlled = g
+        else:
+            p.government_controlled = self.country(g, f"{path}.government_controlled")
+        if "distributor" in d:
+            p.distributor = self.boolean(d["distributor"], f"{path}.distributor")
+        if d.get("veu") is not None:
+            vd = self.obj(d["veu"], f"{path}.veu", _VEU, "a VEU status")
+            t = self.choice(self.req(vd, "type", f"{path}.veu", "a VEU status"), f"{path}.veu.type",
+                            VEU_TYPES, "a VEU type")
+            locs = vd.get("locations", [])
+            if not isinstance(locs, list):
+                raise self.err(f"{path}.veu.locations", f"expected a list of country codes, got {_show(locs)}")
+            p.veu = Veu(t, [self.country(c, f"{path}.veu.locations[{i}]") for i, c in enumerate(locs)])
+        return p
+
+    def item(self, v: Any, path: str) -> Item:
+        d = self.obj(v, path, _ITEM, "an item")
+        it = Item(
+            id=self.string(self.req(d, "id", path, "an item"), f"{path}.id", "an item id"),
+            eccn=self.string(self.req(d, "eccn", path, "an item"), f"{path}.eccn", "an ECCN such as \"3A090.a\""),
+            tpp=self.natural(self.req(d, "tpp", path, "an item"), f"{path}.tpp", "a TPP"),
+            src=Src(self.file, path),
+        )
+        if "datacenter" in d:
+            it.datacenter = self.boolean(d["datacenter"], f"{path}.datacenter")
+        if d.get("designer") is not None:
+            it.designer = self.choice(d["designer"], f"{path}.designer", DESIGNER_STATUSES, "an IC designer status")
+        return it
+
+    def tx(self, v: Any, path: str, ledger: bool) -> Transaction:
+        what = "a ledger entry" if ledger else "a transaction"
+        d = self.obj(v, path, _LEDGER if ledger else _TX, what)
+
+        def need(k: str) -> Any:
+            return self.req(d, k, path, what)
+
+        t = Transaction(
+            id=self.string(need("id"), f"{path}.id", "a transaction id"),
+            kind=self.choice(need("kind"), f"{path}.kind", TRANSACTION_KINDS, "a transaction kind"),
+            item=self.string(need("item"), f"{path}.item", "an item id"),
+            quantity=self.natural(need("quantity"), f"{path}.quantity", "a quantity"),
+            from_=self.country(need("from"), f"{path}.from"),
+            to=self.country(need("to"), f"{path}.to"),
+            consignee=self.string(need("consignee"), f"{path}.consignee", "a party id"),
+            date=self.date(need("date"), f"{path}.date"),
+            ledger=ledger,
+            src=Src(self.file, path),
+        )
+        if d.get("end_user") is not None:
+            t.end_user = self.string(d["end_user"], f"{path}.end_user", "a party id")
+        if d.get("end_use") is not None:
+            t.end_use = self.choice(d["end_use"], f"{path}.end_use", END_USES, "an end use")
+        if d.get("ultimate_destination") is not None:
+            t.ultimate_destination = self.country(d["ultimate_destination"], f"{path}.ultimate_destination")
+        if ledger and d.get("authorization") is not None:
+            t.authorization = self.string(d["authorization"], f"{path}.authorization",
+                                          "an authorization such as \"LPP\" or \"license\"")
+        return t
+
+
+def _show(v: Any) -> str:
+    s = json.dumps(v) if not isinstance(v, str) else repr(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _did_you_mean(word: str, options: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,142 @@
+"""Typed scenario: parties, items, transactions, ledger and the what-if overlay.
+
+Both inputs (JSON and the DSL) build these objects, so they can never disagree.
+Every object remembers where it came from (`src`), so a semantic error found
+later (an unknown country code, an ownership cycle) still names the file and the
+JSON path or line.  Nothing here knows the law: tiers, caps and conditions live
+in policy/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TRANSACTION_KINDS = (
+    "export",
+    "reexport",
+    "in_country_transfer",
+    "deemed_export",
+    "deemed_reexport",
+    "iaas_service",
+)
+END_USES = ("development", "production", "storage", "training", "inference", "research", "other")
+DESIGNER_STATUSES = ("approved", "authorized", "other")
+VEU_TYPES = ("UVEU", "NVEU")
+
+
+@dataclass(frozen=True)
+class Src:
+    """Where a value was written: a file and a JSON path, or a file and line:column."""
+
+    file: str | None
+    path: str
+
+    def at(self, suffix: str) -> Src:
+        if self.path.startswith("$"):
+            return Src(self.file, f"{self.path}.{suffix}")
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}" if self.file else self.path
+
+
+NOWHERE = Src(None, "")
+
+
+@dataclass
+class Veu:
+    type: str
+    locations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Party:
+    id: str
+    hq: str
+    parent: str | None = None
+    located: str | None = None
+    government_controlled: bool | str = False
+    distributor: bool = False
+    veu: Veu | None = None
+    src: Src = NOWHERE
+
+
+@dataclass
+class Item:
+    id: str
+    eccn: str | None = None
+    tpp: int | None = None
+    datacenter: bool = False
+    designer: str | None = None
+    src: Src = NOWHERE
+
+
+@dataclass
+class Transaction:
+    id: str
+    kind: str
+    item: str
+    quantity: int
+    from_: str
+    to: str
+    consignee: str
+    date: int
+    end_user: str | None = None
+    end_use: str | None = None
+    ultimate_destination: str | None = None
+    authorization: str | None = None
+    ledger: bool = False
+    src: Src = NOWHERE
+
+
+@dataclass
+class CountryOverride:
+    code: str
+    tier: int | None = None
+    groups: list[str] | None = None
+    supp5_b: bool | None = None
+    src: Src = NOWHERE
+
+
+@dataclass
+class Scenario:
+    policy: str = "ai-diffusion-2025"
+    assume: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, int] = field(default_factory=dict)
+    countries: dict[str, CountryOverride] = field(default_factory=dict)
+    parties: list[Party] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    ledger: list[Transaction] = field(default_factory=list)
+    src: Src = NOWHERE
+    # where each overlay entry was written, for error messages
+    overlay_src: dict[str, Src] = field(default_factory=dict)
+
+    def party(self, pid: str) -> Party | None:
+        return next((p for p in self.parties if p.id == pid), None)
+
+    def item(self, iid: str) -> Item | None:
+        return next((i for i in self.items if i.id == iid), None)
+
+    def in_order(self) -> list[Transaction]:
+        """Ledger and transactions in evaluation order: by date, ledger first, then file order."""
+        everything = list(enumerate([*self.ledger, *self.transactions]))
+        everything.sort(key=lambda it: (it[1].date, 0 if it[1].ledger else 1, it[0]))
+        return [t for _, t in everything]
+
+
+@dataclass
+class Vocabulary:
+    """What the policy knows, used to check a scenario before it is evaluated.
+
+    Filled by the engine from the policy's own facts, so a country code or a
+    parameter name is valid exactly when the policy declares it.
+    """
+
+    countries: dict[str, str]  # ISO code (upper case) -> name
+    groups: set[str]  # e.g. {"D:1", "D:5"}
+    eccns: set[str]
+    parameters: dict[str, Any]
+    interpretations: dict[str, dict[str, str]]  # question -> alternative -> source
+    authorizations: set[str]  # e.g. {"LPP", "UVEU", "license"}

@@ -1,0 +1,123 @@
+"""Semantic checks of a scenario against the policy's vocabulary.
+
+Run before anything is evaluated, so a bad scenario is rejected whole: nothing
+is evaluated partially.  The vocabulary (country codes, parameter names,
+interpretations, ECCNs) comes from the policy's own facts.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from earlog.errors import InputError
+from earlog.scenario.model import Scenario, Src, Transaction, Vocabulary
+
+
+def validate(sc: Scenario, vocab: Vocabulary) -> None:
+    """Raise InputError for the first problem found, naming where it was written."""
+    _check_overlay(sc, vocab)
+    parties = _unique(sc.parties, "party")
+    items = _unique(sc.items, "item")
+    _unique([*sc.ledger, *sc.transactions], "transaction")
+
+    def country(code: str | None, src: Src, field: str) -> None:
+        if code is not None and code not in vocab.countries:
+            raise InputError(str(src.at(field)),
+                             f"unknown country code {code!r}{_hint(code, vocab.countries)}; "
+                             "expected an ISO 3166-1 alpha-2 code")
+
+    for p in sc.parties:
+        country(p.hq, p.src, "hq")
+        country(p.located, p.src, "located")
+        if isinstance(p.government_controlled, str):
+            country(p.government_controlled, p.src, "government_controlled")
+        if p.parent is not None and p.parent not in parties:
+            raise InputError(str(p.src.at("parent")),
+                             f"parent {p.parent!r} is not a declared party{_hint(p.parent, parties)}")
+        if p.veu:
+            for i, c in enumerate(p.veu.locations):
+                country(c, p.src, f"veu.locations[{i}]")
+    _check_cycles(sc)
+    for it in sc.items:
+        if it.eccn is not None and it.eccn not in vocab.eccns:
+            raise InputError(str(it.src.at("eccn")),
+                             f"unknown ECCN {it.eccn!r}{_hint(it.eccn, vocab.eccns)}; "
+                             f"earlog knows: {', '.join(sorted(vocab.eccns))}")
+    for t in [*sc.ledger, *sc.transactions]:
+        _check_tx(t, parties, items, vocab, country)
+
+
+def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, country) -> None:
+    if t.item not in items:
+        raise InputError(str(t.src.at("item")), f"item {t.item!r} is not a declared item{_hint(t.item, items)}")
+    for field in ("consignee", "end_user"):
+        pid = getattr(t, field)
+        if pid is not None and pid not in parties:
+            raise InputError(str(t.src.at(field)), f"{field} {pid!r} is not a declared party{_hint(pid, parties)}")
+    country(t.from_, t.src, "from")
+    country(t.to, t.src, "to")
+    country(t.ultimate_destination, t.src, "ultimate_destination")
+    if t.authorization is not None:
+        known = {a.lower(): a for a in vocab.authorizations}
+        if t.authorization.lower() not in known:
+            raise InputError(str(t.src.at("authorization")),
+                             f"unknown authorization {t.authorization!r}; expected one of "
+                             f"{', '.join(sorted(vocab.authorizations))}")
+
+
+def _check_overlay(sc: Scenario, vocab: Vocabulary) -> None:
+    for q, a in sc.assume.items():
+        where = str(sc.overlay_src.get(f"assume.{q}", sc.src))
+        if q not in vocab.interpretations:
+            raise InputError(where, f"unknown interpretation {q!r}{_hint(q, vocab.interpretations)}; "
+                                    f"known: {', '.join(sorted(vocab.interpretations))}")
+        if a not in vocab.interpretations[q]:
+            raise InputError(where, f"{q} has no alternative {a!r}; expected one of "
+                                    f"{', '.join(sorted(vocab.interpretations[q]))}")
+    for name in sc.parameters:
+        if name not in vocab.parameters:
+            where = str(sc.overlay_src.get(f"parameters.{name}", sc.src))
+            raise InputError(where, f"unknown parameter {name!r}{_hint(name, vocab.parameters)}; "
+                                    f"known: {', '.join(sorted(vocab.parameters))}")
+    for code, ov in sc.countries.items():
+        if code not in vocab.countries:
+            raise InputError(str(ov.src), f"unknown country code {code!r}{_hint(code, vocab.countries)}; "
+                                          "expected an ISO 3166-1 alpha-2 code")
+        for i, g in enumerate(ov.groups or []):
+            if g not in vocab.groups:
+                raise InputError(str(ov.src.at(f"groups[{i}]")),
+                                 f"unknown country group {g!r}; expected one of {', '.join(sorted(vocab.groups))}")
+
+
+def _unique(objs: list, what: str) -> dict:
+    seen: dict = {}
+    for o in objs:
+        if o.id in seen:
+            raise InputError(str(o.src.at("id")), f"{what} id {o.id!r} is declared twice "
+                                                  f"(first at {seen[o.id].src})")
+        seen[o.id] = o
+    return seen
+
+
+def _check_cycles(sc: Scenario) -> None:
+    parent = {p.id: p.parent for p in sc.parties}
+    src = {p.id: p.src for p in sc.parties}
+    done: set[str] = set()
+    for start in parent:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done:
+            if node in on_path:
+                cycle = path[path.index(node):] + [node]
+                raise InputError(str(src[node].at("parent")),
+                                 "ownership cycle: " + " -> ".join(repr(c) for c in cycle))
+            path.append(node)
+            on_path.add(node)
+            node = parent.get(node)
+        done.update(path)
+
+
+def _hint(word: str, options) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

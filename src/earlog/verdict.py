@@ -1,0 +1,195 @@
+"""Typed verdicts read from the answer set: the contract of DESIGN.md.
+
+This module only reads what the policy concluded; it decides nothing.  Failed
+conditions of an unavailable exception are the `met/3` atoms its `available`
+rule asks for that the answer set lacks, in the order the rule lists them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from clingo import Function, String, Symbol, SymbolType
+
+from earlog.engine.arith import to_int
+from earlog.engine.policy import Policy
+from earlog.engine.solve import Answer
+
+EXCEPTIONS = ("aia", "acm", "lpp", "aca", "nac", "hbm")
+# the predicates a verdict reads from the answer set
+VERDICT_READS = frozenset({
+    "subject_to_ear", "license_required", "license_requirement", "exception_relevant",
+    "veu_relevant", "exception_available", "veu_available", "met", "obligation", "review_policy",
+    "outcome", "route", "allocation_member", "allocation_used_before", "allocation_cap",
+    "allocation_counts",
+})
+VEUS = ("uveu", "nveu")
+
+
+@dataclass
+class Availability:
+    available: bool
+    rule: str | None = None
+    obligations: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"available": self.available}
+        if self.available:
+            d["rule"] = self.rule
+            d["obligations"] = self.obligations
+        else:
+            d["failed"] = self.failed
+        return d
+
+
+@dataclass
+class Verdict:
+    transaction: str
+    subject_to_ear: bool
+    license_required: bool
+    requirements: list[dict[str, str]]
+    exceptions: dict[str, Availability]
+    veu: dict[str, Availability]
+    review_policy: str | None
+    allocation: dict[str, Any] | None
+    red_flags: list[dict[str, str]]
+    outcome: str
+    outcome_rule: str | None = None
+    authorization: str | None = None
+    explanation: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transaction": self.transaction,
+            "subject_to_ear": self.subject_to_ear,
+            "license_required": self.license_required,
+            "requirements": self.requirements,
+            "exceptions": {k: v.to_json() for k, v in self.exceptions.items()},
+            "veu": {k: v.to_json() for k, v in self.veu.items()},
+            "review_policy": self.review_policy,
+            "allocation": self.allocation,
+            "red_flags": self.red_flags,
+            "outcome": self.outcome,
+            "outcome_rule": self.outcome_rule,
+            "authorization": self.authorization,
+            "explanation": self.explanation,
+        }
+
+
+@functools.lru_cache(maxsize=8)
+def conditions(policy: Policy) -> dict[str, list[tuple[str, str]]]:
+    """Per exception or VEU code, the met/3 conditions its `available` rule lists, in
+    order, each with the text of the rules that can establish it."""
+    texts: dict[tuple[str, str], list[str]] = {}
+    for rule in policy.rules_for("met"):
+        if len(rule.head_args) == 3 and rule.head_args[1] and rule.head_args[2]:
+            texts.setdefault((rule.head_args[1], rule.head_args[2]), []).append(rule.text)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for pred in ("exception_available", "veu_available"):
+        for rule in policy.rules_for(pred):
+            code = rule.head_args[1] if len(rule.head_args) == 2 else None
+            if code is None:
+                continue
+            out[code] = [
+                (args[2], " Or: ".join(texts.get((code, args[2]), [])))
+                for positive, name, args in rule.body
+                if positive and name == "met" and len(args) == 3 and args[2]
+            ]
+    return out
+
+
+def build_verdicts(ans: Answer) -> list[Verdict]:
+    policy = ans.policy
+    fired = ans.fired()
+
+    def by_tx(pred: str) -> dict[Symbol, list[Symbol]]:
+        out: dict[Symbol, list[Symbol]] = {}
+        for s in ans.get(pred):
+            out.setdefault(s.arguments[0], []).append(s)
+        return out
+
+    subject = {s.arguments[0] for s in ans.get("subject_to_ear")}
+    required = {s.arguments[0] for s in ans.get("license_required")}
+    reqs = by_tx("license_requirement")
+    relevant = {(s.arguments[0], s.arguments[1].name) for s in ans.get("exception_relevant")}
+    relevant |= {(s.arguments[0], s.arguments[1].name) for s in ans.get("veu_relevant")}
+    available = {(s.arguments[0], s.arguments[1].name) for s in ans.get("exception_available")}
+    available |= {(s.arguments[0], s.arguments[1].name) for s in ans.get("veu_available")}
+    met = {(s.arguments[0], s.arguments[1].name, s.arguments[2].name) for s in ans.get("met")}
+    obligations: dict[str, list[str]] = {}
+    for s in ans.get("obligation"):
+        obligations.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
+    review = by_tx("review_policy")
+    outcome = by_tx("outcome")
+    route = by_tx("route")
+    alloc_member = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_member")}
+    alloc_before = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_used_before")}
+    alloc_cap = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_cap")}
+    alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
+    conds = conditions(policy)
+
+    def availability(t: Symbol, code: str, pred: str) -> Availability:
+        head = Function(pred, [t, Function(code)])
+        if (t, code) in available:
+            rid = fired.get(head, [None])[0]
+            return Availability(True, rid, sorted(obligations.get(code, [])))
+        failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) not in met]
+        return Availability(False, failed=failed)
+
+    verdicts = []
+    for tx in ans.scenario.transactions:
+        t = String(tx.id)
+        ex = {c.upper(): availability(t, c, "exception_available") for c in EXCEPTIONS if (t, c) in relevant}
+        veu = {c.upper(): availability(t, c, "veu_available") for c in VEUS if (t, c) in relevant}
+        requirements = []
+        for s in sorted(reqs.get(t, []), key=str):
+            for rid in fired.get(s, []):
+                requirements.append({"rule": rid, "cite": policy.rules[rid].cite})
+        rp = review.get(t, [])
+        # denial is a carve-out from every approval row, so it wins if both were derived
+        rp_names = sorted({s.arguments[1].name for s in rp})
+        review_policy = "denial" if "denial" in rp_names else (rp_names[0] if rp_names else None)
+        allocation = None
+        if t in alloc_member:
+            c = alloc_member[t]
+            allocation = {
+                "country": c.name.upper(),
+                "counts": t in alloc_counts,
+                "used_tpp": _num(alloc_before.get(t)),
+                "cap_tpp": _num(alloc_cap.get(c)),
+            }
+        outs = outcome.get(t, [])
+        if len(outs) != 1:
+            from earlog.errors import EngineBug
+            raise EngineBug(f"transaction {tx.id!r} has {len(outs)} outcomes: {[str(o) for o in outs]}")
+        routes = [s.arguments[1].name for s in route.get(t, [])]
+        verdicts.append(Verdict(
+            transaction=tx.id,
+            subject_to_ear=t in subject,
+            license_required=t in required,
+            requirements=requirements,
+            exceptions=ex,
+            veu=veu,
+            review_policy=review_policy if t in required else None,
+            allocation=allocation,
+            red_flags=[],
+            outcome=outs[0].arguments[1].name,
+            outcome_rule=(fired.get(outs[0]) or [None])[0],
+            authorization=_auth_name(routes[0]) if routes else None,
+        ))
+    return verdicts
+
+
+def _auth_name(r: str) -> str:
+    return r if r in ("license", "none") else r.upper()
+
+
+def _num(s: Symbol | None) -> int | None:
+    if s is None:
+        return None
+    if s.type in (SymbolType.Number, SymbolType.String):
+        return to_int(s)
+    return None
