@@ -1,0 +1,39 @@
+"""`earlog eval`: scenario JSON in, verdicts out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from earlog.commands.app import FORMATS_TEXT_JSON, app, check_format
+
+
+@app.command("eval")
+def eval_cmd(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario JSON file(s).")],
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """Evaluate scenario JSON files and print one verdict per transaction.
+
+    Example: earlog eval queries/scenarios/brazil_cloud.json --format json
+    """
+    from earlog.api import evaluate
+    from earlog.render.verdict_text import render_verdicts
+    from earlog.scenario.json_input import load_json_file
+
+    check_format(format, FORMATS_TEXT_JSON)
+    loaded = [(path, load_json_file(path)) for path in scenarios]  # all parsed before any evaluated
+    out = []
+    for path, sc in loaded:
+        verdicts = evaluate(sc)
+        if format == "json":
+            out.append([v.to_json() for v in verdicts])
+        else:
+            typer.echo(f"== {path}")
+            typer.echo(render_verdicts(verdicts, sc))
+            typer.echo("")
+    if format == "json":
+        typer.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
