@@ -88,6 +88,9 @@ class Policy:
     rules: dict[str, Rule]
     files: list[str]
     signatures: frozenset[tuple[str, int]] = frozenset()  # every (predicate, arity) in a head
+    # ground facts by program part, as symbols: entered through the backend, which is
+    # much faster than replaying a thousand fact statements
+    facts: dict[str, tuple[clingo.Symbol, ...]] = field(default_factory=dict)
 
     def rules_for(self, predicate: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.head_predicate == predicate]
@@ -115,15 +118,51 @@ def load_policy(root: str | None = None) -> Policy:
         rel = f.relative_to(base).as_posix()
         text = f.read_text(encoding="utf-8")
         _load_file(rel, text, statements, rules)
+    facts: dict[str, list[clingo.Symbol]] = {}
+    rules_left: list[tuple[str, ast.AST]] = []
+    annotated = {id(r.statement) for r in rules.values()}
+    for part, stmt in statements:
+        if stmt.ast_type == ast.ASTType.Comment:
+            continue  # comments are statements in clingo's AST; the solver needs none
+        sym = _ground_fact(stmt) if id(stmt) not in annotated else None
+        if sym is not None:
+            facts.setdefault(part, []).append(sym)
+        else:
+            rules_left.append((part, stmt))
     signatures = set()
     for _part, stmt in statements:
         if stmt.ast_type == ast.ASTType.Rule and stmt.head.ast_type == ast.ASTType.Literal:
             atom = stmt.head.atom
             if atom.ast_type == ast.ASTType.SymbolicAtom and atom.symbol.ast_type == ast.ASTType.Function:
                 signatures.add((atom.symbol.name, len(atom.symbol.arguments)))
-    return Policy(name=base.name, root=str(base), statements=statements, rules=rules,
+    return Policy(name=base.name, root=str(base), statements=rules_left, rules=rules,
                   files=[f.relative_to(base).as_posix() for f in files],
-                  signatures=frozenset(signatures))
+                  signatures=frozenset(signatures),
+                  facts={k: tuple(v) for k, v in facts.items()})
+
+
+def _ground_fact(stmt: ast.AST) -> clingo.Symbol | None:
+    """The symbol of a plain ground fact (`p(a, "b", 3).`), else None."""
+    if stmt.ast_type != ast.ASTType.Rule or stmt.body:
+        return None
+    head = stmt.head
+    if head.ast_type != ast.ASTType.Literal or head.sign != ast.Sign.NoSign:
+        return None
+    if head.atom.ast_type != ast.ASTType.SymbolicAtom:
+        return None
+    text = str(head.atom.symbol)
+    bare = _outside_strings(text)
+    if any(ch in bare for ch in ";@") or ".." in bare or any(c.isupper() for c in bare):
+        return None
+    try:
+        return clingo.parse_term(text)
+    except RuntimeError:
+        return None
+
+
+def _outside_strings(text: str) -> str:
+    """The text with string literals removed (a capital inside quotes is not a variable)."""
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
 
 
 def _annotations(rel: str, lines: list[str]) -> dict[int, dict[str, str]]:

@@ -110,6 +110,8 @@ def solve(
         _show(ctl, policy, shown | {FIRED})
     order = {t.id: i for i, t in enumerate(sc.in_order())}
     with ctl.backend() as b:
+        for sym in policy.facts.get("base", ()):
+            b.add_rule([b.add_atom(sym)])
         for sym in scenario_facts(sc):
             b.add_rule([b.add_atom(sym)])
     ctx = Arithmetic()
@@ -122,6 +124,8 @@ def solve(
         chain, key, tx = a.symbol.arguments
         chains[(chain, key)].append(tx)
     with ctl.backend() as b:
+        for sym in policy.facts.get("cumulative", ()):
+            b.add_rule([b.add_atom(sym)])
         for (chain, _key), members in chains.items():
             members.sort(key=lambda s: order[s.string])
             b.add_rule([b.add_atom(Function("chain_first", [chain, members[0]]))])
