@@ -1,4 +1,9 @@
-"""Shared fixtures: a baseline scenario each provision test changes one fact of."""
+"""Shared fixtures: a baseline scenario each provision test changes one fact of.
+
+The baseline is a Brazilian buyer ordering ten datacenter H100s from the United
+States; a provision test changes one fact of it and asserts the verdict field and
+the rule ids that decided it (STYLE.md §9).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,21 @@ import copy
 from typing import Any
 
 import pytest
+from clingo import String
 
 import earlog
+from earlog.engine import load_policy, solve, vocabulary
+from earlog.scenario.json_input import scenario_from_dict
+from earlog.scenario.validate import validate
+
+H100_TPP = 15832
 
 BASE: dict[str, Any] = {
     "parties": [
         {"id": "buyer", "hq": "BR", "located": "BR"},
     ],
     "items": [
-        {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"},
+        {"id": "h100", "eccn": "3A090.a", "tpp": H100_TPP, "datacenter": True, "designer": "approved"},
     ],
     "transactions": [
         {"id": "t1", "kind": "export", "item": "h100", "quantity": 10, "from": "US", "to": "BR",
@@ -34,11 +45,56 @@ def scenario(**changes: Any) -> dict[str, Any]:
     return s
 
 
+def tx(tid: str, **fields: Any) -> dict[str, Any]:
+    """A transaction like the baseline's, with its own id and the given fields changed."""
+    t = copy.deepcopy(BASE["transactions"][0])
+    t["id"] = tid
+    t.update(fields)
+    return t
+
+
+def verdicts(s: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every verdict of a scenario, by transaction id."""
+    return {v.transaction: v.to_json() for v in earlog.evaluate(s)}
+
+
 def verdict(s: dict[str, Any], tx: str = "t1") -> dict[str, Any]:
     for v in earlog.evaluate(s):
         if v.transaction == tx:
             return v.to_json()
     raise KeyError(tx)
+
+
+def failed(v: dict[str, Any], code: str) -> list[str]:
+    """The ids of the conditions an unavailable exception or VEU failed, e.g. ["lpp.no_distributor"].
+
+    The verdict writes each as "id: plain-English text"; suites pin the ids.
+    """
+    entry = v["exceptions"].get(code) or v["veu"].get(code)
+    if entry is None:
+        raise KeyError(f"{code} is not relevant to {v['transaction']}")
+    if entry["available"]:
+        return []
+    return [f.split(":", 1)[0] for f in entry["failed"]]
+
+
+def available(v: dict[str, Any]) -> set[str]:
+    """The exception codes the verdict lists as available."""
+    return {c for c, e in v["exceptions"].items() if e["available"]}
+
+
+def deciding_rules(s: dict[str, Any], predicate: str, tx: str = "t1") -> dict[str, set[str]]:
+    """For a verdict field the verdict JSON gives without its rule (the review policy),
+    the ids of the rules that derived it: value -> rule ids, e.g. {"denial": {"review.tier3_entity_denial"}}."""
+    sc = scenario_from_dict(s)
+    policy = load_policy()
+    validate(sc, vocabulary(policy))
+    ans = solve(sc, policy)
+    out: dict[str, set[str]] = {}
+    for atom, rule_ids in ans.fired().items():
+        if atom.name == predicate and atom.arguments[0] == String(tx):
+            out.setdefault(str(atom.arguments[1]), set()).update(rule_ids)
+    return out
 
 
 @pytest.fixture
