@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clingo import Function, Number, String, Symbol
+from clingo import Function, Number, String, Symbol, SymbolType
 
 from earlog.engine.arith import big
 from earlog.scenario.model import Scenario, Transaction
@@ -20,7 +20,9 @@ def const(name: str) -> Symbol:
 
 
 def country(code: str) -> Symbol:
-    return Function(code.lower())
+    sym = Function(code.lower())
+    _COUNTRY_CONSTANTS.add(sym)
+    return sym
 
 
 def group(name: str) -> Symbol:
@@ -33,6 +35,28 @@ def tx_symbol(t: Transaction) -> Symbol:
 
 
 def scenario_facts(sc: Scenario) -> Iterator[Symbol]:
+    """Every input fact of the scenario, then `scenario_country(C)` for each country
+    code that appeared in them (the policy derives tiers only for those)."""
+    seen: set[Symbol] = set()
+    for sym in _facts(sc):
+        _collect_countries(sym, seen)
+        yield sym
+    for c in sorted(seen):
+        yield Function("scenario_country", [c])
+
+
+_COUNTRY_CONSTANTS: set[Symbol] = set()
+
+
+def _collect_countries(sym: Symbol, seen: set[Symbol]) -> None:
+    for a in sym.arguments:
+        if a in _COUNTRY_CONSTANTS:
+            seen.add(a)
+        elif a.type == SymbolType.Function and a.arguments:
+            _collect_countries(a, seen)
+
+
+def _facts(sc: Scenario) -> Iterator[Symbol]:
     F = Function
     for q, a in sc.assume.items():
         yield F("assume", [const(q), const(a)])
