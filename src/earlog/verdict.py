@@ -15,13 +15,13 @@ from clingo import Function, String, Symbol, SymbolType
 
 from earlog.engine.arith import to_int
 from earlog.engine.policy import Policy
-from earlog.engine.solve import Answer
+from earlog.engine.solve import UNMET, Answer
 
 EXCEPTIONS = ("aia", "acm", "lpp", "aca", "nac", "hbm")
 # the predicates a verdict reads from the answer set
 VERDICT_READS = frozenset({
     "subject_to_ear", "license_required", "license_requirement", "exception_relevant",
-    "veu_relevant", "exception_available", "veu_available", "met", "obligation", "review_policy",
+    "veu_relevant", "exception_available", "veu_available", UNMET, "obligation", "review_policy",
     "outcome", "route", "allocation_member", "allocation_used_before", "allocation_cap",
     "allocation_counts",
 })
@@ -118,7 +118,10 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     relevant |= {(s.arguments[0], s.arguments[1].name) for s in ans.get("veu_relevant")}
     available = {(s.arguments[0], s.arguments[1].name) for s in ans.get("exception_available")}
     available |= {(s.arguments[0], s.arguments[1].name) for s in ans.get("veu_available")}
-    met = {(s.arguments[0], s.arguments[1].name, s.arguments[2].name) for s in ans.get("met")}
+    unmet = set()
+    for s in ans.get(UNMET):
+        a = s.arguments
+        unmet.add((a[0], a[1].name, a[2].name))
     obligations: dict[str, list[str]] = {}
     for s in ans.get("obligation"):
         obligations.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
@@ -136,7 +139,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
         if (t, code) in available:
             rid = fired.get(head, [None])[0]
             return Availability(True, rid, sorted(obligations.get(code, [])))
-        failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) not in met]
+        failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
         return Availability(False, failed=failed)
 
     verdicts = []

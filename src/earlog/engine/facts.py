@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clingo import Function, Number, String, Symbol, SymbolType
+from clingo import Function, Number, String, Symbol
 
 from earlog.engine.arith import big
 from earlog.scenario.model import Scenario, Transaction
@@ -17,12 +17,6 @@ from earlog.scenario.model import Scenario, Transaction
 
 def const(name: str) -> Symbol:
     return Function(name.lower())
-
-
-def country(code: str) -> Symbol:
-    sym = Function(code.lower())
-    _COUNTRY_CONSTANTS.add(sym)
-    return sym
 
 
 def group(name: str) -> Symbol:
@@ -37,27 +31,20 @@ def tx_symbol(t: Transaction) -> Symbol:
 def scenario_facts(sc: Scenario) -> Iterator[Symbol]:
     """Every input fact of the scenario, then `scenario_country(C)` for each country
     code that appeared in them (the policy derives tiers only for those)."""
-    seen: set[Symbol] = set()
-    for sym in _facts(sc):
-        _collect_countries(sym, seen)
-        yield sym
-    for c in sorted(seen):
-        yield Function("scenario_country", [c])
+    seen: set[str] = set()
+    yield from _facts(sc, seen)
+    for code in sorted(seen):
+        yield Function("scenario_country", [Function(code)])
 
 
-_COUNTRY_CONSTANTS: set[Symbol] = set()
-
-
-def _collect_countries(sym: Symbol, seen: set[Symbol]) -> None:
-    for a in sym.arguments:
-        if a in _COUNTRY_CONSTANTS:
-            seen.add(a)
-        elif a.type == SymbolType.Function and a.arguments:
-            _collect_countries(a, seen)
-
-
-def _facts(sc: Scenario) -> Iterator[Symbol]:
+def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
     F = Function
+
+    def country(code: str) -> Symbol:
+        """Every country code goes through here, so scenario_country/1 misses none."""
+        seen.add(code.lower())
+        return Function(code.lower())
+
     for q, a in sc.assume.items():
         yield F("assume", [const(q), const(a)])
     for name, v in sc.parameters.items():
@@ -103,10 +90,10 @@ def _facts(sc: Scenario) -> Iterator[Symbol]:
         if it.designer is not None:
             yield F("designer", [s, const(it.designer)])
     for t in sc.in_order():
-        yield from _tx_facts(t)
+        yield from _tx_facts(t, country)
 
 
-def _tx_facts(t: Transaction) -> Iterator[Symbol]:
+def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
     F = Function
     s = tx_symbol(t)
     yield F("tx", [s])

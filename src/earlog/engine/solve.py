@@ -25,11 +25,16 @@ from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
 
 FIRED = "_earlog_fired"
+UNMET = "_earlog_unmet"
 # Predicates whose deciding rule the verdict names (cheap to trace always).
 VERDICT_PREDICATES = frozenset({
     "license_requirement", "exception_available", "veu_available", "review_policy",
-    "outcome", "subject_to_ear", "met",
+    "outcome", "subject_to_ear",
 })
+# Conclusions whose rule lists `met(T, Code, Condition)` conditions: for each, the
+# engine records the conditions that did not hold, so a verdict reads the few failed
+# conditions instead of every condition that held.
+CONDITIONED = ("exception_available", "veu_available")
 
 
 @dataclass
@@ -59,6 +64,29 @@ def _twin(stmt: ast.AST, rule_id: str) -> ast.AST:
     return ast.Rule(loc, head, stmt.body)
 
 
+def _unmet_rules(stmt: ast.AST) -> list[ast.AST]:
+    """For `X(T, code) :- guard..., met(T, code, c1), met(T, code, c2), ...` make
+    `_earlog_unmet(T, code, ci) :- guard..., not met(T, code, ci).` for each ci."""
+    loc = stmt.location
+    head_args = stmt.head.atom.symbol.arguments
+    guard, conds = [], []
+    for lit in stmt.body:
+        atom = getattr(lit, "atom", None)
+        sym = getattr(atom, "symbol", None)
+        if (lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign and sym is not None
+                and sym.ast_type == ast.ASTType.Function and sym.name == "met"):
+            conds.append(sym)
+        else:
+            guard.append(lit)
+    out = []
+    for cond in conds:
+        head = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(
+            ast.Function(loc, UNMET, [head_args[0], head_args[1], cond.arguments[2]], 0)))
+        missing = ast.Literal(loc, ast.Sign.Negation, ast.SymbolicAtom(cond))
+        out.append(ast.Rule(loc, head, [*guard, missing]))
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _program(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, ast.AST], ...]:
     """The statements to replay, with a provenance twin for each traced rule.
@@ -72,6 +100,8 @@ def _program(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, 
         rule = by_stmt.get(id(stmt))
         if rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
             out.append((part, _twin(stmt, rule.id)))
+        if rule is not None and rule.head_predicate in CONDITIONED and len(rule.head_args) == 2:
+            out.extend((part, u) for u in _unmet_rules(stmt))
     return tuple(out)
 
 
@@ -89,6 +119,8 @@ def _show(ctl: clingo.Control, policy: Policy, names: frozenset[str]) -> None:
     sigs = [(n, a) for n, a in policy.signatures if n in names]
     if FIRED in names:
         sigs.append((FIRED, 2))
+    if UNMET in names:
+        sigs.append((UNMET, 3))
     with ast.ProgramBuilder(ctl) as b:
         loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
         for n, a in sigs:
