@@ -123,8 +123,10 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
         a = s.arguments
         unmet.add((a[0], a[1].name, a[2].name))
     obligations: dict[str, list[str]] = {}
-    for s in ans.get("obligation"):
-        obligations.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
+    # obligations are policy facts (no rule reads them, so they are data, not solver input)
+    for s in (*policy.data.get("obligation", ()), *ans.get("obligation")):
+        if len(s.arguments) == 2:
+            obligations.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
     review = by_tx("review_policy")
     outcome = by_tx("outcome")
     route = by_tx("route")
@@ -138,7 +140,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
         head = Function(pred, [t, Function(code)])
         if (t, code) in available:
             rid = fired.get(head, [None])[0]
-            return Availability(True, rid, sorted(obligations.get(code, [])))
+            return Availability(True, rid, sorted(set(obligations.get(code, []))))
         failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
         return Availability(False, failed=failed)
 

@@ -91,6 +91,8 @@ class Policy:
     # ground facts by program part, as symbols: entered through the backend, which is
     # much faster than replaying a thousand fact statements
     facts: dict[str, tuple[clingo.Symbol, ...]] = field(default_factory=dict)
+    # every plain fact of the policy by predicate name, read or not by a rule
+    data: dict[str, tuple[clingo.Symbol, ...]] = field(default_factory=dict)
 
     def rules_for(self, predicate: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.head_predicate == predicate]
@@ -119,16 +121,22 @@ def load_policy(root: str | None = None) -> Policy:
         text = f.read_text(encoding="utf-8")
         _load_file(rel, text, statements, rules)
     facts: dict[str, list[clingo.Symbol]] = {}
+    data: dict[str, list[clingo.Symbol]] = {}
     rules_left: list[tuple[str, ast.AST]] = []
     annotated = {id(r.statement) for r in rules.values()}
+    used = _names_used_in_bodies(statements)
     for part, stmt in statements:
         if stmt.ast_type == ast.ASTType.Comment:
             continue  # comments are statements in clingo's AST; the solver needs none
         sym = _ground_fact(stmt) if id(stmt) not in annotated else None
-        if sym is not None:
-            facts.setdefault(part, []).append(sym)
-        else:
+        if sym is None:
             rules_left.append((part, stmt))
+            continue
+        data.setdefault(sym.name, []).append(sym)
+        # a fact no rule reads cannot change a conclusion: it is kept as data (for
+        # the vocabulary and the catalogue) but not entered into every evaluation
+        if sym.name in used:
+            facts.setdefault(part, []).append(sym)
     signatures = set()
     for _part, stmt in statements:
         if stmt.ast_type == ast.ASTType.Rule and stmt.head.ast_type == ast.ASTType.Literal:
@@ -138,7 +146,24 @@ def load_policy(root: str | None = None) -> Policy:
     return Policy(name=base.name, root=str(base), statements=rules_left, rules=rules,
                   files=[f.relative_to(base).as_posix() for f in files],
                   signatures=frozenset(signatures),
-                  facts={k: tuple(v) for k, v in facts.items()})
+                  facts={k: tuple(v) for k, v in facts.items()},
+                  data={k: tuple(v) for k, v in data.items()})
+
+
+_NAME = re.compile(r"([a-z_][A-Za-z0-9_']*)\s*\(")
+
+
+def _names_used_in_bodies(statements: list[tuple[str, ast.AST]]) -> set[str]:
+    """Every name applied to arguments anywhere in a rule body (a superset of the
+    predicates rules read, which is what matters: nothing used is ever left out)."""
+    used: set[str] = set()
+    for _part, stmt in statements:
+        if stmt.ast_type == ast.ASTType.Rule and stmt.body:
+            for lit in stmt.body:
+                used.update(_NAME.findall(str(lit)))
+        elif stmt.ast_type != ast.ASTType.Rule and stmt.ast_type != ast.ASTType.Comment:
+            used.update(_NAME.findall(str(stmt)))
+    return used
 
 
 def _ground_fact(stmt: ast.AST) -> clingo.Symbol | None:

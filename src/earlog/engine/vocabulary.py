@@ -7,17 +7,18 @@ import functools
 
 from earlog.engine.arith import to_int
 from earlog.engine.policy import Policy
-from earlog.engine.solve import solve
-from earlog.scenario.model import Scenario, Vocabulary
+from earlog.scenario.model import Vocabulary
 
 
 @functools.lru_cache(maxsize=8)
 def vocabulary(policy: Policy) -> Vocabulary:
-    ans = solve(Scenario(), policy, traced=frozenset())
+    ans = _Facts(policy)
     countries = {s.arguments[0].name.upper(): s.arguments[1].string for s in ans.get("country")}
     groups = {_group_name(s.arguments[1].name) for s in ans.get("country_group")}
     eccns = {s.arguments[0].string for s in ans.get("eccn_family")}
     params = {s.arguments[0].name: to_int(s.arguments[1]) for s in ans.get("param_default")}
+    # a parameter the law names without publishing its value: a scenario must supply it
+    params.update({s.arguments[0].name: None for s in ans.get("param_unpublished")})
     interps: dict[str, dict[str, str]] = {}
     for s in ans.get("interpretation_alternative"):
         interps.setdefault(s.arguments[0].name, {})[s.arguments[1].name] = s.arguments[2].string
@@ -26,6 +27,16 @@ def vocabulary(policy: Policy) -> Vocabulary:
     auths.add("license")
     return Vocabulary(countries=countries, groups=groups, eccns=eccns, parameters=params,
                       interpretations=interps, authorizations=auths)
+
+
+class _Facts:
+    """The policy's plain facts, read like an answer set."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def get(self, predicate: str) -> tuple:
+        return self.policy.data.get(predicate, ())
 
 
 def _group_name(const: str) -> str:
