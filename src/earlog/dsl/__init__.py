@@ -1,0 +1,1 @@
+"""The earlog query language: scenarios and questions in a few readable lines."""
