@@ -1,0 +1,166 @@
+"""Bad input through the real command line: every problem is one line on stderr
+naming the file, the JSON path (or line:column) and the offending value, exit code
+2, no traceback, nothing printed on stdout.  Hostile names are just names.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BASE, failed, scenario, verdict
+
+
+def earlog(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI the way a user does (the console script calls earlog.cli:main)."""
+    return subprocess.run([sys.executable, "-m", "earlog.cli", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def write(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], object]) -> Path:
+    s = copy.deepcopy(BASE)
+    change(s)
+    p = tmp_path / name
+    p.write_text(json.dumps(s, indent=2), encoding="utf-8")
+    return p
+
+
+def _set(path: list[str | int], value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(s: dict[str, Any]) -> None:
+        node: Any = s
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+    return change
+
+
+def _cycle(s: dict[str, Any]) -> None:
+    s["parties"][0]["parent"] = "hold"
+    s["parties"] += [{"id": "hold", "hq": "US", "parent": "top"}, {"id": "top", "hq": "US", "parent": "buyer"}]
+
+
+# (case id, change, JSON path the message must name, value the message must name)
+CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
+    ("unknown field in a party", _set(["parties", 0, "headquarters"], "BR"), "$.parties[0].headquarters",
+     "headquarters"),
+    ("unknown top-level field", _set(["ledgers"], []), "$.ledgers", "ledgers"),
+    ("unknown field in a transaction", _set(["transactions", 0, "value_usd"], 10), "$.transactions[0].value_usd",
+     "value_usd"),
+    ("unknown country code", _set(["transactions", 0, "to"], "XX"), "$.transactions[0].to", "'XX'"),
+    ("malformed country code", _set(["parties", 0, "hq"], "Brazil"), "$.parties[0].hq", "'Brazil'"),
+    ("undeclared consignee", _set(["transactions", 0, "consignee"], "ghost"), "$.transactions[0].consignee",
+     "'ghost'"),
+    ("undeclared end user", _set(["transactions", 0, "end_user"], "ghost"), "$.transactions[0].end_user", "'ghost'"),
+    ("undeclared item", _set(["transactions", 0, "item"], "b200"), "$.transactions[0].item", "'b200'"),
+    ("undeclared parent", _set(["parties", 0, "parent"], "ghost"), "$.parties[0].parent", "'ghost'"),
+    ("ownership cycle", _cycle, "$.parties[", "'buyer' -> 'hold' -> 'top' -> 'buyer'"),
+    ("negative quantity", _set(["transactions", 0, "quantity"], -5), "$.transactions[0].quantity", "-5"),
+    ("fractional quantity", _set(["transactions", 0, "quantity"], 2.5), "$.transactions[0].quantity", "2.5"),
+    ("quantity as text", _set(["transactions", 0, "quantity"], "10"), "$.transactions[0].quantity", "'10'"),
+    ("negative TPP", _set(["items", 0, "tpp"], -1), "$.items[0].tpp", "-1"),
+    ("fractional TPP", _set(["items", 0, "tpp"], 15832.5), "$.items[0].tpp", "15832.5"),
+    ("impossible date", _set(["transactions", 0, "date"], "2025-02-30"), "$.transactions[0].date", "'2025-02-30'"),
+    ("date in words", _set(["transactions", 0, "date"], "June 1, 2025"), "$.transactions[0].date",
+     "'June 1, 2025'"),
+    ("unknown parameter", _set(["parameters"], {"lpp_cap": 1}), "$.parameters.lpp_cap", "'lpp_cap'"),
+]
+
+
+def assert_one_line_error(r: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+@pytest.mark.parametrize("change, json_path, value", [pytest.param(c, p, v, id=i) for i, c, p, v in CASES])
+def test_bad_scenario_is_one_line_exit_2(tmp_path: Path, change: Callable[[dict[str, Any]], object],
+                                         json_path: str, value: str) -> None:
+    """Issue 3, item 5: "a one-line error naming the field and value (file and JSON path), exit code 2, no
+    traceback, nothing evaluated partially"."""
+    p = write(tmp_path, "scenario.json", change)
+    assert_one_line_error(earlog("eval", p.name, "--format", "json", cwd=tmp_path), "scenario.json", json_path, value)
+
+
+def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
+    """Malformed JSON cannot have a JSON path: the message names file:line:column instead."""
+    (tmp_path / "broken.json").write_text('{\n  "parties": [\n    {"id": "a",}\n  ]\n}\n', encoding="utf-8")
+    assert_one_line_error(earlog("eval", "broken.json", cwd=tmp_path), "broken.json:3:", "malformed JSON")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    r = earlog("eval", "nowhere.json", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_file_is_rejected_before_any_file_is_evaluated(tmp_path: Path) -> None:
+    """Nothing evaluated partially: a good file and a malformed one give the error and no verdicts."""
+    good = write(tmp_path, "good.json", lambda s: None)
+    (tmp_path / "bad.json").write_text("[", encoding="utf-8")
+    r = earlog("eval", good.name, "bad.json", "--format", "json", cwd=tmp_path)
+    assert_one_line_error(r, "bad.json")
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: `earlog eval` validates each file only when it evaluates it, "
+                   "so a semantic error in a later file comes after the earlier file's verdicts")
+def test_semantic_error_in_later_file_prints_no_verdicts(tmp_path: Path) -> None:
+    """Issue 3, item 5: "nothing evaluated partially": an unknown country code in the second file should
+    stop the run before the first file's verdicts are printed."""
+    good = write(tmp_path, "good.json", lambda s: None)
+    write(tmp_path, "bad.json", _set(["transactions", 0, "to"], "XX"))
+    assert_one_line_error(earlog("eval", good.name, "bad.json", cwd=tmp_path), "bad.json", "'XX'")
+
+
+# ---------------------------------------------------------------------------
+# Hostile names.  DESIGN.md: "User text never becomes ASP source: ... a party named
+# `x). license_required(y` is just a name."
+# ---------------------------------------------------------------------------
+
+HOSTILE = ['x). license_required(y', '"; #include "/etc/passwd', "a\\\"b).\n#show.", "%% @rule evil.rule"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_party_name_is_just_a_name(name: str) -> None:
+    """Seed 004: LPP is available "directly to any single ultimate consignee located in a Tier 1 or 2
+    destination" — whatever the consignee is called; and the name comes back unchanged."""
+    s = scenario(party={"id": name}, tx={"consignee": name, "end_user": name, "id": name})
+    v = verdict(s, name)
+    assert v["transaction"] == name
+    assert v["license_required"] is True
+    assert v["exceptions"]["LPP"]["rule"] == "lpp.available"
+    assert v["authorization"] == "LPP"
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_parent_name_is_just_a_name(name: str) -> None:
+    """Seed 004: LPP needs a consignee that does "not have an ultimate parent headquartered in, a Tier 3
+    destination": a Chinese parent with a hostile name still decides it."""
+    s = scenario(party={"parent": name})
+    s["parties"].append({"id": name, "hq": "CN"})
+    assert failed(verdict(s), "LPP") == ["lpp.consignee_not_tier3"]
+
+
+def test_hostile_names_round_trip_through_the_cli(tmp_path: Path) -> None:
+    """Through `earlog eval --format json` the hostile ids come back byte for byte, and the verdict is right."""
+    party, item, tx = HOSTILE[0], HOSTILE[1], HOSTILE[1] + " #2"
+    s = scenario(party={"id": party}, item={"id": item}, tx={"id": tx, "item": item, "consignee": party,
+                                                             "end_user": party})
+    (tmp_path / "hostile.json").write_text(json.dumps(s), encoding="utf-8")
+    r = earlog("eval", "hostile.json", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [v["transaction"] for v in out] == [tx]
+    assert out[0]["authorization"] == "LPP"
+    r = earlog("eval", "hostile.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert party in r.stdout and tx in r.stdout
