@@ -97,6 +97,11 @@ def deciding_rules(s: dict[str, Any], predicate: str, tx: str = "t1") -> dict[st
     return out
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # `slow` marks tests that build or start something (a wheel); they still run by default and in CI
+    config.addinivalue_line("markers", "slow: builds or installs something; runs by default and in CI")
+
+
 @pytest.fixture
 def base() -> dict[str, Any]:
     return scenario()
