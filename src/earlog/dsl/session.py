@@ -1,0 +1,120 @@
+"""Run a .earlog document: build the scenario each question sees, then answer it.
+
+A question sees every declaration above it (so a tour can add deals as it goes);
+a case sees the declarations above it, its own changes, and the declarations in
+its body.  Running is two passes: `plan` builds and validates every scenario and
+resolves every name a question uses, so bad input is reported before anything is
+evaluated; `execute` then answers the questions in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from earlog.dsl.errors import DslError
+from earlog.dsl.nodes import Case, Declaration, Document, Question, Setting
+from earlog.dsl.to_dict import ScenarioBuilder
+from earlog.errors import EarlogError
+from earlog.scenario.model import Scenario
+
+
+class NotYetSupported(EarlogError):
+    """A question the language parses but earlog cannot answer yet (exit code 2)."""
+
+
+@dataclass
+class Context:
+    """One scenario and its evaluation, shared by the questions that see it."""
+
+    builder: ScenarioBuilder
+    scenario: Scenario
+    _evaluated: tuple[list[Any], Any] | None = None
+
+    def evaluate(self) -> tuple[list[Any], Any]:
+        """(verdicts, answer set); the answer set gives the rules that fired."""
+        if self._evaluated is None:
+            from earlog.engine import load_policy, solve
+            from earlog.verdict import build_verdicts
+
+            ans = solve(self.scenario, load_policy())
+            self._evaluated = (build_verdicts(ans), ans)
+        return self._evaluated
+
+    def verdicts(self) -> dict[str, Any]:
+        return {v.transaction: v for v in self.evaluate()[0]}
+
+
+@dataclass
+class Step:
+    """A question with the context it is asked in (and, for what-if, the changed one)."""
+
+    question: Question
+    file: str
+    text: str
+    context: Context
+    case: str | None = None
+    changed: Context | None = None
+    resolved: dict[str, Any] = field(default_factory=dict)
+
+
+def build_scenario(builder: ScenarioBuilder) -> Context:
+    return Context(builder, builder.scenario())
+
+
+def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
+    """Every question of the document with the scenario it sees, all validated."""
+    from earlog.dsl.questions import resolve
+
+    steps: list[Step] = []
+    b = builder or ScenarioBuilder()
+    ctx: Context | None = None
+
+    def current() -> Context:
+        nonlocal ctx
+        if ctx is None:
+            ctx = build_scenario(b.copy())
+        return ctx
+
+    for st in doc.statements:
+        if isinstance(st, Declaration):
+            b.declare(st, doc.file, doc.text)
+            ctx = None
+        elif isinstance(st, Setting):
+            b.setting(st, doc.file, doc.text)
+            ctx = None
+        elif isinstance(st, Case):
+            steps.extend(_plan_case(st, doc, b))
+        else:
+            step = Step(st, doc.file, doc.text, current())
+            resolve(step)
+            steps.append(step)
+    return steps
+
+
+def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[Step]:
+    from earlog.dsl.questions import resolve
+
+    b = outer.copy()
+    for c in case.changes:
+        b.change(c, doc.file, doc.text)
+    ctx: Context | None = None
+    questions = 0
+    for st in case.body:
+        if isinstance(st, Declaration):
+            b.declare(st, doc.file, doc.text)
+            ctx = None
+        elif isinstance(st, Setting):
+            b.setting(st, doc.file, doc.text)
+            ctx = None
+        else:
+            if ctx is None:
+                ctx = build_scenario(b.copy())
+            step = Step(st, doc.file, doc.text, ctx, case=case.title)
+            resolve(step)
+            questions += 1
+            yield step
+    if questions == 0:
+        raise DslError(doc.file, doc.text, case.title_span,
+                       f"case {case.title!r} asks nothing; give it at least one `expect`")
