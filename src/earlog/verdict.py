@@ -24,6 +24,10 @@ VERDICT_READS = frozenset({
     "veu_relevant", "exception_available", "veu_available", UNMET, "obligation", "review_policy",
     "outcome", "route", "allocation_member", "allocation_used_before", "allocation_cap",
     "allocation_counts",
+    # classification (classification.lp, due_diligence.lp)
+    "eccn_of", "spec_3a090a", "spec_3a090b", "spec_not_3a090", "spec_undetermined", "spec_eccn",
+    "presumption_applies", "presumption_overcome", "presumed_3a090a", "classification_conflict",
+    "tpp_mismatch", "fab_reporting_obligation",
 })
 VEUS = ("uveu", "nveu")
 
@@ -60,6 +64,7 @@ class Verdict:
     outcome_rule: str | None = None
     authorization: str | None = None
     explanation: dict[str, Any] | None = None
+    classification: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +80,7 @@ class Verdict:
             "outcome": self.outcome,
             "outcome_rule": self.outcome_rule,
             "authorization": self.authorization,
+            "classification": self.classification,
             "explanation": self.explanation,
         }
 
@@ -184,8 +190,73 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             outcome=outs[0].arguments[1].name,
             outcome_rule=(fired.get(outs[0]) or [None])[0],
             authorization=_auth_name(routes[0]) if routes else None,
+            classification=classify(ans, fired, t, String(tx.item)),
         ))
     return verdicts
+
+
+def classification_of(ans: Answer, tx: str) -> dict[str, Any]:
+    """The classification field of one transaction (for `earlog classify`)."""
+    t = next(x for x in ans.scenario.transactions if x.id == tx)
+    return classify(ans, ans.fired(), String(t.id), String(t.item))
+
+
+def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbol) -> dict[str, Any]:
+    """{eccn, by, presumption, rule, ...}: how the item of a transaction got its ECCN.
+
+    `rule` is the rule that decided the ECCN; `presumption_rule` the one that decided
+    whether Note 1 to 3A090.a applies or was overcome; `warnings` name a declared ECCN
+    or TPP the specifications contradict.  Everything is read from the answer set.
+    """
+    order = {rid: i for i, rid in enumerate(ans.policy.rules)}
+
+    def first(pred: str, *args: Symbol) -> str | None:
+        """The deciding rule: of the rules that derived the atom, the first in the policy's order."""
+        ids = sorted(fired.get(Function(pred, list(args))) or [], key=lambda r: order.get(r, len(order)))
+        return ids[0] if ids else None
+
+    def has(pred: str, *args: Symbol) -> bool:
+        return any(list(a.arguments[:len(args)]) == list(args) for a in ans.get(pred))
+
+    out: dict[str, Any] = {"eccn": None, "by": None, "presumption": "not_applicable", "rule": None}
+    overcome = [a for a in ans.get("presumption_overcome") if a.arguments[0] == t]
+    if has("presumed_3a090a", t):
+        out.update(eccn="3A090.a", by="presumption", presumption="applies", rule=first("presumed_3a090a", t),
+                   presumption_rule=first("presumption_applies", t))
+    else:
+        eccns = [a for a in ans.get("eccn_of") if a.arguments[0] == item]
+        if eccns:
+            e = eccns[0]
+            rule = first("eccn_of", *e.arguments)
+            declared = rule == "items.eccn_declared"
+            out.update(eccn=e.arguments[1].string, by="declared" if declared else "specs", rule=rule)
+            if not declared:
+                for pred in ("spec_3a090a", "spec_3a090b"):
+                    if has(pred, item):
+                        out["rule"] = first(pred, item)
+        elif has("spec_not_3a090", item):
+            out.update(by="specs", rule=first("spec_not_3a090", item))
+        elif has("spec_undetermined", item):
+            out.update(by="specs", rule=first("spec_undetermined", item))
+        if overcome:
+            ways = sorted(overcome, key=str)
+            out.update(presumption="overcome", presumption_rule=first("presumption_overcome", *ways[0].arguments),
+                       overcome_by=[w.arguments[1].name for w in ways])
+    warnings = []
+    for c in ans.get("classification_conflict"):
+        if c.arguments[0] == item:
+            warnings.append({"rule": first("classification_conflict", *c.arguments),
+                             "declared": c.arguments[1].string, "specs": c.arguments[2].string})
+    for m in ans.get("tpp_mismatch"):
+        if m.arguments[0] == item:
+            warnings.append({"rule": "classify.tpp_mismatch", "declared_tpp": _num(m.arguments[1]),
+                             "specs_tpp": _num(m.arguments[2])})
+    if warnings:
+        out["warnings"] = warnings
+    reports = [o for o in ans.get("fab_reporting_obligation") if o.arguments[0] == t]
+    if reports:
+        out["obligations"] = [{"rule": "dd.fab_quarterly_report", "party": o.arguments[1].string} for o in reports]
+    return out
 
 
 def _auth_name(r: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from clingo import Function, Number, String, Symbol
 
 from earlog.engine.arith import big
-from earlog.scenario.model import Scenario, Transaction
+from earlog.scenario.model import Item, Party, Scenario, Transaction
 
 
 def const(name: str) -> Symbol:
@@ -78,6 +78,7 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("veu_status", [s, const(p.veu.type)])
             for c in p.veu.locations:
                 yield F("veu_location", [s, country(c)])
+        yield from _party_dd_facts(p, s, country)
     for it in sc.items:
         s = String(it.id)
         yield F("item", [s])
@@ -89,8 +90,59 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("datacenter", [s])
         if it.designer is not None:
             yield F("designer", [s, const(it.designer)])
+        yield from _item_dd_facts(it, s, country)
     for t in sc.in_order():
         yield from _tx_facts(t, country)
+
+
+def _party_dd_facts(p: Party, s: Symbol, country) -> Iterator[Symbol]:
+    """Due-diligence roles (due_diligence.lp) and the deployment plan (veu_limits.lp)."""
+    F = Function
+    if p.role is not None:
+        yield F("party_role", [s, const(p.role)])
+    for flag in ("approved_ic_designer", "approved_osat", "agrees_to_report"):
+        if getattr(p, flag):
+            yield F(flag, [s])
+    for code, tpp in p.deployment.items():
+        yield F("deployment", [s, country(code), big(tpp)])
+
+
+def _item_dd_facts(it: Item, s: Symbol, country) -> Iterator[Symbol]:
+    """Chip specifications (classification.lp) and Note 1 facts (due_diligence.lp)."""
+    F = Function
+    for k, u in enumerate(it.processing_units):
+        yield F("item_processing_unit", [s, Number(k), big(u.mac_tops_milli), Number(u.bit_length)])
+    if it.die_area_milli is not None:
+        yield F("item_die_area_milli", [s, big(it.die_area_milli)])
+    if it.performance_density_milli is not None:
+        yield F("item_pd_milli", [s, big(it.performance_density_milli)])
+    if it.hbm is not None:
+        yield F("item_hbm", [s, const("true" if it.hbm else "false")])
+    if it.transistor_count is not None:
+        yield F("item_transistor_count", [s, big(it.transistor_count)])
+    if it.node_nm is not None:
+        yield F("item_node_nm", [s, big(it.node_nm)])
+    if it.non_planar:
+        yield F("item_non_planar", [s])
+    if it.logic_ic:
+        yield F("item_logic_ic", [s])
+    for pred, pid in (("item_designed_by", it.designed_by), ("item_fabricated_by", it.fabricated_by),
+                      ("item_packaged_by", it.packaged_by)):
+        if pid is not None:
+            yield F(pred, [s, String(pid)])
+    if it.packaged_in is not None:
+        yield F("item_packaged_in", [s, country(it.packaged_in)])
+    for k, a in enumerate(it.attestations):
+        key = Number(k)
+        yield F("attestation", [s, key, const(a.kind), String(a.by)])
+        if a.tpp_milli is not None:
+            yield F("attested_tpp_milli", [s, key, big(a.tpp_milli)])
+        if a.performance_density_milli is not None:
+            yield F("attested_pd_milli", [s, key, big(a.performance_density_milli)])
+        if a.transistor_count is not None:
+            yield F("attested_transistor_count", [s, key, big(a.transistor_count)])
+        if a.hbm is not None:
+            yield F("attested_hbm", [s, key, const("true" if a.hbm else "false")])
 
 
 def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
@@ -114,3 +166,5 @@ def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
         yield F("tx_ultimate_destination", [s, country(t.ultimate_destination)])
     if t.authorization is not None:
         yield F("tx_authorization", [s, const(t.authorization)])
+    if t.exporter is not None:
+        yield F("tx_exporter", [s, String(t.exporter)])

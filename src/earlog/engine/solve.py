@@ -30,6 +30,9 @@ UNMET = "_earlog_unmet"
 VERDICT_PREDICATES = frozenset({
     "license_requirement", "exception_available", "veu_available", "review_policy",
     "outcome", "subject_to_ear",
+    # classification (classification.lp, due_diligence.lp)
+    "eccn_of", "spec_3a090a", "spec_3a090b", "spec_not_3a090", "spec_undetermined",
+    "presumed_3a090a", "presumption_overcome", "presumption_applies",
 })
 # Conclusions whose rule lists `met(T, Code, Condition)` conditions: for each, the
 # engine records the conditions that did not hold, so a verdict reads the few failed

@@ -10,13 +10,18 @@ from typing import Any
 
 from earlog.errors import InputError
 from earlog.scenario.model import (
+    ATTESTATION_KINDS,
     DESIGNER_STATUSES,
     END_USES,
+    MILLI,
+    PARTY_ROLES,
     TRANSACTION_KINDS,
     VEU_TYPES,
+    Attestation,
     CountryOverride,
     Item,
     Party,
+    ProcessingUnit,
     Scenario,
     Src,
     Transaction,
@@ -25,12 +30,23 @@ from earlog.scenario.model import (
 
 _TOP = {"policy", "assume", "parameters", "countries", "parties", "items", "transactions", "ledger"}
 _PARTY = {"id", "hq", "parent", "located", "government_controlled", "distributor", "veu"}
+_PARTY_DD = {"role", "approved_ic_designer", "approved_osat", "agrees_to_report", "deployment"}
+_PARTY = _PARTY | _PARTY_DD
 _VEU = {"type", "locations"}
 _ITEM = {"id", "eccn", "tpp", "datacenter", "designer"}
+_SPECS = {"mac_tops", "bit_length", "processing_units"}
+_ITEM_DD = _SPECS | {
+    "die_area_mm2", "performance_density", "hbm", "transistor_count", "node_nm", "non_planar",
+    "logic_ic", "designed_by", "fabricated_by", "packaged_by", "packaged_in", "attestations",
+}
+_ITEM = _ITEM | _ITEM_DD
+_UNIT = {"mac_tops", "bit_length"}
+_ATTESTATION = {"kind", "by", "tpp", "performance_density", "transistor_count", "hbm"}
 _TX = {
     "id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use",
     "date", "ultimate_destination",
 }
+_TX = _TX | {"exporter"}
 _LEDGER = _TX | {"authorization"}
 _COUNTRY = {"tier", "groups", "supp5_b"}
 
@@ -202,21 +218,126 @@ class _Reader:
             if not isinstance(locs, list):
                 raise self.err(f"{path}.veu.locations", f"expected a list of country codes, got {_show(locs)}")
             p.veu = Veu(t, [self.country(c, f"{path}.veu.locations[{i}]") for i, c in enumerate(locs)])
+        self.party_dd(d, path, p)
         return p
+
+    def party_dd(self, d: dict[str, Any], path: str, p: Party) -> None:
+        """The due-diligence roles and the VEU deployment plan of a party."""
+        if d.get("role") is not None:
+            p.role = self.choice(d["role"], f"{path}.role", PARTY_ROLES, "a party role")
+        for flag in ("approved_ic_designer", "approved_osat", "agrees_to_report"):
+            if flag in d:
+                setattr(p, flag, self.boolean(d[flag], f"{path}.{flag}"))
+        if d.get("deployment") is not None:
+            dep = self.obj(d["deployment"], f"{path}.deployment", set(d["deployment"] or {}) if isinstance(
+                d["deployment"], dict) else set(), "a deployment plan (TPP per country code)")
+            for code, tpp in dep.items():
+                c = self.country(code, f"{path}.deployment.{code}")
+                if c in p.deployment:
+                    raise self.err(f"{path}.deployment.{code}", f"country {c} is given twice")
+                p.deployment[c] = self.natural(tpp, f"{path}.deployment.{code}", "a TPP")
 
     def item(self, v: Any, path: str) -> Item:
         d = self.obj(v, path, _ITEM, "an item")
+        has_specs = any(d.get(k) is not None for k in _SPECS)
         it = Item(
             id=self.string(self.req(d, "id", path, "an item"), f"{path}.id", "an item id"),
-            eccn=self.string(self.req(d, "eccn", path, "an item"), f"{path}.eccn", "an ECCN such as \"3A090.a\""),
-            tpp=self.natural(self.req(d, "tpp", path, "an item"), f"{path}.tpp", "a TPP"),
             src=Src(self.file, path),
         )
+        if d.get("eccn") is not None or not has_specs:
+            # an ECCN may be left to the specifications (classification.lp), never to a bare TPP
+            it.eccn = self.string(self.req(d, "eccn", path, "an item without mac_tops/bit_length"),
+                                  f"{path}.eccn", "an ECCN such as \"3A090.a\"")
+        if d.get("tpp") is not None or not has_specs:
+            it.tpp = self.natural(self.req(d, "tpp", path, "an item without mac_tops/bit_length"),
+                                  f"{path}.tpp", "a TPP")
+        self.item_dd(d, path, it)
         if "datacenter" in d:
             it.datacenter = self.boolean(d["datacenter"], f"{path}.datacenter")
         if d.get("designer") is not None:
             it.designer = self.choice(d["designer"], f"{path}.designer", DESIGNER_STATUSES, "an IC designer status")
         return it
+
+    def fraction(self, v: Any, path: str, what: str) -> int:
+        """A positive number with up to three decimals, in thousandths (989.5 -> 989500)."""
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+            raise self.err(path, f"expected {what} as a number, got {_show(v)}")
+        if v <= 0:
+            raise self.err(path, f"expected {what} greater than zero, got {v}")
+        milli = round(v * MILLI)
+        if abs(milli - v * MILLI) > 1e-6 * max(1.0, abs(v * MILLI)):
+            raise self.err(path, f"expected {what} with at most three decimals, got {v}")
+        return milli
+
+    def item_dd(self, d: dict[str, Any], path: str, it: Item) -> None:
+        """Chip specifications (classification.lp) and Note 1 facts (due_diligence.lp)."""
+        if d.get("processing_units") is not None:
+            if d.get("mac_tops") is not None or d.get("bit_length") is not None:
+                raise self.err(f"{path}.processing_units",
+                               "give either processing_units or mac_tops/bit_length, not both")
+            units = d["processing_units"]
+            if not isinstance(units, list) or not units:
+                raise self.err(f"{path}.processing_units",
+                               f"expected a non-empty list of {{\"mac_tops\", \"bit_length\"}}, got {_show(units)}")
+            for i, u in enumerate(units):
+                it.processing_units.append(self.unit(u, f"{path}.processing_units[{i}]"))
+        elif d.get("mac_tops") is not None or d.get("bit_length") is not None:
+            it.processing_units.append(self.unit({k: d.get(k) for k in _UNIT}, path))
+        if d.get("die_area_mm2") is not None:
+            it.die_area_milli = self.fraction(d["die_area_mm2"], f"{path}.die_area_mm2",
+                                              "an applicable die area in mm^2")
+        if d.get("performance_density") is not None:
+            it.performance_density_milli = self.fraction(d["performance_density"], f"{path}.performance_density",
+                                                         "a performance density (TPP per mm^2)")
+        if d.get("hbm") is not None:
+            it.hbm = self.boolean(d["hbm"], f"{path}.hbm")
+        if d.get("transistor_count") is not None:
+            it.transistor_count = self.natural(d["transistor_count"], f"{path}.transistor_count", "a transistor count")
+        if d.get("node_nm") is not None:
+            it.node_nm = self.natural(d["node_nm"], f"{path}.node_nm", "a process node in nanometers")
+        for flag in ("non_planar", "logic_ic"):
+            if flag in d:
+                setattr(it, flag, self.boolean(d[flag], f"{path}.{flag}"))
+        for ref in ("designed_by", "fabricated_by", "packaged_by"):
+            if d.get(ref) is not None:
+                setattr(it, ref, self.string(d[ref], f"{path}.{ref}", "a party id"))
+        if d.get("packaged_in") is not None:
+            it.packaged_in = self.country(d["packaged_in"], f"{path}.packaged_in")
+        atts = d.get("attestations")
+        if atts is not None:
+            if not isinstance(atts, list):
+                raise self.err(f"{path}.attestations", f"expected a list of attestations, got {_show(atts)}")
+            it.attestations = [self.attestation(a, f"{path}.attestations[{i}]") for i, a in enumerate(atts)]
+
+    def unit(self, v: Any, path: str) -> ProcessingUnit:
+        u = self.obj(v, path, _UNIT, "a processing unit")
+        return ProcessingUnit(
+            mac_tops_milli=self.fraction(self.req(u, "mac_tops", path, "a processing unit"),
+                                         f"{path}.mac_tops", "MacTOPS"),
+            bit_length=self.natural(self.req(u, "bit_length", path, "a processing unit"),
+                                    f"{path}.bit_length", "a bit length"),
+        )
+
+    def attestation(self, v: Any, path: str) -> Attestation:
+        a = self.obj(v, path, _ATTESTATION, "an attestation")
+        att = Attestation(
+            kind=self.choice(self.req(a, "kind", path, "an attestation"), f"{path}.kind", ATTESTATION_KINDS,
+                             "an attestation kind"),
+            by=self.string(self.req(a, "by", path, "an attestation"), f"{path}.by", "the id of the attesting party"),
+        )
+        if att.kind == "tpp_performance_density":
+            att.tpp_milli = self.fraction(self.req(a, "tpp", path, "a TPP and performance-density attestation"),
+                                          f"{path}.tpp", "an attested TPP")
+            att.performance_density_milli = self.fraction(
+                self.req(a, "performance_density", path, "a TPP and performance-density attestation"),
+                f"{path}.performance_density", "an attested performance density")
+        else:
+            att.transistor_count = self.natural(
+                self.req(a, "transistor_count", path, "a transistor-count attestation"),
+                f"{path}.transistor_count", "an aggregated approximated transistor count")
+            if a.get("hbm") is not None:
+                att.hbm = self.boolean(a["hbm"], f"{path}.hbm")
+        return att
 
     def tx(self, v: Any, path: str, ledger: bool) -> Transaction:
         what = "a ledger entry" if ledger else "a transaction"
@@ -243,6 +364,8 @@ class _Reader:
             t.end_use = self.choice(d["end_use"], f"{path}.end_use", END_USES, "an end use")
         if d.get("ultimate_destination") is not None:
             t.ultimate_destination = self.country(d["ultimate_destination"], f"{path}.ultimate_destination")
+        if d.get("exporter") is not None:
+            t.exporter = self.string(d["exporter"], f"{path}.exporter", "a party id")
         if ledger and d.get("authorization") is not None:
             t.authorization = self.string(d["authorization"], f"{path}.authorization",
                                           "an authorization such as \"LPP\" or \"license\"")

@@ -23,6 +23,10 @@ TRANSACTION_KINDS = (
 END_USES = ("development", "production", "storage", "training", "inference", "research", "other")
 DESIGNER_STATUSES = ("approved", "authorized", "other")
 VEU_TYPES = ("UVEU", "NVEU")
+PARTY_ROLES = ("front_end_fabricator", "osat", "ic_designer")
+ATTESTATION_KINDS = ("tpp_performance_density", "transistor_count")
+# fractional specifications (MacTOPS, mm^2, TPP/mm^2) enter the solver in thousandths
+MILLI = 1000
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,33 @@ class Party:
     government_controlled: bool | str = False
     distributor: bool = False
     veu: Veu | None = None
+    role: str | None = None
+    approved_ic_designer: bool = False
+    approved_osat: bool = False
+    agrees_to_report: bool = False
+    # a VEU's deployment plan: TPP installed or planned per country (ISO code)
+    deployment: dict[str, int] = field(default_factory=dict)
     src: Src = NOWHERE
+
+
+@dataclass
+class ProcessingUnit:
+    """One processing unit of a chip: MacTOPS in thousandths, and the bit length."""
+
+    mac_tops_milli: int
+    bit_length: int
+
+
+@dataclass
+class Attestation:
+    """A datasheet or attestation under Note 1 to 3A090.a, by the party that gives it."""
+
+    kind: str
+    by: str
+    tpp_milli: int | None = None
+    performance_density_milli: int | None = None
+    transistor_count: int | None = None
+    hbm: bool | None = None
 
 
 @dataclass
@@ -69,6 +99,19 @@ class Item:
     tpp: int | None = None
     datacenter: bool = False
     designer: str | None = None
+    processing_units: list[ProcessingUnit] = field(default_factory=list)
+    die_area_milli: int | None = None
+    performance_density_milli: int | None = None
+    hbm: bool | None = None
+    transistor_count: int | None = None
+    node_nm: int | None = None
+    non_planar: bool = False
+    logic_ic: bool = False
+    designed_by: str | None = None
+    fabricated_by: str | None = None
+    packaged_by: str | None = None
+    packaged_in: str | None = None
+    attestations: list[Attestation] = field(default_factory=list)
     src: Src = NOWHERE
 
 
@@ -86,6 +129,7 @@ class Transaction:
     end_use: str | None = None
     ultimate_destination: str | None = None
     authorization: str | None = None
+    exporter: str | None = None
     ledger: bool = False
     src: Src = NOWHERE
 

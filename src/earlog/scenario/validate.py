@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 
 from earlog.errors import InputError
-from earlog.scenario.model import Scenario, Src, Transaction, Vocabulary
+from earlog.scenario.model import Item, Scenario, Src, Transaction, Vocabulary
 
 
 def validate(sc: Scenario, vocab: Vocabulary) -> None:
@@ -37,8 +37,12 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
         if p.veu:
             for i, c in enumerate(p.veu.locations):
                 country(c, p.src, f"veu.locations[{i}]")
+        for code in p.deployment:
+            country(code, p.src, f"deployment.{code}")
     _check_cycles(sc)
     for it in sc.items:
+        _check_item_parties(it, parties)
+        country(it.packaged_in, it.src, "packaged_in")
         if it.eccn is not None and it.eccn not in vocab.eccns:
             raise InputError(str(it.src.at("eccn")),
                              f"unknown ECCN {it.eccn!r}{_hint(it.eccn, vocab.eccns)}; "
@@ -47,10 +51,20 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
         _check_tx(t, parties, items, vocab, country)
 
 
+def _check_item_parties(it: Item, parties: dict) -> None:
+    """The parties an item names (its designer, fabricator, packager, attesting parties) are declared."""
+    refs = [(f, getattr(it, f)) for f in ("designed_by", "fabricated_by", "packaged_by")]
+    refs += [(f"attestations[{i}].by", a.by) for i, a in enumerate(it.attestations)]
+    for field, pid in refs:
+        if pid is not None and pid not in parties:
+            raise InputError(str(it.src.at(field)), f"{field.split('.')[-1]} {pid!r} is not a declared party"
+                                                    f"{_hint(pid, parties)}")
+
+
 def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, country) -> None:
     if t.item not in items:
         raise InputError(str(t.src.at("item")), f"item {t.item!r} is not a declared item{_hint(t.item, items)}")
-    for field in ("consignee", "end_user"):
+    for field in ("consignee", "end_user", "exporter"):
         pid = getattr(t, field)
         if pid is not None and pid not in parties:
             raise InputError(str(t.src.at(field)), f"{field} {pid!r} is not a declared party{_hint(pid, parties)}")
