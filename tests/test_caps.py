@@ -64,8 +64,8 @@ def test_lpp_exactly_at_cap_in_one_order_and_one_over() -> None:
 def test_lpp_cumulative_exactly_at_cap_then_one_over() -> None:
     """Seed 004: "cumulative TPP of 26,900,000 per year per ultimate consignee": 26,899,000 + 1,000 reaches
     the cap exactly (LPP still available); one more TPP in the same year is over."""
-    v = verdicts(book([order("a", 26_899, "k", "2025-02-01"), order("b", 1000, "one", "2025-03-01"),
-                       order("c", 1, "one", "2025-04-01")]))
+    v = verdicts(book([order("a", 26_899, "k", "2025-05-20"), order("b", 1000, "one", "2025-05-21"),
+                       order("c", 1, "one", "2025-05-22")]))
     assert [v[t]["authorization"] for t in "ab"] == ["LPP", "LPP"]
     assert failed(v["c"], "LPP") == ["lpp.within_cap"]
     assert v["c"]["authorization"] == "license"
@@ -76,9 +76,9 @@ def test_lpp_cap_shared_across_subsidiaries_of_one_parent() -> None:
     share 26,900,000 TPP a year; the third order, one TPP over, fails."""
     parties = [{"id": "parent", "hq": "BR", "located": "BR"}] + [
         {"id": f"sub{i}", "hq": "BR", "located": "BR", "parent": "parent"} for i in (1, 2, 3)]
-    v = verdicts(book([order("a", 26_000, "k", "2025-02-01", "sub1"),
-                       order("b", 900_000, "one", "2025-03-01", "sub2"),
-                       order("c", 1, "one", "2025-04-01", "sub3")], parties))
+    v = verdicts(book([order("a", 26_000, "k", "2025-05-20", "sub1"),
+                       order("b", 900_000, "one", "2025-05-21", "sub2"),
+                       order("c", 1, "one", "2025-05-22", "sub3")], parties))
     assert [v[t]["authorization"] for t in "ab"] == ["LPP", "LPP"]
     assert failed(v["c"], "LPP") == ["lpp.within_cap"]
 
@@ -103,9 +103,9 @@ def test_lpp_cap_resets_each_calendar_year() -> None:
 
 def test_caps_count_in_date_order_not_file_order() -> None:
     """DESIGN.md: "Transactions are evaluated in date order, then file order; each sees those before it": the
-    March order, listed second, spends the LPP quota first (seed 004: 26,900,000 "per year")."""
-    v = verdicts(book([order("sept", 1000, date="2025-09-01"), order("march", 1000, date="2025-03-01")]))
-    assert v["march"]["authorization"] == "LPP"
+    May order, listed second, spends the LPP quota first (seed 004: 26,900,000 "per year")."""
+    v = verdicts(book([order("sept", 1000, date="2025-09-01"), order("may", 1000, date="2025-05-21")]))
+    assert v["may"]["authorization"] == "LPP"
     assert failed(v["sept"], "LPP") == ["lpp.within_cap"]
 
 
@@ -220,7 +220,7 @@ def test_veu_exports_do_not_count_toward_allocation(veu: dict[str, Any]) -> None
 def test_ledger_entry_recorded_as_lpp_counts_toward_lpp_cap() -> None:
     """Seed 004: 26,900,000 "cumulative ... per year per ultimate consignee": a recorded LPP shipment of
     26,000,000 TPP leaves 900,000, so 900,000 fits and 900,001 does not."""
-    ledger = [order("past", 26_000, "k", "2025-01-15", authorization="LPP")]
+    ledger = [order("past", 26_000, "k", "2025-05-16", authorization="LPP")]
     v = verdicts(book([order("fits", 900_000, "one")], ledger=ledger))
     assert v["fits"]["authorization"] == "LPP"
     v = verdicts(book([order("over", 900_001, "one")], ledger=ledger))
@@ -229,7 +229,7 @@ def test_ledger_entry_recorded_as_lpp_counts_toward_lpp_cap() -> None:
 
 def test_ledger_entry_recorded_as_lpp_does_not_count_toward_allocation() -> None:
     """Seed 004: LPP exports "do not count toward country-wide TPP allocations", recorded ones included."""
-    ledger = [order("past", 26_000, "k", "2025-01-15", consignee="buyer", authorization="LPP")]
+    ledger = [order("past", 26_000, "k", "2025-05-16", consignee="buyer", authorization="LPP")]
     parties = [{"id": "buyer", "hq": "BR"}] + DISTRIBUTOR
     v = verdicts(book([order("lic", 1, "one", consignee="dist")], parties, ledger))
     assert v["lic"]["allocation"]["used_tpp"] == 0
@@ -238,7 +238,7 @@ def test_ledger_entry_recorded_as_lpp_does_not_count_toward_allocation() -> None
 def test_ledger_entry_recorded_as_licensed_counts_toward_allocation() -> None:
     """Seed 004: approval "up to a per-country cumulative TPP installed base of 790,000,000": licences already
     granted (recorded as "license") fill the allocation: 789,000,000 recorded leaves exactly 1,000,000."""
-    ledger = [order("granted", 789_000, "k", "2025-02-01", consignee="dist", authorization="license")]
+    ledger = [order("granted", 789_000, "k", "2025-05-20", consignee="dist", authorization="license")]
     v = verdicts(book([order("fits", 1000, "k", consignee="dist"),
                        order("over", 1, "one", "2025-07-01", consignee="dist")], DISTRIBUTOR, ledger))
     assert v["fits"]["allocation"]["used_tpp"] == 789_000_000
@@ -250,7 +250,7 @@ def test_ledger_entry_recorded_as_licensed_counts_toward_allocation() -> None:
 def test_ledger_entry_recorded_as_uveu_does_not_count() -> None:
     """Seed 004: shipments "pursuant to UVEU authorizations do not count toward the country-wide TPP licensing
     allocations", as recorded; even a huge one leaves Brazil's allocation untouched."""
-    ledger = [order("dc", 200_000, "h100", "2025-02-01", consignee="dist", authorization="UVEU")]
+    ledger = [order("dc", 200_000, "h100", "2025-05-20", consignee="dist", authorization="UVEU")]
     v = verdicts(book([order("lic", 1000, "k", consignee="dist")], DISTRIBUTOR, ledger))
     assert v["lic"]["allocation"]["used_tpp"] == 0
 
@@ -258,7 +258,7 @@ def test_ledger_entry_recorded_as_uveu_does_not_count() -> None:
 def test_ledger_entry_without_authorization_is_decided() -> None:
     """Without a stated authorization a ledger entry is decided like a transaction: 1,000 H100s (15,832,000 TPP)
     went out under LPP, so another 1,000 the same year would exceed 26,900,000 (seed 004)."""
-    v = verdicts(book([order("now", 1000)], ledger=[order("past", 1000, date="2025-02-01")]))
+    v = verdicts(book([order("now", 1000)], ledger=[order("past", 1000, date="2025-05-20")]))
     assert failed(v["now"], "LPP") == ["lpp.within_cap"]
     assert v["now"]["allocation"]["used_tpp"] == 0
 
@@ -272,7 +272,7 @@ def test_country_total_past_2_31_is_exact() -> None:
     """Seed 004's "per-country cumulative TPP installed base", with the allocation raised (what-if) to
     3,000,000,000: ten recorded licences of 13,600 H100s each bring Brazil to 2,153,152,000 TPP, past 2^31; the
     next application sees that exact total and is approved, and one that would pass 3,000,000,000 is denied."""
-    ledger = [order(f"granted{i}", 13_600, "h100", f"2025-02-{i + 1:02d}", consignee="dist",
+    ledger = [order(f"granted{i}", 13_600, "h100", f"2025-05-{i + 16:02d}", consignee="dist",
                     authorization="license") for i in range(10)]
     used = 10 * 13_600 * H100_TPP
     assert used == 2_153_152_000 > 2**31 - 1
@@ -299,8 +299,8 @@ def test_single_order_past_2_31_is_denied_not_wrapped() -> None:
 def test_lpp_total_past_2_31_with_raised_cap() -> None:
     """Seed 004's LPP cap "per year per ultimate consignee", raised by a what-if to 4,400,000,000: two orders
     of 136,000 H100s fit (4,306,304,000 in total, past 2^31), a third unit does not."""
-    s = book([order("a", 136_000, date="2025-02-01"), order("b", 136_000, date="2025-03-01"),
-              order("c", 6_000, date="2025-04-01")], parameters={"lpp_annual_cap_tpp": 4_400_000_000})
+    s = book([order("a", 136_000, date="2025-05-20"), order("b", 136_000, date="2025-05-21"),
+              order("c", 6_000, date="2025-05-22")], parameters={"lpp_annual_cap_tpp": 4_400_000_000})
     v = verdicts(s)
     assert v["a"]["authorization"] == "LPP"
     assert v["b"]["authorization"] == "LPP"
