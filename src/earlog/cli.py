@@ -6,7 +6,15 @@ import sys
 
 import typer
 
-from earlog.commands import evaluate  # noqa: F401  (registers `eval`)
+from earlog.commands import (
+    classify,  # noqa: F401  (registers `classify`)
+    evaluate,  # noqa: F401  (registers `eval`)
+    fmt,  # noqa: F401  (registers `fmt`)
+    repl,  # noqa: F401  (registers `repl`)
+    run,  # noqa: F401  (registers `run`)
+    test,  # noqa: F401  (registers `test`)
+    veu_limits,  # noqa: F401  (registers `veu-limits`)
+)
 from earlog.commands.app import app
 from earlog.errors import EarlogError
 

@@ -1,0 +1,65 @@
+"""Regression suites: every `expect` in the .earlog files under a path, run and
+reported the same way by `earlog test` and by the pytest plugin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from earlog.dsl.parser import parse_file
+from earlog.dsl.session import NotYetSupported, Step, plan
+from earlog.errors import InputError
+
+
+@dataclass
+class Result:
+    file: str
+    line: int
+    expectation: str
+    passed: bool
+    actual: str
+    case: str | None = None
+
+    def failure_line(self) -> str:
+        case = f" [case: {self.case}]" if self.case else ""
+        return f"{self.file}:{self.line}: {self.expectation} — {self.actual}{case}"
+
+
+def find_files(paths: list[str | Path]) -> list[Path]:
+    """The .earlog files named or under the folders named, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.rglob("*.earlog")))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError(str(p), "no such file or folder")
+    return out
+
+
+def expectations(path: str | Path) -> list[Step]:
+    """The planned `expect` steps of one file (all names resolved, nothing evaluated).
+
+    A `check` is an assertion earlog cannot run yet: it fails the suite loudly
+    rather than being skipped.
+    """
+    steps = plan(parse_file(path))
+    for s in steps:
+        if s.question.kind == "check":
+            q = s.question
+            raise NotYetSupported(f"{s.file}:{q.span.line}:{q.span.col}: `check` is parsed and its names resolved, "
+                                  "but checking a property over a space of scenarios is not yet supported")
+    return [s for s in steps if s.question.kind == "expect"]
+
+
+def run_step(step: Step) -> Result:
+    from earlog.dsl.questions import expect
+
+    a = expect(step)
+    q = step.question
+    return Result(step.file, q.span.line, q.text, bool(a.passed), f"actual: {a.actual}", step.case)
+
+
+def no_expectations(path: str | Path) -> Result:
+    return Result(str(path), 1, "the suite", False, "has no expectations; a suite must expect something")
