@@ -36,9 +36,9 @@ class Context:
         """(verdicts, answer set); the answer set gives the rules that fired."""
         if self._evaluated is None:
             from earlog.engine import load_policy, solve
-            from earlog.verdict import build_verdicts
+            from earlog.verdict import VERDICT_READS, build_verdicts
 
-            ans = solve(self.scenario, load_policy())
+            ans = solve(self.scenario, load_policy(), shown=VERDICT_READS)
             self._evaluated = (build_verdicts(ans), ans)
         return self._evaluated
 

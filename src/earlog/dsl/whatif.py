@@ -63,8 +63,8 @@ def render_diff(changes: list[dict[str, Any]]) -> str:
     for c in changes:
         t = c["transaction"]
         if c["status"] == "unchanged":
-            lines.append(f"{t}: no change")
-        elif c["status"] == "added":
+            continue
+        if c["status"] == "added":
             lines.append(f"{t}: new transaction; outcome {c['outcome']}")
         elif c["status"] == "removed":
             lines.append(f"{t}: no longer in the scenario")
@@ -72,4 +72,7 @@ def render_diff(changes: list[dict[str, Any]]) -> str:
             lines.append(f"{t}:")
             width = max(len(f["field"]) for f in c["fields"])
             lines.extend(f"  {f['field']:<{width}}  {_show(f['before'])} -> {_show(f['after'])}" for f in c["fields"])
+    same = [c["transaction"] for c in changes if c["status"] == "unchanged"]
+    if same:
+        lines.append(f"no change: {', '.join(same)}")
     return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""pytest plugin: .earlog files are collected as tests, one item per `expect`.
+
+Registered under the `pytest11` entry point, so `pytest` from the repository
+root runs the suites in tests/ and queries/ next to the Python tests, with the
+same failure text `earlog test` prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from earlog.errors import EarlogError
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".earlog":
+        return EarlogFile.from_parent(parent, path=file_path)
+    return None
+
+
+class EarlogFailure(Exception):
+    """An `expect` that did not hold; its message is the `earlog test` line."""
+
+
+class EarlogFile(pytest.File):
+    def collect(self):
+        from earlog.dsl.suite import expectations
+
+        try:
+            steps = expectations(self.path)
+        except EarlogError as e:
+            raise self.CollectError(str(e)) from None
+        if not steps:
+            yield EarlogItem.from_parent(self, name="(no expectations)", step=None)
+        for step in steps:
+            q = step.question
+            label = f"line {q.span.line}: {q.text}"
+            if step.case:
+                label = f"{step.case} | {label}"
+            yield EarlogItem.from_parent(self, name=label, step=step)
+
+    class CollectError(Exception):
+        pass
+
+
+class EarlogItem(pytest.Item):
+    def __init__(self, *, step: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+
+    def runtest(self) -> None:
+        from earlog.dsl.suite import no_expectations, run_step
+
+        result = no_expectations(self.path) if self.step is None else run_step(self.step)
+        if not result.passed:
+            raise EarlogFailure(result.failure_line())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, (EarlogFailure, EarlogError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        line = self.step.question.span.line - 1 if self.step is not None else 0
+        return self.path, line, self.name
