@@ -319,7 +319,7 @@ def _matches(actual: Any, expected: list[Value]) -> bool:
         return False
     x = expected[0]
     if x.kind == "none":
-        return actual is None
+        return actual is None or actual == "none"  # the verdict writes "no authorization needed" as "none"
     if isinstance(actual, bool) or x.kind == "bool":
         return isinstance(actual, bool) and x.kind == "bool" and actual == x.raw
     if isinstance(actual, int):
