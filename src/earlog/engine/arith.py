@@ -40,3 +40,12 @@ class Arithmetic:
 
     def leq(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
         return clingo.Number(1 if to_int(a) <= to_int(b) else 0)
+
+    def least(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
+        """The smaller of two amounts; a constant such as `unbounded` is larger than any amount
+        (the VEU headroom is the least of the bounds that apply, veu_limits.lp)."""
+        if a.type == clingo.SymbolType.Function:
+            return b
+        if b.type == clingo.SymbolType.Function:
+            return a
+        return big(min(to_int(a), to_int(b)))
