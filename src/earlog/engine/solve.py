@@ -26,6 +26,7 @@ from earlog.scenario.model import Scenario
 
 FIRED = "_earlog_fired"
 UNMET = "_earlog_unmet"
+WHY = "_earlog_why"  # full provenance twins, see earlog.explain.provenance
 # Predicates whose deciding rule the verdict names (cheap to trace always).
 VERDICT_PREDICATES = frozenset({
     "license_requirement", "exception_available", "veu_available", "review_policy",
@@ -56,6 +57,10 @@ class Answer:
         out: dict[Symbol, list[str]] = defaultdict(list)
         for s in self.get(FIRED):
             out[s.arguments[1]].append(s.arguments[0].string)
+        for s in self.get(WHY):  # with explanations, the full provenance twins replace the traced ones
+            ids = out[s.arguments[1]]
+            if s.arguments[0].string not in ids:
+                ids.append(s.arguments[0].string)
         return out
 
 
@@ -91,17 +96,24 @@ def _unmet_rules(stmt: ast.AST) -> list[ast.AST]:
 
 
 @functools.lru_cache(maxsize=16)
-def _program(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, ast.AST], ...]:
+def _program(policy: Policy, traced: frozenset[str] | None,
+             explain: bool = False) -> tuple[tuple[str, ast.AST], ...]:
     """The statements to replay, with a provenance twin for each traced rule.
 
-    traced=None traces every annotated rule (full explanations).
+    traced=None traces every annotated rule.  explain=True gives every annotated
+    rule a full provenance twin (rule, head, body, bindings; see explain/provenance.py)
+    instead of the small one, so a why-tree comes from the solver itself.
     """
+    from earlog.explain.provenance import why_twins  # the explain package imports the engine
+
     by_stmt = {id(r.statement): r for r in policy.rules.values()}
     out: list[tuple[str, ast.AST]] = []
     for part, stmt in policy.statements:
         out.append((part, stmt))
         rule = by_stmt.get(id(stmt))
-        if rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
+        if explain and rule is not None and rule.head_predicate:
+            out.extend((part, t) for t in why_twins(stmt, rule.id))
+        elif rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
             out.append((part, _twin(stmt, rule.id)))
         if rule is not None and rule.head_predicate in CONDITIONED and len(rule.head_args) == 2:
             out.extend((part, u) for u in _unmet_rules(stmt))
@@ -124,6 +136,8 @@ def _show(ctl: clingo.Control, policy: Policy, names: frozenset[str]) -> None:
         sigs.append((FIRED, 2))
     if UNMET in names:
         sigs.append((UNMET, 3))
+    if WHY in names:
+        sigs.append((WHY, 4))
     with ast.ProgramBuilder(ctl) as b:
         loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
         for n, a in sigs:
@@ -135,14 +149,16 @@ def solve(
     policy: Policy,
     traced: frozenset[str] | None = VERDICT_PREDICATES,
     shown: frozenset[str] | None = None,
+    explain: bool = False,
 ) -> Answer:
     """Evaluate a scenario.  `traced`: predicates whose deciding rules are recorded
     (None: all).  `shown`: predicates to read back from the answer set (None: all);
-    reading fewer atoms is most of what makes a warm evaluation fast."""
+    reading fewer atoms is most of what makes a warm evaluation fast.  `explain`:
+    record every rule instance with its body and bindings (`_earlog_why/4`)."""
     ctl = clingo.Control(["--warn=none", "--models=2"])
-    _replay(ctl, _program(policy, traced))
+    _replay(ctl, _program(policy, traced, explain))
     if shown is not None:
-        _show(ctl, policy, shown | {FIRED})
+        _show(ctl, policy, shown | {FIRED, WHY})
     order = {t.id: i for i, t in enumerate(sc.in_order())}
     with ctl.backend() as b:
         for sym in policy.facts.get("base", ()):

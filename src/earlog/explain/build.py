@@ -1,0 +1,466 @@
+"""Build why and why-not trees from the solver's provenance and probes.
+
+why X reads the `_earlog_why` atoms the provenance twins left in the answer set:
+each names the rule instance that derived an atom, its ground body and bindings.
+why not X tries every rule whose head unifies with X, testing its conditions in
+order with clingo probes over the answer set (earlog.explain.probe).  This module
+only assembles what those two recorded into a tree and says it in words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from clingo import Function, Number, Symbol, SymbolType, ast
+
+from earlog.engine.policy import Policy, Rule
+from earlog.engine.solve import WHY, Answer
+from earlog.explain.model import Application, Binding, Condition, Node
+from earlog.explain.probe import FREE, Instance, Prober, head_equalities, literal_kind
+from earlog.explain.provenance import (
+    ANY,
+    CMP,
+    NEG,
+    NEGNEG,
+    Derivation,
+    Provenance,
+    comparison_operands,
+    variables,
+    variants,
+)
+from earlog.explain.sources import INPUT_NAMES, Sources, short_cite
+
+Pattern = tuple[str, tuple[Symbol | str, ...]]  # predicate, arguments (a str names a free variable)
+_MAX_INSTANCES = 4  # at most this many alternative bindings are shown per condition
+
+
+_VARIANTS: dict[int, tuple[ast.AST, ...]] = {}
+
+
+def _variants(rule: Rule) -> tuple[ast.AST, ...]:
+    """The rule's pool-free variants, computed once per loaded rule."""
+    key = id(rule.statement)
+    if key not in _VARIANTS:
+        _VARIANTS[key] = tuple(variants(rule.statement))
+    return _VARIANTS[key]
+
+
+def pattern_text(p: Pattern) -> str:
+    name, args = p
+    if not args:
+        return name
+    return f"{name}({','.join(a if isinstance(a, str) else str(a) for a in args)})"
+
+
+def _atom_text(s: Symbol) -> str:
+    return str(s).replace(ANY, "_")
+
+
+class Builder:
+    """Assembles explanation nodes for one evaluated scenario."""
+
+    def __init__(self, answer: Answer, policy: Policy, *, all_failed: bool = False) -> None:
+        self.policy = policy
+        self.prov = Provenance(answer.get(WHY))
+        self.atoms: set[Symbol] = {s for name, ss in answer.atoms.items() if not name.startswith("_earlog")
+                                   for s in ss}
+        self.by_name: dict[str, list[Symbol]] = {}
+        for s in self.atoms:
+            self.by_name.setdefault(s.name, []).append(s)
+        self.sources = Sources(answer.scenario, policy)
+        self.countries = {s.arguments[0]: s.arguments[1].string for s in self.sources.policy_facts
+                          if s.name == "country" and len(s.arguments) == 2
+                          and s.arguments[1].type == SymbolType.String}
+        self.all_failed = all_failed
+        self._prober: Prober | None = None
+        self._ids = 0
+        self.shown: dict[Symbol, str] = {}
+        self.shown_not: dict[Pattern, str] = {}
+        self.order = {rid: i for i, rid in enumerate(policy.rules)}
+
+    @property
+    def prober(self) -> Prober:
+        if self._prober is None:
+            self._prober = Prober(sorted(self.atoms))
+        return self._prober
+
+    def _id(self) -> str:
+        self._ids += 1
+        return f"n{self._ids}"
+
+    # --- why -------------------------------------------------------------------------
+
+    def why(self, atom: Symbol, depth: int | None) -> Node:
+        if atom in self.shown:
+            return Node(self._id(), "ref", str(atom), True, ref=self.shown[atom],
+                        text="shown above")
+        derivations = self.prov.grounded(atom)
+        if not derivations:
+            return self._leaf(atom)
+        if depth is not None and depth <= 0:
+            return Node(self._id(), "derived", str(atom), True, truncated=True,
+                        text=self._rules_text(derivations))
+        node = Node(self._id(), "derived", str(atom), True)
+        self.shown[atom] = node.id
+        nxt = None if depth is None else depth - 1
+        for d in sorted(derivations, key=lambda d: (self.order.get(d.rule_id, 0), str(d.body))):
+            node.rules.append(self._application(d, nxt))
+        node.text = node.rules[0].text if node.rules else ""
+        return node
+
+    def _rules_text(self, derivations: list[Derivation]) -> str:
+        rules = sorted({d.rule_id for d in derivations})
+        return "derived by " + ", ".join(rules)
+
+    def _leaf(self, atom: Symbol) -> Node:
+        o = self.sources.origin(atom)
+        kind = {"scenario": "scenario_fact", "policy": "policy_fact", "engine": "engine_fact"}.get(o.kind, "fact")
+        origin = {"where": o.where} if o.where else {}
+        if o.cite:
+            origin["cite"] = o.cite
+        if o.what:
+            origin["what"] = o.what
+        text = {"scenario_fact": f"stated by the scenario ({o.what})" if o.what else "stated by the scenario",
+                "policy_fact": "a fact of the policy",
+                "engine_fact": o.what,
+                "fact": "a fact"}[kind]
+        return Node(self._id(), kind, str(atom), True, text=text, origin=origin or None)
+
+    def _variant_for(self, rule: Rule, d: Derivation) -> ast.AST:
+        vs = _variants(rule)
+        if len(vs) == 1:
+            return vs[0]
+        for v in vs:  # a pooled rule: the alternative whose atoms the twin recorded
+            names = [lit.atom.symbol.name for lit in v.body if literal_kind(lit) == "atom"]
+            if names == [b.name for b in d.positive_atoms()]:
+                return v
+        return vs[0]
+
+    def _application(self, d: Derivation, depth: int | None) -> Application:
+        rule = self.policy.rules[d.rule_id]
+        stmt = self._variant_for(rule, d)
+        env = dict(d.bindings)
+        labels = _labels(stmt)
+        app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "fired",
+                          bindings=[self._binding(n, v, labels) for n, v in d.bindings])
+        for lit, rec in zip(stmt.body, d.body, strict=False):
+            kind = literal_kind(lit)
+            if kind == "atom":
+                app.conditions.append(Condition(lit_text(lit), "atom", "ok", str(rec), children=[self.why(rec, depth)]))
+            elif kind in ("not", "notnot") and rec.type == SymbolType.Function and rec.name in (NEG, NEGNEG):
+                inner = rec.arguments[0]
+                text = _atom_text(inner)
+                if rec.name == NEG:
+                    child = Node(self._id(), "absent", text, False, text=f"not {text}: no rule derived it",
+                                 expand=f"why not {text}")
+                    app.conditions.append(Condition(lit_text(lit), "not", "ok", f"not {text}", children=[child]))
+                else:
+                    app.conditions.append(Condition(lit_text(lit), "not", "ok", f"not not {text}",
+                                                    children=[self.why(inner, depth)]))
+            elif kind == "comparison" and rec.type == SymbolType.Function and rec.name == CMP:
+                detail, params = self._comparison(lit, env, rec, labels)
+                app.conditions.append(Condition(lit_text(lit), "comparison", "ok", detail, params=params))
+            else:
+                app.conditions.append(Condition(lit_text(lit), "other", "ok", "holds"))
+        return app
+
+    # --- why not ---------------------------------------------------------------------
+
+    def why_not(self, p: Pattern, depth: int | None) -> Node:
+        if p in self.shown_not:
+            return Node(self._id(), "ref", pattern_text(p), False, ref=self.shown_not[p], text="shown above")
+        name, args = p
+        node = Node(self._id(), "not_derived", pattern_text(p), False)
+        self.shown_not[p] = node.id
+        target = tuple(None if isinstance(a, str) else a for a in args)
+        candidates = [r for r in self.policy.rules.values()
+                      if r.head_predicate == name and len(r.statement.head.atom.symbol.arguments) == len(args)]
+        nxt = None if depth is None else depth - 1
+        for rule in candidates:
+            for stmt in _variants(rule):
+                app = self._try(rule, stmt, target, nxt)
+                if app is not None:
+                    node.rules.append(app)
+        if not node.rules:
+            node.text = self._no_rule_text(name, candidates)
+        elif depth is not None and depth <= 0:
+            node.truncated = True
+        firsts = [r.first_failed() for r in node.rules]
+        if not node.text:
+            node.text = "; ".join(f"{r.rule}: {c.literal} failed" for r, c in zip(node.rules, firsts, strict=True)
+                                  if c is not None)
+        return node
+
+    def _no_rule_text(self, name: str, candidates: list[Rule]) -> str:
+        if candidates:
+            return "no rule concluding it applies to these arguments"
+        if any(s.name == name for s in self.sources.inputs) or name in INPUT_NAMES:
+            return "the scenario does not state it"
+        files = sorted({f for s, (f, _l, _c) in self.sources.policy_facts.items() if s.name == name})
+        if files:
+            return f"the policy lists no such fact (see {', '.join(files)})"
+        return "nothing states or derives it"
+
+    def _try(self, rule: Rule, stmt: ast.AST, target: tuple[Symbol | None, ...], depth: int | None
+             ) -> Application | None:
+        unified = head_equalities(stmt.head.atom.symbol, target)
+        if unified is None:
+            return None
+        _, eqs, bound, finals = unified
+        labels = _labels(stmt)
+        body = list(stmt.body)
+        steps = self.prober.conditions(body, eqs, bound, self.all_failed)
+        app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "failed")
+        first = True
+        last_instances: list[Instance] = []
+        for lit, step in zip(body, steps, strict=True):
+            kind = literal_kind(lit)
+            cond = Condition(lit_text(lit), kind, step.status, "")
+            if step.status == "ok":
+                last_instances = step.passed
+                cond.detail, cond.params = self._tested(lit, step.passed, labels)
+            elif step.status == "failed":
+                cond.first_failed = first
+                first = False
+                cond.detail, cond.params = self._tested(lit, step.reached, labels)
+                if not last_instances:
+                    last_instances = step.reached
+                cond.children = self._failed_children(lit, step.reached, depth)
+            else:
+                cond.detail = "not evaluated"
+            app.conditions.append(cond)
+        if first and finals:
+            names = sorted(set().union(*(set(i.bindings) for i in last_instances)) if last_instances else bound)
+            step = self.prober.head_instances(finals, [*eqs, *body], bound, set(names))
+            if step.status == "failed":
+                app.conditions.append(Condition(str(stmt.head.atom.symbol), "head", "failed",
+                                                "the rule's conclusion has other values here", first_failed=True))
+                first = False
+        if first:
+            return None  # every condition held: the atom holds, nothing failed
+        inst = last_instances[:_MAX_INSTANCES]
+        if inst:
+            values: dict[str, list[Symbol]] = {}
+            for i in inst:
+                for n, v in i.bindings.items():
+                    if v not in values.setdefault(n, []):
+                        values[n].append(v)
+            order = {n: k for k, n in enumerate(variables(stmt))}
+            app.bindings = [self._binding(n, vs, labels)
+                            for n, vs in sorted(values.items(), key=lambda kv: order.get(kv[0], 99))]
+        return app
+
+    def _tested(self, lit: ast.AST, instances: list[Instance], labels: dict[str, str]
+                ) -> tuple[str, list[dict[str, str]]]:
+        kind = literal_kind(lit)
+        recs = [i for i in instances if i.record is not None][:_MAX_INSTANCES]
+        if not recs:
+            return ("no binding reached it" if not instances else str(lit)), []
+        if kind in ("atom", "not", "notnot"):
+            pats = _unique(pattern_text(self._pattern(lit, i)) for i in recs)
+            prefix = {"atom": "", "not": "not ", "notnot": "not not "}[kind]
+            return " or ".join(prefix + p for p in pats), []
+        if kind == "comparison":
+            details, params = [], []
+            for i in recs:
+                d, ps = self._comparison(lit, i.bindings, Function(CMP, list(i.record.arguments)), labels)
+                if d not in details:
+                    details.append(d)
+                params.extend(p for p in ps if p not in params)
+            return " or ".join(details), params
+        return str(lit), []
+
+    def _pattern(self, lit: ast.AST, inst: Instance) -> Pattern:
+        sym = lit.atom.symbol
+        args: list[Symbol | str] = []
+        for a, v in zip(sym.arguments, inst.record.arguments, strict=True):
+            if v == Function(FREE):
+                args.append(str(a))
+            else:
+                args.append(v)
+        return sym.name, tuple(args)
+
+    def _failed_children(self, lit: ast.AST, instances: list[Instance], depth: int | None) -> list[Node]:
+        kind = literal_kind(lit)
+        if kind not in ("atom", "not"):
+            return []  # a comparison's values are in its detail; nothing below it
+        recs = [i for i in instances if i.record is not None][:_MAX_INSTANCES]
+        out: list[Node] = []
+        seen: set[Pattern] = set()
+        for i in recs:
+            p = self._pattern(lit, i)
+            if p in seen:
+                continue
+            seen.add(p)
+            if kind == "atom":
+                if depth is not None and depth < 0:
+                    continue
+                child = self.why_not(p, depth) if depth is None or depth > 0 else Node(
+                    self._id(), "not_derived", pattern_text(p), False, truncated=True,
+                    expand=f"why not {pattern_text(p)}")
+                out.append(child)
+                out.extend(self._instead(lit, p))
+            elif kind == "not" and all(not isinstance(a, str) for a in p[1]):
+                held = Function(p[0], list(p[1]))  # type: ignore[arg-type]
+                out.append(self.why(held, depth if depth is None else max(depth, 1)))
+        return out
+
+    def _instead(self, lit: ast.AST, p: Pattern) -> list[Node]:
+        """What holds in place of a failed atom that differs in one constant (dest_tier(t1, 2)
+        when dest_tier(t1, 1) was asked for)."""
+        consts = [k for k, a in enumerate(lit.atom.symbol.arguments) if a.ast_type == ast.ASTType.SymbolicTerm]
+        if len(consts) != 1:
+            return []
+        k = consts[0]
+        name, args = p
+        out = []
+        for s in sorted(self.by_name.get(name, []), key=str):
+            if len(s.arguments) != len(args):
+                continue
+            if all(j == k or isinstance(a, str) or s.arguments[j] == a for j, a in enumerate(args)):
+                n = self.why(s, 1)
+                n.text = f"instead: {s}" + (f" ({n.text})" if n.text else "")
+                out.append(n)
+        return out[:_MAX_INSTANCES]
+
+    # --- words -------------------------------------------------------------------------
+
+    def _binding(self, name: str, value: Symbol | list[Symbol], labels: dict[str, str]) -> Binding:
+        """`C = br (Brazil), from destination(T,C)`; several values (why-not) are joined by "or"."""
+        vs = value if isinstance(value, list) else [value]
+        label = labels.get(name, "")
+        shown = " or ".join(self._value(v, label) for v in vs)
+        words = f"{name} = {shown}" + (f", from {label}" if label else "")
+        return Binding(name, " or ".join(str(v) for v in vs), words)
+
+    def _value(self, value: Symbol, label: str = "") -> str:
+        if value.type == SymbolType.Number:
+            n = value.number
+            if _is_date(label):
+                return _date(n)
+            return f"{n:,}" if abs(n) >= 10000 else str(n)
+        if value.type == SymbolType.String:
+            s = value.string
+            if s.isdigit() and len(s) > 9:
+                return f"{int(s):,}"
+            return f'"{s}"'
+        if value.type == SymbolType.Function and not value.arguments and value in self.countries:
+            return f"{value.name} ({self.countries[value]})"
+        return str(value)
+
+    def _param_cite(self, pname: str) -> str:
+        for s, (_f, _l, comment) in self.sources.policy_facts.items():
+            if s.name == "param_default" and s.arguments and s.arguments[0].name == pname:
+                return short_cite(comment)
+        return ""
+
+    def _comparison(self, lit: ast.AST, env: dict[str, Symbol], rec: Symbol, labels: dict[str, str]
+                    ) -> tuple[str, list[dict[str, str]]]:
+        operands_v, calls_v = rec.arguments[0].arguments, rec.arguments[1].arguments
+        calls = iter(calls_v)
+        params: list[dict[str, str]] = []
+
+        def term(t: ast.AST) -> str:
+            tt = t.ast_type
+            if tt == ast.ASTType.Variable:
+                v = env.get(t.name)
+                if v is None:
+                    return t.name
+                label = labels.get(t.name, "")
+                if label.startswith("param "):
+                    pname = label[6:]
+                    cite = self._param_cite(pname)
+                    overridden = Function("param_override", [Function(pname), v]) in self.sources.inputs
+                    src = "set by the scenario" if overridden else cite
+                    params.append({"name": pname, "value": str(v), "cite": src})
+                    return f"{self._value(v, label)} [param {pname}{', ' + src if src else ''}]"
+                return f"{self._value(v, label)} [{t.name}{', ' + label if label else ''}]"
+            if tt == ast.ASTType.SymbolicTerm:
+                return self._value(t.symbol)
+            if tt == ast.ASTType.Function and t.external:
+                value = next(calls, None)
+                args = [term(a) for a in t.arguments]
+                shown = self._value(value) if value is not None else "?"
+                op = {"add": "+", "mul": "*", "div": "/"}.get(t.name)
+                if op and len(args) == 2:
+                    return f"({args[0]} {op} {args[1]} = {shown})"
+                if t.name == "leq" and len(args) == 2:
+                    rel = "<=" if value == _ONE else ">"
+                    return f"{args[0]} {rel} {args[1]}"
+                return f"@{t.name}({', '.join(args)}) = {shown}"
+            if tt == ast.ASTType.BinaryOperation:
+                return f"({term(t.left)} {_BINOP.get(int(t.operator_type), '?')} {term(t.right)})"
+            return str(t)
+
+        atom = lit.atom
+        ops = comparison_operands(atom)
+        first = ops[0]
+        # `@leq(X, Y) = 1` / `= 0`: the relation itself says it; the constant adds nothing
+        if (first.ast_type == ast.ASTType.Function and first.external and first.name == "leq"
+                and len(atom.guards) == 1 and atom.guards[0].term.ast_type == ast.ASTType.SymbolicTerm):
+            return _strip(term(first)), params
+        parts = [_strip(term(first))]
+        for g, v in zip(atom.guards, operands_v[1:], strict=False):
+            parts.append(_CMP.get(int(g.comparison), "?"))
+            parts.append(_strip(term(g.term)))
+            del v
+        return " ".join(parts), params
+
+
+_ONE = Number(1)
+_CMP = {int(ast.ComparisonOperator.Equal): "=", int(ast.ComparisonOperator.NotEqual): "!=",
+        int(ast.ComparisonOperator.LessThan): "<", int(ast.ComparisonOperator.LessEqual): "<=",
+        int(ast.ComparisonOperator.GreaterThan): ">", int(ast.ComparisonOperator.GreaterEqual): ">="}
+_BINOP = {int(ast.BinaryOperator.Plus): "+", int(ast.BinaryOperator.Minus): "-",
+          int(ast.BinaryOperator.Multiplication): "*", int(ast.BinaryOperator.Division): "/",
+          int(ast.BinaryOperator.Modulo): "\\", int(ast.BinaryOperator.Power): "**"}
+
+
+def _strip(s: str) -> str:
+    return s[1:-1] if s.startswith("(") and s.endswith(")") and s.count("(") == 1 else s
+
+
+def _is_date(label: str) -> bool:
+    """Dates are integers YYYYMMDD in predicates and parameters named `..._date`."""
+    return label.removeprefix("param ").split("(")[0].strip().endswith("_date")
+
+
+def _date(n: int) -> str:
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+def _unique(xs: Iterator[str]) -> list[str]:
+    out: list[str] = []
+    for x in xs:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+_ANON_NAME = re.compile(r"_EarlogAnon\d+")
+
+
+def lit_text(lit: ast.AST) -> str:
+    """A condition as the rule writes it (anonymous variables named for the twin shown as `_`)."""
+    return _ANON_NAME.sub("_", str(lit))
+
+
+def _labels(stmt: ast.AST) -> dict[str, str]:
+    """What each variable stands for: the first positive condition that binds it
+    (`param <name>` for a parameter)."""
+    out: dict[str, str] = {}
+    for lit in stmt.body:
+        if literal_kind(lit) != "atom":
+            continue
+        sym = lit.atom.symbol
+        if sym.ast_type != ast.ASTType.Function:
+            continue
+        for k, a in enumerate(sym.arguments):
+            if a.ast_type != ast.ASTType.Variable or a.name in out or a.name == "_":
+                continue
+            if (sym.name == "param" and k == 1 and sym.arguments[0].ast_type == ast.ASTType.SymbolicTerm):
+                out[a.name] = f"param {sym.arguments[0].symbol.name}"
+            else:
+                out[a.name] = lit_text(lit)
+    return out
