@@ -160,83 +160,29 @@ def _what_if(step: Step) -> Answer:
 
 # --- why / why not ---------------------------------------------------------------------
 
+# rule levels a why-tree shows as text (the JSON form keeps the whole tree)
+_WHY_DEPTH = 1
+
+
 def _why(step: Step) -> Answer:
+    """The why or why-not tree from earlog.explain.  A question that does not fit
+    the answer (why of something that does not hold) is answered, not an error:
+    a tour or a suite asks it on purpose to show the other side."""
+    from earlog.errors import EarlogError
+    from earlog.explain import explain
+    from earlog.render.explanation_tree import render_plain
+
     atom: Symbol = step.resolved["atom"]
     why_not = step.question.kind == "why_not"
     try:
-        from earlog.explain import explain  # the explanation machinery, when installed
-    except ImportError:
-        explain = None
-    if explain is not None:
         ex = explain(step.context.scenario, atom, why_not=why_not)
-        from earlog import render
-
-        text = render.explanation_text(ex) if hasattr(render, "explanation_text") else str(ex)
-        return Answer(step, text, {"atom": str(atom), "explanation": ex.to_json()})
-    return _plain_why(step, atom, why_not)
-
-
-def _plain_why(step: Step, atom: Symbol, why_not: bool) -> Answer:
-    """The first answer: the deciding rule for `why`, the failed conditions for `why not`."""
-    from earlog.engine import load_policy, solve
-
-    policy = load_policy()
-    ans = solve(step.context.scenario, policy, traced=None)
-    holds = atom in set(ans.get(atom.name))
-    fired = ans.fired()
-    rules = [policy.rules[r] for r in fired.get(atom, [])]
-    data: dict[str, Any] = {"atom": str(atom), "holds": holds}
-    lines = []
-    if holds:
-        data["rules"] = [{"rule": r.id, "cite": r.cite, "text": r.text} for r in rules]
-        lines.append(f"{atom} holds" + (", by:" if rules else "."))
-        lines.extend(f"  [{r.id}] {r.text}\n      ({r.cite})" for r in rules)
-        if why_not:
-            lines.append("so there is no why-not to answer.")
-        return Answer(step, "\n".join(lines), data)
-    lines.append(f"{atom} does not hold.")
-    if not why_not:
-        lines.append("Ask `why not` for the conditions that failed.")
-        return Answer(step, "\n".join(lines), data)
-    t = atom.arguments[0]
-    candidates = [r for r in policy.rules_for(atom.name)
-                  if all(a is None or (i < len(atom.arguments) and str(atom.arguments[i]) == a)
-                         for i, a in enumerate(r.head_args))]
-    present = ans.atoms
-    failed_out = []
-    for r in candidates:
-        failed = _first_failed(r, t, present)
-        failed_out.append({"rule": r.id, "cite": r.cite, "text": r.text, "failed": failed})
-        lines.append(f"  [{r.id}] {r.text}\n      ({r.cite})")
-        lines.append(f"      failed: {failed}")
-    data["rules"] = failed_out
-    if atom.name in ("exception_available", "veu_available"):
-        v = step.context.verdicts()[t.string].to_json()
-        entry = (v["exceptions"] | v["veu"]).get(atom.arguments[1].name.upper())
-        if entry is not None and not entry["available"]:
-            data["failed_conditions"] = entry["failed"]
-            lines.append("  The conditions that failed:")
-            lines.extend(f"    {f}" for f in entry["failed"])
-    return Answer(step, "\n".join(lines), data)
-
-
-def _first_failed(rule: Any, t: Symbol, atoms: dict[str, list[Symbol]]) -> str:
-    """The first body condition of a rule that is not met for this transaction (by its
-    constant arguments; a variable other than the transaction matches anything)."""
-    for positive, name, args in rule.body:
-        def matches(s: Symbol, args: tuple = args) -> bool:
-            if not s.arguments or s.arguments[0] != t:
-                return False
-            return all(a is None or (i < len(s.arguments) and str(s.arguments[i]) == a) for i, a in enumerate(args))
-        if name in ("tx",) or not args:
-            continue
-        found = any(matches(s) for s in atoms.get(name, []))
-        shown = f"{name}({', '.join(a if a else '_' for a in args)})".replace("(_", f"({t}", 1)
-        if positive and not found:
-            return shown
-        if not positive and found:
-            return f"not {shown} (it holds)"
-    return "a condition on values other than the transaction (see the rule)"
+    except EarlogError as e:
+        holds = why_not
+        other = "why" if why_not else "why not"
+        return Answer(step, f"{atom} {'holds' if holds else 'does not hold'}; ask `{other}` instead. ({e})",
+                      {"atom": str(atom), "holds": holds})
+    return Answer(step, render_plain(ex, depth=_WHY_DEPTH),
+                  {"atom": str(atom), "holds": not why_not, "explanation": ex.to_json()})
 
 
 # --- expectations ---------------------------------------------------------------------
