@@ -28,6 +28,9 @@ VERDICT_READS = frozenset({
     "eccn_of", "spec_3a090a", "spec_3a090b", "spec_not_3a090", "spec_undetermined", "spec_eccn",
     "presumption_applies", "presumption_overcome", "presumed_3a090a", "classification_conflict",
     "tpp_mismatch", "fab_reporting_obligation",
+    # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
+    "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
+    "rests_on_ai_diffusion_rule",
 })
 VEUS = ("uveu", "nveu")
 
@@ -65,11 +68,19 @@ class Verdict:
     authorization: str | None = None
     explanation: dict[str, Any] | None = None
     classification: dict[str, Any] | None = None
+    subject_to_ear_reason: list[dict[str, str]] = field(default_factory=list)
+    provisions_not_applied: list[dict[str, Any]] = field(default_factory=list)
+    legal_status: str = "as_published"
+    rests_on_ai_diffusion_rule: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "transaction": self.transaction,
             "subject_to_ear": self.subject_to_ear,
+            "subject_to_ear_reason": self.subject_to_ear_reason,
+            "provisions_not_applied": self.provisions_not_applied,
+            "legal_status": self.legal_status,
+            "rests_on_ai_diffusion_rule": self.rests_on_ai_diffusion_rule,
             "license_required": self.license_required,
             "requirements": self.requirements,
             "exceptions": {k: v.to_json() for k, v in self.exceptions.items()},
@@ -99,11 +110,13 @@ def conditions(policy: Policy) -> dict[str, list[tuple[str, str]]]:
             code = rule.head_args[1] if len(rule.head_args) == 2 else None
             if code is None:
                 continue
-            out[code] = [
-                (args[2], " Or: ".join(texts.get((code, args[2]), [])))
-                for positive, name, args in rule.body
-                if positive and name == "met" and len(args) == 3 and args[2]
-            ]
+            # a code may have several `available` rules (AIA for chips and for 4E091
+            # weights); each is guarded, so only the conditions of the applicable one
+            # are ever unmet: the lists are merged, in order, without repeats
+            listed = out.setdefault(code, [])
+            for positive, name, args in rule.body:
+                if positive and name == "met" and len(args) == 3 and args[2] and args[2] not in dict(listed):
+                    listed.append((args[2], " Or: ".join(texts.get((code, args[2]), []))))
     return out
 
 
@@ -150,6 +163,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
         failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
         return Availability(False, failed=failed)
 
+    notes = _Notes(ans)
     verdicts = []
     for tx in ans.scenario.transactions:
         t = String(tx.id)
@@ -186,11 +200,15 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             veu=veu,
             review_policy=review_policy if t in required else None,
             allocation=allocation,
-            red_flags=[],
+            red_flags=notes.red_flags(t),
             outcome=outs[0].arguments[1].name,
             outcome_rule=(fired.get(outs[0]) or [None])[0],
             authorization=_auth_name(routes[0]) if routes else None,
             classification=classify(ans, fired, t, String(tx.item)),
+            subject_to_ear_reason=notes.reasons(t),
+            provisions_not_applied=notes.not_applied(t),
+            legal_status=notes.legal_status,
+            rests_on_ai_diffusion_rule=notes.rests(t),
         ))
     return verdicts
 
@@ -269,3 +287,60 @@ def _num(s: Symbol | None) -> int | None:
     if s.type in (SymbolType.Number, SymbolType.String):
         return to_int(s)
     return None
+
+
+class _Notes:
+    """The verdict fields that name the rule behind each atom: why the item is subject
+    to the EAR, which red flags were raised, which provisions a transaction was judged
+    without, and, under BIS's announced non-enforcement, what rests on the AI
+    Diffusion IFR alone.  Each atom's second argument names the conclusion, and exactly
+    one rule derives each name, so the rule is found from the policy, not traced."""
+
+    def __init__(self, ans: Answer) -> None:
+        self.ans = ans
+        self.policy = ans.policy
+        status = [s.arguments[1].name for s in ans.get("interpretation") if s.arguments[0].name == "legal_status"]
+        self.legal_status = status[0] if status else "as_published"
+
+    def _by_tx(self, pred: str, t: Symbol) -> list[Symbol]:
+        return sorted((s for s in self.ans.get(pred) if s.arguments[0] == t), key=str)
+
+    def _rule(self, pred: str, name: str) -> dict[str, str]:
+        for r in self.policy.rules_for(pred):
+            if len(r.head_args) >= 2 and r.head_args[1] == name:
+                return {"rule": r.id, "cite": r.cite, "text": r.text}
+        return {"rule": "", "cite": "", "text": ""}
+
+    def reasons(self, t: Symbol) -> list[dict[str, str]]:
+        return [{"reason": s.arguments[1].name, **self._rule("subject_to_ear_by", s.arguments[1].name)}
+                for s in self._by_tx("subject_to_ear_by", t)]
+
+    def red_flags(self, t: Symbol) -> list[dict[str, str]]:
+        out = []
+        for s in self._by_tx("red_flag", t):
+            r = self._rule("red_flag", s.arguments[1].name)
+            out.append({"rule": r["rule"], "cite": r["cite"], "text": r["text"]})
+        return out
+
+    def not_applied(self, t: Symbol) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for s in self._by_tx("not_yet_in_force", t):
+            out.append({"provision": s.arguments[1].name, "why": "not_yet_in_force",
+                        "compliance_date": _iso(s.arguments[2]), "rule": "dates.not_yet_in_force"})
+        for s in self._by_tx("saved_by", t):
+            rule = next((r.id for r in self.policy.rules_for("saved_by")
+                         if len(r.head_args) == 3 and r.head_args[1:] == (s.arguments[1].name, s.arguments[2].name)),
+                        None)
+            out.append({"provision": s.arguments[1].name, "why": s.arguments[2].name, "rule": rule})
+        return out
+
+    def rests(self, t: Symbol) -> list[str] | None:
+        if self.legal_status != "bis_non_enforcement":
+            return None
+        return sorted({s.arguments[1].name for s in self._by_tx("rests_on_ai_diffusion_rule", t)})
+
+
+def _iso(s: Symbol) -> str:
+    """20250515 -> "2025-05-15"."""
+    n = to_int(s)
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
