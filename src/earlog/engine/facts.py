@@ -79,6 +79,7 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             for c in p.veu.locations:
                 yield F("veu_location", [s, country(c)])
         yield from _party_dd_facts(p, s, country)
+        yield from _party_law_facts(p, s)
     for it in sc.items:
         s = String(it.id)
         yield F("item", [s])
@@ -91,8 +92,48 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
         if it.designer is not None:
             yield F("designer", [s, const(it.designer)])
         yield from _item_dd_facts(it, s, country)
+        yield from _item_law_facts(it, s)
     for t in sc.in_order():
         yield from _tx_facts(t, country)
+
+
+def _party_law_facts(p: Party, s: Symbol) -> Iterator[Symbol]:
+    """Entity List status and facilities (entity_list.lp), employment and storage (weights.lp)."""
+    F = Function
+    if p.entity_list is not None:
+        yield F("party_entity_list", [s, const(p.entity_list)])
+    if p.entity_list_entry is not None:
+        yield F("party_entity_list_entry", [s, const(p.entity_list_entry)])
+    if p.permanent_employee_of is not None:
+        yield F("permanent_employee_of", [s, String(p.permanent_employee_of)])
+    if p.storage_meets_supp10:
+        yield F("storage_meets_supp10", [s])
+    if p.produces_ics is not None:
+        yield F("party_produces_ics", [s, const(p.produces_ics.ic_type)])
+        if p.produces_ics.node_nm is not None:
+            yield F("party_logic_node_nm", [s, Number(p.produces_ics.node_nm)])
+        if p.produces_ics.non_planar:
+            yield F("party_non_planar", [s])
+        if p.produces_ics.advanced_node:
+            yield F("party_advanced_node_dram", [s])
+
+
+def _item_law_facts(it: Item, s: Symbol) -> Iterator[Symbol]:
+    """Model-weight facts (weights.lp) and production facts (jurisdiction.lp, entity_list.lp, dates.lp)."""
+    F = Function
+    if it.training_ops is not None:
+        yield F("item_training_ops", [s, big(it.training_ops)])
+    if it.published_weights:
+        yield F("published_weights", [s])
+    if it.below_best_open_weights:
+        yield F("below_best_open_weights", [s, const(it.below_best_open_weights_by)])
+    for e in it.produced_with:
+        yield F("item_produced_with", [s, String(e)])
+    for flag in ("foreign_produced", "us_direct_product", "us_content"):
+        if getattr(it, flag):
+            yield F(flag, [s])
+    if it.is_informed_exemption is not None:
+        yield F("item_is_informed_exemption", [s, Number(it.is_informed_exemption)])
 
 
 def _party_dd_facts(p: Party, s: Symbol, country) -> Iterator[Symbol]:
@@ -168,3 +209,13 @@ def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
         yield F("tx_authorization", [s, const(t.authorization)])
     if t.exporter is not None:
         yield F("tx_exporter", [s, String(t.exporter)])
+    if t.en_route_on is not None:
+        yield F("tx_en_route_on", [s, Number(t.en_route_on)])
+    if t.provider is not None:
+        yield F("tx_provider", [s, String(t.provider)])
+    if t.prior_certification:
+        yield F("tx_prior_certification", [s])
+    if t.training_authorized_by_bis:
+        yield F("tx_bis_training_authorization", [s])
+    if t.for_advanced_node_production:
+        yield F("tx_for_advanced_node_production", [s])

@@ -26,7 +26,8 @@ def vocabulary(policy: Policy) -> Vocabulary:
     auths |= {s.arguments[0].name.upper() for s in ans.get("veu_code")}
     auths.add("license")
     return Vocabulary(countries=countries, groups=groups, eccns=eccns, parameters=params,
-                      interpretations=interps, authorizations=auths)
+                      interpretations=interps, authorizations=auths,
+                      entity_list_entries={s.arguments[0].name for s in ans.get("entity_list_entry")})
 
 
 class _Facts:

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from earlog.errors import InputError
 from earlog.scenario.model import (
     ATTESTATION_KINDS,
+    AUTHORIZATION_ALIASES,
     DESIGNER_STATUSES,
     END_USES,
+    ENTITY_LIST_FOOTNOTES,
+    GROUP_NUMBERINGS,
+    IC_TYPES,
     MILLI,
+    OPEN_WEIGHT_DETERMINERS,
     PARTY_ROLES,
     TRANSACTION_KINDS,
     VEU_TYPES,
@@ -22,6 +29,7 @@ from earlog.scenario.model import (
     Item,
     Party,
     ProcessingUnit,
+    ProducesIcs,
     Scenario,
     Src,
     Transaction,
@@ -40,6 +48,14 @@ _ITEM_DD = _SPECS | {
     "logic_ic", "designed_by", "fabricated_by", "packaged_by", "packaged_in", "attestations",
 }
 _ITEM = _ITEM | _ITEM_DD
+_ITEM_LAW = {
+    "training_ops", "published_weights", "below_best_open_weights", "below_best_open_weights_by",
+    "produced_with", "foreign_produced", "us_direct_product", "us_content", "is_informed_exemption",
+}
+_ITEM = _ITEM | _ITEM_LAW
+_PARTY = _PARTY | {"entity_list", "permanent_employee_of", "storage_meets_supp10", "produces_ics"}
+_ENTITY_LIST = {"footnote", "entry"}
+_PRODUCES = {"ic_type", "node_nm", "non_planar", "advanced_node"}
 _UNIT = {"mac_tops", "bit_length"}
 _ATTESTATION = {"kind", "by", "tpp", "performance_density", "transistor_count", "hbm"}
 _TX = {
@@ -47,8 +63,11 @@ _TX = {
     "date", "ultimate_destination",
 }
 _TX = _TX | {"exporter"}
+_TX = _TX | {"en_route_on", "prior_certification", "provider", "training_authorized_by_bis",
+             "for_advanced_node_production"}
 _LEDGER = _TX | {"authorization"}
-_COUNTRY = {"tier", "groups", "supp5_b"}
+_COUNTRY = {"tier", "groups", "supp5_b", "group", "numbering"}
+_ECCN_FORMAT = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")
 
 
 def load_json_file(path: str | Path) -> Scenario:
@@ -63,7 +82,7 @@ def load_json_file(path: str | Path) -> Scenario:
 
 def load_json_text(text: str, file: str | None = None) -> Scenario:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_JsonFloat)
     except json.JSONDecodeError as e:
         where = f"{file}:{e.lineno}:{e.colno}" if file else f"line {e.lineno}, column {e.colno}"
         raise InputError(where, f"malformed JSON: {e.msg}") from None
@@ -174,6 +193,19 @@ class _Reader:
                                    f"expected a list of country groups such as [\"D:4\"], got {_show(gs)}")
                 ov.groups = [self.string(g, f"{path}.groups[{i}]", "a country group such as \"D:4\"").upper()
                              for i, g in enumerate(gs)]
+            if "group" in o:
+                # a seed's own group number, read in that seed's numbering (model.GROUP_NUMBERINGS)
+                numbering = self.choice(self.req(o, "numbering", path, "a country override with a group"),
+                                        f"{path}.numbering", tuple(GROUP_NUMBERINGS), "a seed's group numbering")
+                g = o["group"]
+                if isinstance(g, bool) or g not in GROUP_NUMBERINGS[numbering]:
+                    raise self.err(f"{path}.group", f"expected a group number 1, 2 or 3, got {_show(g)}")
+                tier = GROUP_NUMBERINGS[numbering][g]
+                if ov.tier is not None and ov.tier != tier:
+                    raise self.err(f"{path}.group", f"{numbering} Group {g} is Tier {tier}, but tier says {ov.tier}")
+                ov.tier = tier
+            elif "numbering" in o:
+                raise self.err(f"{path}.numbering", "numbering is given without a group")
             if "supp5_b" in o:
                 ov.supp5_b = self.boolean(o["supp5_b"], f"{path}.supp5_b")
             sc.countries[c] = ov
@@ -219,7 +251,46 @@ class _Reader:
                 raise self.err(f"{path}.veu.locations", f"expected a list of country codes, got {_show(locs)}")
             p.veu = Veu(t, [self.country(c, f"{path}.veu.locations[{i}]") for i, c in enumerate(locs)])
         self.party_dd(d, path, p)
+        self.party_law(d, path, p)
         return p
+
+    def party_law(self, d: dict[str, Any], path: str, p: Party) -> None:
+        """Entity List status, employment (deemed exports), storage security, and what a facility produces."""
+        el = d.get("entity_list")
+        if el is True:
+            p.entity_list = "none"
+        elif isinstance(el, dict):
+            o = self.obj(el, f"{path}.entity_list", _ENTITY_LIST, "an Entity List status")
+            if "entry" in o and "footnote" in o:
+                raise self.err(f"{path}.entity_list", "give either entry (a listed entity) or footnote, not both")
+            if "entry" in o:
+                p.entity_list_entry = self.string(o["entry"], f"{path}.entity_list.entry",
+                                                  "the id of an Entity List entry such as \"sophgo\"")
+            else:
+                fn = o.get("footnote")
+                if fn not in ENTITY_LIST_FOOTNOTES or isinstance(fn, bool):
+                    raise self.err(f"{path}.entity_list.footnote",
+                                   f"expected an Entity List footnote of 4, 5 or null, got {_show(fn)}")
+                p.entity_list = ENTITY_LIST_FOOTNOTES[fn]
+        elif el not in (None, False):
+            raise self.err(f"{path}.entity_list",
+                           f"expected true, {{\"footnote\": 4}} or {{\"entry\": ...}}, got {_show(el)}")
+        if d.get("permanent_employee_of") is not None:
+            p.permanent_employee_of = self.string(d["permanent_employee_of"], f"{path}.permanent_employee_of",
+                                                  "the id of the employing party")
+        if "storage_meets_supp10" in d:
+            p.storage_meets_supp10 = self.boolean(d["storage_meets_supp10"], f"{path}.storage_meets_supp10")
+        if d.get("produces_ics") is not None:
+            q = f"{path}.produces_ics"
+            o = self.obj(d["produces_ics"], q, _PRODUCES, "what a facility produces")
+            prod = ProducesIcs(self.choice(self.req(o, "ic_type", q, "produces_ics"), f"{q}.ic_type",
+                                           IC_TYPES, "an IC type"))
+            if o.get("node_nm") is not None:
+                prod.node_nm = self.natural(o["node_nm"], f"{q}.node_nm", "a technology node in nm")
+            for flag in ("non_planar", "advanced_node"):
+                if flag in o:
+                    setattr(prod, flag, self.boolean(o[flag], f"{q}.{flag}"))
+            p.produces_ics = prod
 
     def party_dd(self, d: dict[str, Any], path: str, p: Party) -> None:
         """The due-diligence roles and the VEU deployment plan of a party."""
@@ -239,7 +310,9 @@ class _Reader:
 
     def item(self, v: Any, path: str) -> Item:
         d = self.obj(v, path, _ITEM, "an item")
-        has_specs = any(d.get(k) is not None for k in _SPECS)
+        # model weights are classified by their training facts (weights.lp) and carry no TPP
+        weights = d.get("training_ops") is not None or d.get("eccn") == "4E091"
+        has_specs = any(d.get(k) is not None for k in _SPECS) or d.get("training_ops") is not None
         it = Item(
             id=self.string(self.req(d, "id", path, "an item"), f"{path}.id", "an item id"),
             src=Src(self.file, path),
@@ -248,15 +321,65 @@ class _Reader:
             # an ECCN may be left to the specifications (classification.lp), never to a bare TPP
             it.eccn = self.string(self.req(d, "eccn", path, "an item without mac_tops/bit_length"),
                                   f"{path}.eccn", "an ECCN such as \"3A090.a\"")
-        if d.get("tpp") is not None or not has_specs:
+        if d.get("tpp") is not None or not (has_specs or weights):
             it.tpp = self.natural(self.req(d, "tpp", path, "an item without mac_tops/bit_length"),
                                   f"{path}.tpp", "a TPP")
         self.item_dd(d, path, it)
+        self.item_law(d, path, it)
         if "datacenter" in d:
             it.datacenter = self.boolean(d["datacenter"], f"{path}.datacenter")
         if d.get("designer") is not None:
             it.designer = self.choice(d["designer"], f"{path}.designer", DESIGNER_STATUSES, "an IC designer status")
         return it
+
+    def item_law(self, d: dict[str, Any], path: str, it: Item) -> None:
+        """Model-weight facts (weights.lp) and where and how the item was produced (jurisdiction.lp)."""
+        if d.get("training_ops") is not None:
+            it.training_ops = self.big_natural(d["training_ops"], f"{path}.training_ops", "a number of operations")
+        for flag in ("published_weights", "below_best_open_weights", "foreign_produced", "us_direct_product",
+                     "us_content"):
+            if flag in d:
+                setattr(it, flag, self.boolean(d[flag], f"{path}.{flag}"))
+        if d.get("below_best_open_weights_by") is not None:
+            it.below_best_open_weights_by = self.choice(d["below_best_open_weights_by"],
+                                                        f"{path}.below_best_open_weights_by",
+                                                        OPEN_WEIGHT_DETERMINERS, "who determined it")
+        if d.get("produced_with") is not None:
+            pw = d["produced_with"]
+            if not isinstance(pw, list):
+                raise self.err(f"{path}.produced_with",
+                               f"expected a list of ECCNs such as [\"3A090.a\"], got {_show(pw)}")
+            for i, e in enumerate(pw):
+                if not isinstance(e, str) or not (_ECCN_FORMAT.match(e) or e == "EAR99"):
+                    raise self.err(f"{path}.produced_with[{i}]",
+                                   f"expected an ECCN such as \"3A090.a\" or \"EAR99\", got {_show(e)}")
+            it.produced_with = list(pw)
+        if d.get("is_informed_exemption") is not None:
+            it.is_informed_exemption = self.date(d["is_informed_exemption"], f"{path}.is_informed_exemption")
+
+    def big_natural(self, v: Any, path: str, what: str) -> int:
+        """A whole number of any size: a JSON integer, a string of digits, or a JSON number
+        in exponent notation that is exactly whole (1e26, 2.5e25); anything else is an error."""
+        if isinstance(v, bool):
+            raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
+        if isinstance(v, int):
+            n = v
+        elif isinstance(v, str) and v.isascii() and v.isdigit():
+            n = int(v)
+        elif isinstance(v, float):
+            try:
+                dec = Decimal(v.text if isinstance(v, _JsonFloat) else repr(v))
+            except InvalidOperation:
+                raise self.err(path, f"expected {what} as a whole number, got {_show(v)}") from None
+            if not dec.is_finite() or dec != dec.to_integral_value():
+                raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
+            n = int(dec)
+        else:
+            raise self.err(path, f"expected {what} as a whole number (e.g. 1e26 or \"100000000000000000000000000\"), "
+                                 f"got {_show(v)}")
+        if n < 0:
+            raise self.err(path, f"expected {what} of zero or more, got {_show(v)}")
+        return n
 
     def fraction(self, v: Any, path: str, what: str) -> int:
         """A positive number with up to three decimals, in thousandths (989.5 -> 989500)."""
@@ -369,7 +492,28 @@ class _Reader:
         if ledger and d.get("authorization") is not None:
             t.authorization = self.string(d["authorization"], f"{path}.authorization",
                                           "an authorization such as \"LPP\" or \"license\"")
+            # seed 001's name for LPP ("License Exception TPP"), answered as LPP
+            t.authorization = AUTHORIZATION_ALIASES.get(t.authorization.upper(), t.authorization)
+        if d.get("en_route_on") is not None:
+            t.en_route_on = self.date(d["en_route_on"], f"{path}.en_route_on")
+        if d.get("provider") is not None:
+            t.provider = self.string(d["provider"], f"{path}.provider", "a party id")
+        for flag in ("prior_certification", "training_authorized_by_bis", "for_advanced_node_production"):
+            if flag in d:
+                setattr(t, flag, self.boolean(d[flag], f"{path}.{flag}"))
         return t
+
+
+class _JsonFloat(float):
+    """A JSON number with a fraction or an exponent, remembering how it was written,
+    so 1e26 is read as exactly 10^26 and not as the nearest binary float."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _JsonFloat:
+        obj = super().__new__(cls, text)
+        obj.text = text
+        return obj
 
 
 def _show(v: Any) -> str:

@@ -27,6 +27,17 @@ PARTY_ROLES = ("front_end_fabricator", "osat", "ic_designer")
 ATTESTATION_KINDS = ("tpp_performance_density", "transistor_count")
 # fractional specifications (MacTOPS, mm^2, TPP/mm^2) enter the solver in thousandths
 MILLI = 1000
+# Entity List footnotes a party may carry (entity_list.lp): none, Footnote 4, Footnote 5.
+ENTITY_LIST_FOOTNOTES = {None: "none", 4: "fn4", 5: "fn5"}
+IC_TYPES = ("logic", "dram")
+OPEN_WEIGHT_DETERMINERS = ("exporter", "aisi_and_doe")
+# Names the seeds use for the regulation's own terms, accepted on input and answered
+# in the regulation's names.  Seed 001 calls License Exception LPP "License Exception
+# TPP"; seeds 000 and 001 number the country groups differently (seed 000: Group 2 =
+# "all countries worldwide not explicitly listed in Group 1 or Group 3"; seed 001:
+# Group 2 = the "Prohibited Country Group", Group 3 = "All Other Countries").
+AUTHORIZATION_ALIASES = {"TPP": "LPP"}
+GROUP_NUMBERINGS = {"seed_000": {1: 1, 2: 2, 3: 3}, "seed_001": {1: 1, 2: 3, 3: 2}}
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,25 @@ class Party:
     agrees_to_report: bool = False
     # a VEU's deployment plan: TPP installed or planned per country (ISO code)
     deployment: dict[str, int] = field(default_factory=dict)
+    # Entity List (entity_list.lp): the footnote ("none", "fn4", "fn5") or a listed entry
+    entity_list: str | None = None
+    entity_list_entry: str | None = None
+    # a natural person: the entity whose permanent regular employee they are (742.6(a)(13))
+    permanent_employee_of: str | None = None
+    # the party's facility meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748
+    storage_meets_supp10: bool = False
+    produces_ics: ProducesIcs | None = None
     src: Src = NOWHERE
+
+
+@dataclass
+class ProducesIcs:
+    """What a facility produces, for the advanced-node IC definition (entity_list.lp)."""
+
+    ic_type: str
+    node_nm: int | None = None
+    non_planar: bool = False
+    advanced_node: bool = False
 
 
 @dataclass
@@ -112,6 +141,16 @@ class Item:
     packaged_by: str | None = None
     packaged_in: str | None = None
     attestations: list[Attestation] = field(default_factory=list)
+    # model weights (weights.lp) and jurisdiction (jurisdiction.lp, entity_list.lp)
+    training_ops: int | None = None
+    published_weights: bool = False
+    below_best_open_weights: bool = False
+    below_best_open_weights_by: str = "exporter"
+    produced_with: list[str] = field(default_factory=list)
+    foreign_produced: bool = False
+    us_direct_product: bool = False
+    us_content: bool = False
+    is_informed_exemption: int | None = None  # YYYYMMDD
     src: Src = NOWHERE
 
 
@@ -130,6 +169,12 @@ class Transaction:
     ultimate_destination: str | None = None
     authorization: str | None = None
     exporter: str | None = None
+    # dates.lp, weights.lp, red_flags.lp, entity_list.lp
+    en_route_on: int | None = None  # YYYYMMDD, a day the shipment was en route aboard a carrier
+    prior_certification: bool = False
+    provider: str | None = None
+    training_authorized_by_bis: bool = False
+    for_advanced_node_production: bool = False
     ledger: bool = False
     src: Src = NOWHERE
 
@@ -184,3 +229,4 @@ class Vocabulary:
     parameters: dict[str, Any]
     interpretations: dict[str, dict[str, str]]  # question -> alternative -> source
     authorizations: set[str]  # e.g. {"LPP", "UVEU", "license"}
+    entity_list_entries: set[str] = field(default_factory=set)  # e.g. {"sophgo"}

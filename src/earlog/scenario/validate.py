@@ -39,6 +39,16 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
                 country(c, p.src, f"veu.locations[{i}]")
         for code in p.deployment:
             country(code, p.src, f"deployment.{code}")
+        if p.permanent_employee_of is not None and p.permanent_employee_of not in parties:
+            raise InputError(str(p.src.at("permanent_employee_of")),
+                             f"employer {p.permanent_employee_of!r} is not a declared party"
+                             f"{_hint(p.permanent_employee_of, parties)}")
+        if p.entity_list_entry is not None and p.entity_list_entry not in vocab.entity_list_entries:
+            raise InputError(str(p.src.at("entity_list.entry")),
+                             f"unknown Entity List entry {p.entity_list_entry!r}"
+                             f"{_hint(p.entity_list_entry, vocab.entity_list_entries)}; earlog knows: "
+                             f"{', '.join(sorted(vocab.entity_list_entries))} (list others with "
+                             "{\"footnote\": 4 | 5 | null})")
     _check_cycles(sc)
     for it in sc.items:
         _check_item_parties(it, parties)
@@ -64,7 +74,7 @@ def _check_item_parties(it: Item, parties: dict) -> None:
 def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, country) -> None:
     if t.item not in items:
         raise InputError(str(t.src.at("item")), f"item {t.item!r} is not a declared item{_hint(t.item, items)}")
-    for field in ("consignee", "end_user", "exporter"):
+    for field in ("consignee", "end_user", "exporter", "provider"):
         pid = getattr(t, field)
         if pid is not None and pid not in parties:
             raise InputError(str(t.src.at(field)), f"{field} {pid!r} is not a declared party{_hint(pid, parties)}")
