@@ -7,13 +7,17 @@ import sys
 import typer
 
 from earlog.commands import (
+    ask,  # noqa: F401  (registers `ask`)
     classify,  # noqa: F401  (registers `classify`)
     evaluate,  # noqa: F401  (registers `eval`)
     fmt,  # noqa: F401  (registers `fmt`)
+    interpretations,  # noqa: F401  (registers `interpretations`)
     repl,  # noqa: F401  (registers `repl`)
+    rules,  # noqa: F401  (registers `rules` and `show rule`)
     run,  # noqa: F401  (registers `run`)
     test,  # noqa: F401  (registers `test`)
     veu_limits,  # noqa: F401  (registers `veu-limits`)
+    why,  # noqa: F401  (registers `why`)
 )
 from earlog.commands.app import app
 from earlog.errors import EarlogError
