@@ -102,3 +102,15 @@ def test_is_informed_exemption_keeps_item_out_of_the_due_diligence_ifr() -> None
             "rule": "dates.savings_is_informed"} in v["provisions_not_applied"]
     s["items"][0]["is_informed_exemption"] = "2024-01-15"  # more than twelve months before
     assert verdict(s)["license_required"] is True
+
+
+def test_attrition_replacement_does_not_count_toward_the_allocation() -> None:
+    # seed 001 fn 5: "attrition of ICs due to loss, damage, failure, relocation, and resale will not count toward
+    # the country allocation"
+    big = {"quantity": 2000, "date": "2025-07-01"}
+    s = scenario(tx={**big, "replaces_attrition": "failure"})
+    v = verdict(s)
+    assert v["allocation"]["counts"] is False and v["outcome"] == "license_presumption_approval"
+    s["assume"] = {"attrition_and_allocation": "no_credit_for_attrition"}
+    assert verdict(s)["allocation"]["counts"] is True
+    assert verdict(scenario(tx=big))["allocation"]["counts"] is True

@@ -217,5 +217,7 @@ def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
         yield F("tx_prior_certification", [s])
     if t.training_authorized_by_bis:
         yield F("tx_bis_training_authorization", [s])
+    if t.replaces_attrition is not None:
+        yield F("tx_replaces_attrition", [s, const(t.replaces_attrition)])
     if t.for_advanced_node_production:
         yield F("tx_for_advanced_node_production", [s])

@@ -13,6 +13,7 @@ from typing import Any
 from earlog.errors import InputError
 from earlog.scenario.model import (
     ATTESTATION_KINDS,
+    ATTRITION_CAUSES,
     AUTHORIZATION_ALIASES,
     DESIGNER_STATUSES,
     END_USES,
@@ -64,7 +65,7 @@ _TX = {
 }
 _TX = _TX | {"exporter"}
 _TX = _TX | {"en_route_on", "prior_certification", "provider", "training_authorized_by_bis",
-             "for_advanced_node_production"}
+             "for_advanced_node_production", "replaces_attrition"}
 _LEDGER = _TX | {"authorization"}
 _COUNTRY = {"tier", "groups", "supp5_b", "group", "numbering"}
 _ECCN_FORMAT = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")
@@ -496,6 +497,9 @@ class _Reader:
             t.authorization = AUTHORIZATION_ALIASES.get(t.authorization.upper(), t.authorization)
         if d.get("en_route_on") is not None:
             t.en_route_on = self.date(d["en_route_on"], f"{path}.en_route_on")
+        if d.get("replaces_attrition") is not None:
+            t.replaces_attrition = self.choice(d["replaces_attrition"], f"{path}.replaces_attrition",
+                                               ATTRITION_CAUSES, "a cause of attrition")
         if d.get("provider") is not None:
             t.provider = self.string(d["provider"], f"{path}.provider", "a party id")
         for flag in ("prior_certification", "training_authorized_by_bis", "for_advanced_node_production"):

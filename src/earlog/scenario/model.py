@@ -31,6 +31,7 @@ MILLI = 1000
 ENTITY_LIST_FOOTNOTES = {None: "none", 4: "fn4", 5: "fn5"}
 IC_TYPES = ("logic", "dram")
 OPEN_WEIGHT_DETERMINERS = ("exporter", "aisi_and_doe")
+ATTRITION_CAUSES = ("loss", "damage", "failure", "relocation", "resale")  # seed 001 fn 5
 # Names the seeds use for the regulation's own terms, accepted on input and answered
 # in the regulation's names.  Seed 001 calls License Exception LPP "License Exception
 # TPP"; seeds 000 and 001 number the country groups differently (seed 000: Group 2 =
@@ -175,6 +176,7 @@ class Transaction:
     provider: str | None = None
     training_authorized_by_bis: bool = False
     for_advanced_node_production: bool = False
+    replaces_attrition: str | None = None  # one of ATTRITION_CAUSES
     ledger: bool = False
     src: Src = NOWHERE
 
