@@ -100,3 +100,17 @@ def test_aia_recipient_training_for_non_tier1_entity_breaches_its_certification(
 def test_before_compliance_date_no_flag() -> None:
     # seed 004: the AI Diffusion IFR's changes need not be complied with "until May 15, 2025"
     assert flags(training(date="2025-04-01")) == set()
+
+
+def test_example_scenario_weights_iaas_training() -> None:
+    # queries/scenarios/weights_iaas_training.json: seed 001's US subsidiary of a foreign-headquartered entity,
+    # and seed 004's 734.9(l) for weights trained abroad on 3A090 chips
+    from pathlib import Path
+
+    import earlog
+
+    path = Path(__file__).parent.parent / "queries" / "scenarios" / "weights_iaas_training.json"
+    v = {x.transaction: x.to_json() for x in earlog.evaluate(path)}
+    assert [f["rule"] for f in v["train-for-us-subsidiary"]["red_flags"]] == ["red_flags.iaas_4e091_training"]
+    assert v["uk-weights-to-brazil"]["outcome"] == "license_presumption_denial"
+    assert [r["rule"] for r in v["uk-weights-to-brazil"]["subject_to_ear_reason"]] == ["ear.ai_model_weights_fdp"]
