@@ -12,9 +12,12 @@ from earlog.scenario.validate import validate
 from earlog.verdict import VERDICT_READS, Verdict, build_verdicts
 
 
-def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: str | None = None) -> list[Verdict]:
+def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: str | None = None,
+             explain: bool = False) -> list[Verdict]:
     """Evaluate a scenario (model, JSON-shaped dict, or path to a JSON file).
 
+    explain=True fills each verdict's `explanation` with the why-tree of its
+    outcome (JSON schema earlog.explanation/1, docs/explanations.md).
     Raises InputError for a bad scenario before anything is evaluated.
     """
     if isinstance(scenario, (str, Path)):
@@ -23,4 +26,13 @@ def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: st
         scenario = scenario_from_dict(scenario)
     policy = load_policy(policy_dir)
     validate(scenario, vocabulary(policy))
-    return build_verdicts(solve(scenario, policy, shown=VERDICT_READS))
+    if not explain:
+        return build_verdicts(solve(scenario, policy, shown=VERDICT_READS))
+    from earlog.explain.why import outcome_explanations
+
+    ans = solve(scenario, policy, shown=VERDICT_READS, explain=True)
+    verdicts = build_verdicts(ans)
+    trees = outcome_explanations(ans, policy)
+    for v in verdicts:
+        v.explanation = trees[v.transaction].to_json() if v.transaction in trees else None
+    return verdicts

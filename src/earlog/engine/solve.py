@@ -57,10 +57,6 @@ class Answer:
         out: dict[Symbol, list[str]] = defaultdict(list)
         for s in self.get(FIRED):
             out[s.arguments[1]].append(s.arguments[0].string)
-        for s in self.get(WHY):  # with explanations, the full provenance twins replace the traced ones
-            ids = out[s.arguments[1]]
-            if s.arguments[0].string not in ids:
-                ids.append(s.arguments[0].string)
         return out
 
 
@@ -100,9 +96,9 @@ def _program(policy: Policy, traced: frozenset[str] | None,
              explain: bool = False) -> tuple[tuple[str, ast.AST], ...]:
     """The statements to replay, with a provenance twin for each traced rule.
 
-    traced=None traces every annotated rule.  explain=True gives every annotated
-    rule a full provenance twin (rule, head, body, bindings; see explain/provenance.py)
-    instead of the small one, so a why-tree comes from the solver itself.
+    traced=None traces every annotated rule.  explain=True also gives every annotated
+    rule a full provenance twin (rule, head, body, bindings; see explain/provenance.py),
+    so a why-tree comes from the solver itself.
     """
     from earlog.explain.provenance import why_twins  # the explain package imports the engine
 
@@ -113,7 +109,7 @@ def _program(policy: Policy, traced: frozenset[str] | None,
         rule = by_stmt.get(id(stmt))
         if explain and rule is not None and rule.head_predicate:
             out.extend((part, t) for t in why_twins(stmt, rule.id))
-        elif rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
+        if rule is not None and rule.head_predicate and (traced is None or rule.head_predicate in traced):
             out.append((part, _twin(stmt, rule.id)))
         if rule is not None and rule.head_predicate in CONDITIONED and len(rule.head_args) == 2:
             out.extend((part, u) for u in _unmet_rules(stmt))

@@ -29,13 +29,24 @@ from earlog.explain.provenance import (
     variables,
     variants,
 )
-from earlog.explain.sources import INPUT_NAMES, Sources, short_cite
+from earlog.explain.sources import INPUT_NAMES, Sources, policy_names
 
 Pattern = tuple[str, tuple[Symbol | str, ...]]  # predicate, arguments (a str names a free variable)
 _MAX_INSTANCES = 4  # at most this many alternative bindings are shown per condition
 
 
 _VARIANTS: dict[int, tuple[ast.AST, ...]] = {}
+_SHAPES: dict[int, tuple[list[str], list[str], dict[str, str], list[str]]] = {}
+
+
+def _shape(stmt: ast.AST) -> tuple[list[str], list[str], dict[str, str], list[str]]:
+    """Per rule variant, read once (AST attribute access is slow): each condition's
+    kind and text, what each variable stands for, and the variables in order."""
+    key = id(stmt)
+    if key not in _SHAPES:
+        _SHAPES[key] = ([literal_kind(lit) for lit in stmt.body], [lit_text(lit) for lit in stmt.body],
+                        _labels(stmt), variables(stmt))
+    return _SHAPES[key]
 
 
 def _variants(rule: Rule) -> tuple[ast.AST, ...]:
@@ -63,27 +74,43 @@ class Builder:
     def __init__(self, answer: Answer, policy: Policy, *, all_failed: bool = False) -> None:
         self.policy = policy
         self.prov = Provenance(answer.get(WHY))
-        self.atoms: set[Symbol] = {s for name, ss in answer.atoms.items() if not name.startswith("_earlog")
-                                   for s in ss}
-        self.by_name: dict[str, list[Symbol]] = {}
-        for s in self.atoms:
-            self.by_name.setdefault(s.name, []).append(s)
+        self.answer = answer
+        self._atoms: set[Symbol] | None = None
+        self._in_progress: set[Symbol] = set()
         self.sources = Sources(answer.scenario, policy)
-        self.countries = {s.arguments[0]: s.arguments[1].string for s in self.sources.policy_facts
-                          if s.name == "country" and len(s.arguments) == 2
-                          and s.arguments[1].type == SymbolType.String}
+        self.countries, self.param_cites = policy_names(policy.root, tuple(policy.files))
         self.all_failed = all_failed
         self._prober: Prober | None = None
         self._ids = 0
         self.shown: dict[Symbol, str] = {}
         self.shown_not: dict[Pattern, str] = {}
         self.order = {rid: i for i, rid in enumerate(policy.rules)}
+        self._texts: dict[Symbol, str] = {}
+        self._apps: dict[int, tuple[Rule, list[Binding], list[tuple]]] = {}
+        self._leaves: dict[Symbol, tuple[str, str, dict[str, str] | None]] = {}
+
+    @property
+    def atoms(self) -> set[Symbol]:
+        """Every atom of the answer set (read only when a why-not needs them)."""
+        if self._atoms is None:
+            self._atoms = {s for name, ss in self.answer.atoms.items() if not name.startswith("_earlog") for s in ss}
+        return self._atoms
+
+    def atoms_named(self, name: str) -> list[Symbol]:
+        return self.answer.get(name)
 
     @property
     def prober(self) -> Prober:
         if self._prober is None:
             self._prober = Prober(sorted(self.atoms))
         return self._prober
+
+    def text(self, s: Symbol) -> str:
+        """str(symbol), cached: the same atoms recur in every transaction's tree."""
+        t = self._texts.get(s)
+        if t is None:
+            t = self._texts[s] = str(s)
+        return t
 
     def _id(self) -> str:
         self._ids += 1
@@ -93,27 +120,36 @@ class Builder:
 
     def why(self, atom: Symbol, depth: int | None) -> Node:
         if atom in self.shown:
-            return Node(self._id(), "ref", str(atom), True, ref=self.shown[atom],
+            return Node(self._id(), "ref", self.text(atom), True, ref=self.shown[atom],
                         text="shown above")
-        derivations = self.prov.grounded(atom)
+        derivations = self.prov.grounded(atom, self._in_progress)
         if not derivations:
             return self._leaf(atom)
         if depth is not None and depth <= 0:
-            return Node(self._id(), "derived", str(atom), True, truncated=True,
+            return Node(self._id(), "derived", self.text(atom), True, truncated=True,
                         text=self._rules_text(derivations))
-        node = Node(self._id(), "derived", str(atom), True)
+        node = Node(self._id(), "derived", self.text(atom), True)
         self.shown[atom] = node.id
         nxt = None if depth is None else depth - 1
-        for d in sorted(derivations, key=lambda d: (self.order.get(d.rule_id, 0), str(d.body))):
+        self._in_progress.add(atom)
+        for d in sorted(derivations, key=lambda d: self.order.get(d.rule_id, 0)):
             node.rules.append(self._application(d, nxt))
+        self._in_progress.discard(atom)
         node.text = node.rules[0].text if node.rules else ""
         return node
 
-    def _rules_text(self, derivations: list[Derivation]) -> str:
+    def _rules_text(self, derivations: list[Derivation]) -> str:  # for a node the depth limit cut
         rules = sorted({d.rule_id for d in derivations})
         return "derived by " + ", ".join(rules)
 
     def _leaf(self, atom: Symbol) -> Node:
+        hit = self._leaves.get(atom)
+        if hit is None:
+            hit = self._leaves[atom] = self._leaf_parts(atom)
+        kind, text, origin = hit
+        return Node(self._id(), kind, self.text(atom), True, text=text, origin=dict(origin) if origin else None)
+
+    def _leaf_parts(self, atom: Symbol) -> tuple[str, str, dict[str, str] | None]:
         o = self.sources.origin(atom)
         kind = {"scenario": "scenario_fact", "policy": "policy_fact", "engine": "engine_fact"}.get(o.kind, "fact")
         origin = {"where": o.where} if o.where else {}
@@ -125,7 +161,7 @@ class Builder:
                 "policy_fact": "a fact of the policy",
                 "engine_fact": o.what,
                 "fact": "a fact"}[kind]
-        return Node(self._id(), kind, str(atom), True, text=text, origin=origin or None)
+        return kind, text, origin or None
 
     def _variant_for(self, rule: Rule, d: Derivation) -> ast.AST:
         vs = _variants(rule)
@@ -138,32 +174,50 @@ class Builder:
         return vs[0]
 
     def _application(self, d: Derivation, depth: int | None) -> Application:
+        """A fired rule instance; its words are worked out once per instance (the same
+        instances recur in every transaction's tree), its sub-trees each time."""
+        key = id(d)
+        hit = self._apps.get(key)
+        if hit is None:
+            hit = self._apps[key] = self._application_words(d)
+        rule, bindings, conds = hit
+        app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "fired", bindings=list(bindings))
+        for ltext, kind, detail, params, sub, absent in conds:
+            children = []
+            if sub is not None:
+                children.append(self.why(sub, depth))
+            elif absent is not None:
+                children.append(Node(self._id(), "absent", absent, False, text=f"not {absent}: no rule derived it",
+                                     expand=f"why not {absent}"))
+            app.conditions.append(Condition(ltext, kind, "ok", detail, params=list(params), children=children))
+        return app
+
+    def _application_words(self, d: Derivation) -> tuple[Rule, list[Binding], list[tuple]]:
+        """(rule, bindings in words, per condition: text, kind, detail, params, atom to
+        explain below it, atom shown as `not` leaf)."""
         rule = self.policy.rules[d.rule_id]
         stmt = self._variant_for(rule, d)
         env = dict(d.bindings)
-        labels = _labels(stmt)
-        app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "fired",
-                          bindings=[self._binding(n, v, labels) for n, v in d.bindings])
-        for lit, rec in zip(stmt.body, d.body, strict=False):
-            kind = literal_kind(lit)
+        kinds, texts, labels, _order = _shape(stmt)
+        bindings = [self._binding(n, v, labels) for n, v in d.bindings]
+        conds: list[tuple] = []
+        for lit, kind, ltext, rec in zip(stmt.body, kinds, texts, d.body, strict=False):
+            rname = rec.name if rec.type == SymbolType.Function else ""
             if kind == "atom":
-                app.conditions.append(Condition(lit_text(lit), "atom", "ok", str(rec), children=[self.why(rec, depth)]))
-            elif kind in ("not", "notnot") and rec.type == SymbolType.Function and rec.name in (NEG, NEGNEG):
+                conds.append((ltext, "atom", self.text(rec), [], rec, None))
+            elif kind in ("not", "notnot") and rname in (NEG, NEGNEG):
                 inner = rec.arguments[0]
                 text = _atom_text(inner)
-                if rec.name == NEG:
-                    child = Node(self._id(), "absent", text, False, text=f"not {text}: no rule derived it",
-                                 expand=f"why not {text}")
-                    app.conditions.append(Condition(lit_text(lit), "not", "ok", f"not {text}", children=[child]))
+                if rname == NEG:
+                    conds.append((ltext, "not", f"not {text}", [], None, text))
                 else:
-                    app.conditions.append(Condition(lit_text(lit), "not", "ok", f"not not {text}",
-                                                    children=[self.why(inner, depth)]))
-            elif kind == "comparison" and rec.type == SymbolType.Function and rec.name == CMP:
+                    conds.append((ltext, "not", f"not not {text}", [], inner, None))
+            elif kind == "comparison" and rname == CMP:
                 detail, params = self._comparison(lit, env, rec, labels)
-                app.conditions.append(Condition(lit_text(lit), "comparison", "ok", detail, params=params))
+                conds.append((ltext, "comparison", detail, params, None, None))
             else:
-                app.conditions.append(Condition(lit_text(lit), "other", "ok", "holds"))
-        return app
+                conds.append((ltext, "other", "holds", [], None, None))
+        return rule, bindings, conds
 
     # --- why not ---------------------------------------------------------------------
 
@@ -208,7 +262,7 @@ class Builder:
         if unified is None:
             return None
         _, eqs, bound, finals = unified
-        labels = _labels(stmt)
+        _kinds, _texts, labels, var_order = _shape(stmt)
         body = list(stmt.body)
         steps = self.prober.conditions(body, eqs, bound, self.all_failed)
         app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "failed")
@@ -246,7 +300,7 @@ class Builder:
                 for n, v in i.bindings.items():
                     if v not in values.setdefault(n, []):
                         values[n].append(v)
-            order = {n: k for k, n in enumerate(variables(stmt))}
+            order = {n: k for k, n in enumerate(var_order)}
             app.bindings = [self._binding(n, vs, labels)
                             for n, vs in sorted(values.items(), key=lambda kv: order.get(kv[0], 99))]
         return app
@@ -315,7 +369,7 @@ class Builder:
         k = consts[0]
         name, args = p
         out = []
-        for s in sorted(self.by_name.get(name, []), key=str):
+        for s in sorted(self.atoms_named(name), key=str):
             if len(s.arguments) != len(args):
                 continue
             if all(j == k or isinstance(a, str) or s.arguments[j] == a for j, a in enumerate(args)):
@@ -350,10 +404,7 @@ class Builder:
         return str(value)
 
     def _param_cite(self, pname: str) -> str:
-        for s, (_f, _l, comment) in self.sources.policy_facts.items():
-            if s.name == "param_default" and s.arguments and s.arguments[0].name == pname:
-                return short_cite(comment)
-        return ""
+        return self.param_cites.get(pname, "")
 
     def _comparison(self, lit: ast.AST, env: dict[str, Symbol], rec: Symbol, labels: dict[str, str]
                     ) -> tuple[str, list[dict[str, str]]]:

@@ -64,6 +64,9 @@ class Application:
                 "status": self.status, "bindings": [b.to_json() for b in self.bindings],
                 "conditions": [c.to_json() for c in self.conditions]}
 
+    def source_text(self) -> str:
+        return f"{self.file}:{self.line}"
+
     def first_failed(self) -> Condition | None:
         return next((c for c in self.conditions if c.first_failed), None)
 

@@ -166,14 +166,18 @@ class Derivation:
     body: tuple[Symbol, ...]
     bindings: tuple[tuple[str, Symbol], ...]
 
+    positive: tuple[Symbol, ...] = ()  # the body's positive atoms, read once
+
     @staticmethod
     def from_symbol(s: Symbol) -> Derivation:
         rid, head, body, binds = s.arguments
-        return Derivation(rid.string, head, tuple(body.arguments),
-                          tuple((b.arguments[0].string, b.arguments[1]) for b in binds.arguments))
+        elems = tuple(body.arguments)
+        return Derivation(rid.string, head, elems,
+                          tuple((b.arguments[0].string, b.arguments[1]) for b in binds.arguments),
+                          tuple(b for b in elems if is_atom_record(b)))
 
-    def positive_atoms(self) -> list[Symbol]:
-        return [b for b in self.body if is_atom_record(b)]
+    def positive_atoms(self) -> tuple[Symbol, ...]:
+        return self.positive
 
 
 def is_atom_record(s: Symbol) -> bool:
@@ -183,58 +187,32 @@ def is_atom_record(s: Symbol) -> bool:
 class Provenance:
     """Every derivation of every derived atom, from the `_earlog_why` atoms.
 
-    An atom may be derived by several rule instances; some of those may support it
-    only through itself (a positive loop in the derivation graph, e.g. chains of
-    owners).  `grounded` keeps, per atom, the instances whose body atoms were all
-    established earlier in a bottom-up pass, so a tree built from them is finite.
+    Atoms are indexed by head and decoded only when a tree visits them (reading
+    clingo symbols from Python is what costs).  An atom may be derived by several
+    rule instances; one that rests on an atom whose tree is being built (a
+    positive loop, e.g. through chains of owners) is left out while another
+    remains, so a tree is always a well-founded derivation.
     """
 
     def __init__(self, why_atoms: list[Symbol]) -> None:
-        self.by_head: dict[Symbol, list[Derivation]] = defaultdict(list)
+        self._raw: dict[Symbol, list[Symbol]] = defaultdict(list)
         for s in why_atoms:
-            d = Derivation.from_symbol(s)
-            self.by_head[d.head].append(d)
-        self._rank: dict[Symbol, int] | None = None
+            self._raw[s.arguments[1]].append(s)
+        self._decoded: dict[Symbol, list[Derivation]] = {}
 
     def derived(self, atom: Symbol) -> bool:
-        return atom in self.by_head
+        return atom in self._raw
 
-    def rank(self) -> dict[Symbol, int]:
-        """Bottom-up stage at which each derived atom is first established."""
-        if self._rank is not None:
-            return self._rank
-        derived = set(self.by_head)
-        rank: dict[Symbol, int] = {}
-        pending = [d for ds in self.by_head.values() for d in ds]
-        stage = 0
-        while pending:
-            stage += 1
-            known = set(rank)
-            newly: dict[Symbol, int] = {}
-            rest = []
-            for d in pending:
-                if d.head in rank:
-                    continue
-                if all(a not in derived or a in known for a in d.positive_atoms()):
-                    newly.setdefault(d.head, stage)
-                else:
-                    rest.append(d)
-            if not newly:
-                break
-            rank.update(newly)
-            pending = rest
-        self._rank = rank
-        return rank
+    def derivations(self, atom: Symbol) -> list[Derivation]:
+        hit = self._decoded.get(atom)
+        if hit is None:
+            hit = self._decoded[atom] = [Derivation.from_symbol(s) for s in self._raw.get(atom, ())]
+        return hit
 
-    def grounded(self, atom: Symbol) -> list[Derivation]:
-        """The derivations of `atom` that rest only on atoms established before it."""
-        rank = self.rank()
-        mine = rank.get(atom)
-        if mine is None:
-            return []
-        out = []
-        for d in self.by_head.get(atom, []):
-            if all(a not in self.by_head or rank.get(a, mine) < mine for a in d.positive_atoms()):
-                out.append(d)
-        return out
-
+    def grounded(self, atom: Symbol, in_progress: set[Symbol] = frozenset()) -> list[Derivation]:
+        """The derivations of `atom` that do not rest on an atom being explained above it."""
+        ds = self.derivations(atom)
+        if not in_progress or len(ds) < 2:
+            return ds
+        free = [d for d in ds if not any(a in in_progress for a in d.positive_atoms())]
+        return free or ds[:1]

@@ -75,10 +75,10 @@ class Sources:
         self.policy_facts = policy_fact_index(policy.root, tuple(policy.files))
 
     def origin(self, atom: Symbol) -> Origin:
-        if atom in self.inputs:
-            return self._scenario(atom)
         if atom.name in ENGINE_FACTS:
             return Origin("engine", "earlog engine", what=ENGINE_FACTS[atom.name])
+        if atom in self.inputs:
+            return self._scenario(atom)
         hit = self.policy_facts.get(atom)
         if hit is not None:
             return Origin("policy", f"{hit[0]}:{hit[1]}", cite=hit[2])
@@ -155,6 +155,20 @@ def policy_fact_index(root: str, files: tuple[str, ...]) -> dict[Symbol, tuple[s
             line = stmt.location.begin.line
             out.setdefault(sym, (rel, line, _comment_above(lines, line)))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def policy_names(root: str, files: tuple[str, ...]) -> tuple[dict[Symbol, str], dict[str, str]]:
+    """(country constant -> name, parameter -> the citation above its default), read
+    once per policy from its facts."""
+    countries: dict[Symbol, str] = {}
+    params: dict[str, str] = {}
+    for s, (_f, _l, comment) in policy_fact_index(root, files).items():
+        if s.name == "country" and len(s.arguments) == 2 and s.arguments[1].type == SymbolType.String:
+            countries[s.arguments[0]] = s.arguments[1].string
+        elif s.name == "param_default" and s.arguments:
+            params[s.arguments[0].name] = short_cite(comment)
+    return countries, params
 
 
 _DECOR = re.compile(r"^[%\s=-]*|[\s=-]*$")

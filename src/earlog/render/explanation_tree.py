@@ -61,7 +61,8 @@ def _node_body(n: Node, depth: int | None) -> list[Line]:
         return []
     if n.kind in ("derived", "not_derived"):
         if n.truncated or (depth is not None and depth <= 0):
-            return [Line(f"… {n.text or 'not expanded'} (not expanded here)", style="dim")]
+            what = f"{n.text} " if n.text else ""
+            return [Line(f"… {what}(not expanded here)", style="dim")]
         if not n.rules:
             return [Line(n.text, style="dim")] if n.text else []
         nxt = None if depth is None else depth - 1
