@@ -226,7 +226,7 @@ def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbo
     whether Note 1 to 3A090.a applies or was overcome; `warnings` name a declared ECCN
     or TPP the specifications contradict.  Everything is read from the answer set.
     """
-    order = {rid: i for i, rid in enumerate(ans.policy.rules)}
+    order = _rule_order(ans.policy)
 
     def first(pred: str, *args: Symbol) -> str | None:
         """The deciding rule: of the rules that derived the atom, the first in the policy's order."""
@@ -234,15 +234,15 @@ def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbo
         return ids[0] if ids else None
 
     def has(pred: str, *args: Symbol) -> bool:
-        return any(list(a.arguments[:len(args)]) == list(args) for a in ans.get(pred))
+        return any(list(a.arguments[:len(args)]) == list(args) for a in ans.about(pred, args[0]))
 
     out: dict[str, Any] = {"eccn": None, "by": None, "presumption": "not_applicable", "rule": None}
-    overcome = [a for a in ans.get("presumption_overcome") if a.arguments[0] == t]
+    overcome = ans.about("presumption_overcome", t)
     if has("presumed_3a090a", t):
         out.update(eccn="3A090.a", by="presumption", presumption="applies", rule=first("presumed_3a090a", t),
                    presumption_rule=first("presumption_applies", t))
     else:
-        eccns = [a for a in ans.get("eccn_of") if a.arguments[0] == item]
+        eccns = ans.about("eccn_of", item)
         if eccns:
             e = eccns[0]
             rule = first("eccn_of", *e.arguments)
@@ -261,20 +261,23 @@ def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbo
             out.update(presumption="overcome", presumption_rule=first("presumption_overcome", *ways[0].arguments),
                        overcome_by=[w.arguments[1].name for w in ways])
     warnings = []
-    for c in ans.get("classification_conflict"):
-        if c.arguments[0] == item:
-            warnings.append({"rule": first("classification_conflict", *c.arguments),
-                             "declared": c.arguments[1].string, "specs": c.arguments[2].string})
-    for m in ans.get("tpp_mismatch"):
-        if m.arguments[0] == item:
-            warnings.append({"rule": "classify.tpp_mismatch", "declared_tpp": _num(m.arguments[1]),
-                             "specs_tpp": _num(m.arguments[2])})
+    for c in ans.about("classification_conflict", item):
+        warnings.append({"rule": first("classification_conflict", *c.arguments),
+                         "declared": c.arguments[1].string, "specs": c.arguments[2].string})
+    for m in ans.about("tpp_mismatch", item):
+        warnings.append({"rule": "classify.tpp_mismatch", "declared_tpp": _num(m.arguments[1]),
+                         "specs_tpp": _num(m.arguments[2])})
     if warnings:
         out["warnings"] = warnings
-    reports = [o for o in ans.get("fab_reporting_obligation") if o.arguments[0] == t]
+    reports = ans.about("fab_reporting_obligation", t)
     if reports:
         out["obligations"] = [{"rule": "dd.fab_quarterly_report", "party": o.arguments[1].string} for o in reports]
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_order(policy: Policy) -> dict[str, int]:
+    return {rid: i for i, rid in enumerate(policy.rules)}
 
 
 def _auth_name(r: str) -> str:
@@ -303,7 +306,7 @@ class _Notes:
         self.legal_status = status[0] if status else "as_published"
 
     def _by_tx(self, pred: str, t: Symbol) -> list[Symbol]:
-        return sorted((s for s in self.ans.get(pred) if s.arguments[0] == t), key=str)
+        return sorted(self.ans.about(pred, t), key=str)
 
     def _rule(self, pred: str, name: str) -> dict[str, str]:
         for r in self.policy.rules_for(pred):

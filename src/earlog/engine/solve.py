@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import clingo
 from clingo import Function, String, Symbol, ast
@@ -48,16 +48,35 @@ class Answer:
     atoms: dict[str, list[Symbol]]
     scenario: Scenario
     policy: Policy
+    _by_first: dict[str, dict[Symbol, list[Symbol]]] = field(default_factory=dict, repr=False)
+    _fired: dict[Symbol, list[str]] | None = field(default=None, repr=False)
 
     def get(self, predicate: str) -> list[Symbol]:
         return self.atoms.get(predicate, [])
 
+    def about(self, predicate: str, first: Symbol) -> list[Symbol]:
+        """The atoms of a predicate whose first argument is `first` (a transaction,
+        an item, ...), from an index built once per predicate: reading verdicts stays
+        linear in the number of transactions."""
+        index = self._by_first.get(predicate)
+        if index is None:
+            index = defaultdict(list)
+            for s in self.get(predicate):
+                args = s.arguments
+                if args:
+                    index[args[0]].append(s)
+            self._by_first[predicate] = index
+        return index.get(first, [])
+
     def fired(self) -> dict[Symbol, list[str]]:
         """Head atom -> ids of the traced rules that derived it."""
-        out: dict[Symbol, list[str]] = defaultdict(list)
-        for s in self.get(FIRED):
-            out[s.arguments[1]].append(s.arguments[0].string)
-        return out
+        if self._fired is None:
+            out: dict[Symbol, list[str]] = defaultdict(list)
+            for s in self.get(FIRED):
+                a = s.arguments
+                out[a[1]].append(a[0].string)
+            self._fired = out
+        return self._fired
 
 
 def _twin(stmt: ast.AST, rule_id: str) -> ast.AST:
