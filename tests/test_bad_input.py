@@ -111,8 +111,6 @@ def test_bad_file_is_rejected_before_any_file_is_evaluated(tmp_path: Path) -> No
     assert_one_line_error(r, "bad.json")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: `earlog eval` validates each file only when it evaluates it, "
-                   "so a semantic error in a later file comes after the earlier file's verdicts")
 def test_semantic_error_in_later_file_prints_no_verdicts(tmp_path: Path) -> None:
     """Issue 3, item 5: "nothing evaluated partially": an unknown country code in the second file should
     stop the run before the first file's verdicts are printed."""

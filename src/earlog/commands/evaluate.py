@@ -21,11 +21,17 @@ def eval_cmd(
     Example: earlog eval queries/scenarios/brazil_cloud.json --format json
     """
     from earlog.api import evaluate
+    from earlog.engine import load_policy, vocabulary
     from earlog.render.verdict_text import render_verdicts
     from earlog.scenario.json_input import load_json_file
+    from earlog.scenario.validate import validate
 
     check_format(format, FORMATS_TEXT_JSON)
-    loaded = [(path, load_json_file(path)) for path in scenarios]  # all parsed before any evaluated
+    # every file is read and checked before any is evaluated: nothing is evaluated partially
+    loaded = [(path, load_json_file(path)) for path in scenarios]
+    vocab = vocabulary(load_policy())
+    for _path, sc in loaded:
+        validate(sc, vocab)
     out = []
     for path, sc in loaded:
         verdicts = evaluate(sc)
