@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from conftest import failed as failed_conditions
 from conftest import scenario, verdict
 from typer.testing import CliRunner
 
@@ -76,3 +77,35 @@ def test_seed_001_names_are_answered_in_the_regulations_names() -> None:
     assert verdict(s)["review_policy"] == "denial"
     s["countries"] = {"BR": {"group": 2, "numbering": "seed_000"}}
     assert scenario_from_dict(s).countries["BR"].tier == 2
+
+
+# --- aia_entity_test: seed 004 states AIA's entity test twice, differently ---------------
+# 740.27 text: "headquartered in, and do not have an ultimate parent company headquartered
+# outside of, Tier 1"; Table 1: "AIA for entities headquartered in or with an ultimate
+# parent headquartered in Tier 1".
+
+def _aia_case(hq: str, parent_hq: str | None, reading: str | None) -> dict:
+    parties = [{"id": "lab", "hq": hq, **({"parent": "owner"} if parent_hq else {})}]
+    if parent_hq:
+        parties.append({"id": "owner", "hq": parent_hq})
+    s = scenario(parties=parties, tx={"to": "JP", "consignee": "lab", "end_user": "lab"})
+    if reading:
+        s["assume"] = {"aia_entity_test": reading}
+    return s
+
+
+def test_aia_tier2_subsidiary_of_us_parent_depends_on_the_reading() -> None:
+    text = verdict(_aia_case("BR", "US", None))
+    assert failed_conditions(text, "AIA") == ["aia.hq_tier1"]
+    table = verdict(_aia_case("BR", "US", "table_1"))
+    assert table["exceptions"]["AIA"] == {"available": True, "rule": "aia.available",
+                                          "obligations": ["certification", "reporting"]}
+
+
+def test_aia_tier1_company_with_tier3_parent_depends_on_the_reading() -> None:
+    text = verdict(_aia_case("DE", "CN", None))
+    assert failed_conditions(text, "AIA") == ["aia.no_parent_outside_tier1"]
+    table = verdict(_aia_case("DE", "CN", "table_1"))
+    assert table["exceptions"]["AIA"]["available"] is True
+    # the Tier 3 parent still decides the review policy under either reading (Table 1, last column)
+    assert table["review_policy"] == "denial"
