@@ -132,3 +132,16 @@ def test_pytest_collects_earlog_files_with_the_same_failure_text(tmp_path: Path)
                        capture_output=True, text=True, cwd=tmp_path, env=os.environ.copy())
     assert "2 failed, 2 passed" in r.stdout, r.stdout
     assert f"{tmp_path / 'suite.earlog'}:6: expect authorization = AIA — actual: LPP" in r.stdout
+
+
+def test_declarations_without_questions_are_still_checked(tmp_path) -> None:
+    """A file of declarations only is validated too: bad input is never silently accepted."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "decl.earlog"
+    f.write_text("party x { hq: BR, locatd: BR }\n")
+    r = subprocess.run([sys.executable, "-m", "earlog.cli", "run", str(f)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "decl.earlog:1:19: unknown field 'locatd'" in r.stderr and "did you mean 'located'" in r.stderr
+    assert "Traceback" not in r.stderr

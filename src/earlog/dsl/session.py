@@ -31,15 +31,23 @@ class Context:
     builder: ScenarioBuilder
     scenario: Scenario
     _evaluated: tuple[list[Any], Any] | None = None
+    _traced_all: bool = False
 
-    def evaluate(self) -> tuple[list[Any], Any]:
-        """(verdicts, answer set); the answer set gives the rules that fired."""
-        if self._evaluated is None:
+    def evaluate(self, trace_all: bool = False) -> tuple[list[Any], Any]:
+        """(verdicts, answer set); the answer set gives the rules that fired.
+
+        trace_all records every annotated rule that fired, not only the verdict's
+        deciding rules: `earlog test --coverage` needs it, and it costs about twice
+        an evaluation, so it is asked for, never the default."""
+        if self._evaluated is None or (trace_all and not self._traced_all):
             from earlog.engine import load_policy, solve
+            from earlog.engine.solve import VERDICT_PREDICATES
             from earlog.verdict import VERDICT_READS, build_verdicts
 
-            ans = solve(self.scenario, load_policy(), shown=VERDICT_READS)
+            ans = solve(self.scenario, load_policy(), traced=None if trace_all else VERDICT_PREDICATES,
+                        shown=VERDICT_READS)
             self._evaluated = (build_verdicts(ans), ans)
+            self._traced_all = trace_all
         return self._evaluated
 
     def verdicts(self) -> dict[str, Any]:
@@ -56,6 +64,7 @@ class Step:
     context: Context
     case: str | None = None
     changed: Context | None = None
+    todo: bool = False  # in a `todo case`: a known gap, planned but reported as skipped
     resolved: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,6 +99,7 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
             step = Step(st, doc.file, doc.text, current())
             resolve(step)
             steps.append(step)
+    current()  # declarations after the last question (or in a file without any) are checked too
     return steps
 
 
@@ -111,7 +121,7 @@ def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[St
         else:
             if ctx is None:
                 ctx = build_scenario(b.copy())
-            step = Step(st, doc.file, doc.text, ctx, case=case.title)
+            step = Step(st, doc.file, doc.text, ctx, case=case.title, todo=case.todo)
             resolve(step)
             questions += 1
             yield step
