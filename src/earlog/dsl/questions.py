@@ -18,7 +18,7 @@ from earlog.dsl.conclusion import resolve_conclusion, resolve_transaction
 from earlog.dsl.errors import DslError, did_you_mean
 from earlog.dsl.nodes import Expectation, Name, Value
 from earlog.dsl.session import NotYetSupported, Step, build_scenario
-from earlog.dsl.whatif import diff_verdicts, render_diff
+from earlog.dsl.whatif import diff_verdicts, render_diff, show_scalar
 
 
 @dataclass
@@ -130,6 +130,8 @@ def answer(step: Step) -> Answer:
         return _why(step)
     if kind == "what_if":
         return _what_if(step)
+    if kind == "expect" and step.todo:
+        return Answer(step, f"skipped (todo): {step.question.text}", {"skipped": True})
     if kind == "expect":
         return expect(step)
     raise NotYetSupported(
@@ -274,17 +276,12 @@ def _matches(actual: Any, expected: list[Value]) -> bool:
 
 
 def _show(v: Any) -> str:
-    if v is None:
-        return "none"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}"
+    scalar = show_scalar(v)
+    if scalar is not None:
+        return scalar
     if isinstance(v, dict):
         if all(isinstance(x, dict) and "available" in x for x in v.values()):
             return ", ".join(f"{k} ({'available' if x['available'] else 'not available'})" for k, x in v.items()) \
                 or "none"
         return ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) or "none"
-    if isinstance(v, list):
-        return ", ".join(x["rule"] if isinstance(x, dict) and "rule" in x else _show(x) for x in v) or "none"
-    return str(v)
+    return ", ".join(x["rule"] if isinstance(x, dict) and "rule" in x else _show(x) for x in v) or "none"

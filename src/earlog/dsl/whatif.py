@@ -46,16 +46,25 @@ def diff_verdicts(before: dict[str, dict[str, Any]], after: dict[str, dict[str, 
     return out
 
 
-def _show(v: Any) -> str:
+def show_scalar(v: Any) -> str | None:
+    """A verdict value in the words the answers use (none, yes/no, 1,000), or None
+    when it is not a scalar; shared by `what if` and the other questions."""
     if v is None:
         return "none"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
         return f"{v:,}"
+    if isinstance(v, (dict, list)):
+        return None
+    return str(v)
+
+
+def _show(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_show(x) for x in v) + "]"
-    return str(v)
+    scalar = show_scalar(v)
+    return scalar if scalar is not None else str(v)
 
 
 def render_diff(changes: list[dict[str, Any]]) -> str:
