@@ -33,7 +33,7 @@ class EarlogFile(pytest.File):
             steps = expectations(self.path)
         except EarlogError as e:
             raise self.CollectError(str(e)) from None
-        if not steps:
+        if all(s.todo for s in steps):
             yield EarlogItem.from_parent(self, name="(no expectations)", step=None)
         for step in steps:
             q = step.question
@@ -52,9 +52,14 @@ class EarlogItem(pytest.Item):
         self.step = step
 
     def runtest(self) -> None:
-        from earlog.dsl.suite import no_expectations, run_step
+        from earlog.dsl.suite import expectations, no_expectations, run_step
 
-        result = no_expectations(self.path) if self.step is None else run_step(self.step)
+        if self.step is None:
+            result = no_expectations(self.path, sum(s.todo for s in expectations(self.path)))
+        else:
+            result = run_step(self.step)
+        if result.skipped:
+            pytest.skip(result.skipped_line())
         if not result.passed:
             raise EarlogFailure(result.failure_line())
 

@@ -15,10 +15,20 @@ from earlog.commands.app import FORMATS_TEXT_JSON, app, check_format
 def test_cmd(
     paths: Annotated[list[Path], typer.Argument(help=".earlog files or folders (searched recursively).")],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Also list every annotated rule no case fired (evaluates with every rule traced).")] = False,
+    exceptions: Annotated[list[Path] | None, typer.Option(
+        "--exceptions", help="Coverage allowlist: `rule.id reason` per line (default: coverage_exceptions.txt "
+        "in each folder named).")] = None,
 ) -> None:
     """Run every `expect` in the .earlog files under PATH; one line per failure, then `N passed, M failed`.
 
-    Example: earlog test queries/
+    Example: earlog test queries/        earlog test --coverage queries/
+
+    Expectations in a `todo case` are known gaps: reported as skipped, never run.
+    With --coverage, every annotated rule of the policy that no evaluated scenario
+    fired is listed with its id, file:line and citation (or with its reason, when
+    the allowlist gives one), then `coverage: N of M rules fired (P%)`.
 
     Exit code 0 when all pass, 1 when any fails (a file with no `expect` fails), 2 for bad input.
     """
@@ -29,22 +39,41 @@ def test_cmd(
     check_format(format, FORMATS_TEXT_JSON)
     files = find_files(paths)
     planned = [(f, expectations(f)) for f in files]  # every file checked before any is run
+    cov = None
+    if coverage:
+        from earlog.dsl.coverage import Coverage, default_exception_files, fired_rules, read_exceptions
+        from earlog.engine import load_policy
+
+        policy = load_policy()
+        reasons = read_exceptions(exceptions if exceptions is not None else default_exception_files(paths), policy)
+        # evaluated first, with every rule traced; the steps below reuse these evaluations
+        fired, scenarios = fired_rules([s for _f, steps in planned for s in steps])
+        cov = Coverage(policy, fired, scenarios, reasons)
     results = []
     for f, steps in planned:
-        if not steps:
-            results.append(no_expectations(f))
+        if all(s.todo for s in steps):
+            results.append(no_expectations(f, len(steps)))
         results.extend(run_step(s) for s in steps)
     passed = sum(r.passed for r in results)
-    failed = len(results) - passed
+    skipped = sum(r.skipped for r in results)
+    failed = len(results) - passed - skipped
     if format == "json":
-        typer.echo(json.dumps({"passed": passed, "failed": failed,
-                               "results": [r.__dict__ for r in results]}, indent=2))
+        out = {"passed": passed, "failed": failed, "skipped": skipped, "results": [r.__dict__ for r in results]}
+        if cov is not None:
+            out["coverage"] = cov.to_json()
+        typer.echo(json.dumps(out, indent=2))
     else:
         console = Console(highlight=False, soft_wrap=True)
         for r in results:
-            if not r.passed:
+            if r.skipped:
+                console.print(r.skipped_line(), style="yellow", markup=False)
+            elif not r.passed:
                 console.print(r.failure_line(), style="red", markup=False)
-        console.print(f"{passed} passed, {failed} failed", style="bold red" if failed else "bold green",
+        tail = f", {skipped} skipped (todo)" if skipped else ""
+        console.print(f"{passed} passed, {failed} failed{tail}", style="bold red" if failed else "bold green",
                       markup=False)
+        if cov is not None:
+            for line in cov.text_lines():
+                console.print(line, markup=False)
     if failed or not results:
         raise typer.Exit(1)

@@ -231,7 +231,7 @@ class _Formatter:
         self.out.append(f"{indent}}}")
 
     def case(self, c: Case, indent: str) -> None:
-        head = f"{indent}case {_quote(c.title)}"
+        head = f"{indent}{'todo ' if c.todo else ''}case {_quote(c.title)}"
         if c.changes:
             head += " with " + ", ".join(change(x) for x in c.changes)
         first_body = c.body[0].span.line if c.body else c.span.end_line

@@ -276,6 +276,11 @@ class _Builder:
             return self.setting(t)
         if k == "case":
             return self.case(t)
+        if k == "todo":
+            c = self.case(t.children[0])
+            c.todo = True
+            c.span = self.span(t)
+            return c
         return self.question(t)
 
     def declaration(self, t: Tree) -> Declaration:

@@ -19,10 +19,14 @@ class Result:
     passed: bool
     actual: str
     case: str | None = None
+    skipped: bool = False  # an `expect` of a `todo case`: a known gap, not run
 
     def failure_line(self) -> str:
         case = f" [case: {self.case}]" if self.case else ""
         return f"{self.file}:{self.line}: {self.expectation} — {self.actual}{case}"
+
+    def skipped_line(self) -> str:
+        return f"{self.file}:{self.line}: skipped (todo): {self.expectation} [case: {self.case}]"
 
 
 def find_files(paths: list[str | Path]) -> list[Path]:
@@ -56,10 +60,14 @@ def expectations(path: str | Path) -> list[Step]:
 def run_step(step: Step) -> Result:
     from earlog.dsl.questions import expect
 
-    a = expect(step)
     q = step.question
+    if step.todo:
+        return Result(step.file, q.span.line, q.text, False, "not run: a todo case", step.case, skipped=True)
+    a = expect(step)
     return Result(step.file, q.span.line, q.text, bool(a.passed), f"actual: {a.actual}", step.case)
 
 
-def no_expectations(path: str | Path) -> Result:
-    return Result(str(path), 1, "the suite", False, "has no expectations; a suite must expect something")
+def no_expectations(path: str | Path, todo: int = 0) -> Result:
+    """A suite that expects nothing tests nothing; one whose every case is `todo` neither."""
+    why = f" but {todo} in todo cases" if todo else ""
+    return Result(str(path), 1, "the suite", False, f"has no expectations{why}; a suite must expect something")
