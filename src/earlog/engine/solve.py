@@ -11,6 +11,7 @@ linear, never a `#sum` over the whole ledger per transaction.
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,6 +136,53 @@ def _program(policy: Policy, traced: frozenset[str] | None,
     return tuple(out)
 
 
+_NAME = re.compile(r"([a-z_][A-Za-z0-9_']*)\s*\(")
+
+
+def _shape(stmt: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """(predicates the statement may derive, predicates its positive body literals need)."""
+    if stmt.ast_type != ast.ASTType.Rule:
+        return frozenset(), frozenset()
+    head = stmt.head
+    if (head.ast_type == ast.ASTType.Literal and head.atom.ast_type == ast.ASTType.SymbolicAtom
+            and head.atom.symbol.ast_type == ast.ASTType.Function):
+        heads = frozenset({head.atom.symbol.name})
+    else:  # a choice, aggregate or disjunctive head: anything named in it may be derived
+        heads = frozenset(_NAME.findall(str(head)))
+    needs = set()
+    for lit in stmt.body:
+        if (lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign
+                and lit.atom.ast_type == ast.ASTType.SymbolicAtom
+                and lit.atom.symbol.ast_type == ast.ASTType.Function):
+            needs.add(lit.atom.symbol.name)
+    return heads, frozenset(needs)
+
+
+@functools.lru_cache(maxsize=64)
+def _live_program(policy: Policy, traced: frozenset[str] | None, explain: bool,
+                  given: frozenset[str]) -> tuple[tuple[str, ast.AST], ...]:
+    """The statements that can fire for a scenario whose facts use the predicates
+    `given`: a rule needing a positive atom of a predicate nothing can derive (no
+    fact, no live rule) derives nothing, so it is not grounded.  Cached per set of
+    input predicates, so a warm process analyses each kind of scenario once."""
+    program = _program(policy, traced, explain)
+    shapes = [_shape(stmt) for _part, stmt in program]
+    have = set(given)
+    for syms in policy.facts.values():
+        have.update(sym.name for sym in syms)
+    live = [False] * len(program)
+    changed = True
+    while changed:
+        changed = False
+        for i, (heads, needs) in enumerate(shapes):
+            if not live[i] and needs <= have:
+                live[i] = True
+                if not heads <= have:
+                    have |= heads
+                    changed = True
+    return tuple(stmt for stmt, keep in zip(program, live, strict=True) if keep)
+
+
 def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST]]) -> None:
     current = "base"
     with ast.ProgramBuilder(ctl) as b:
@@ -171,14 +219,16 @@ def solve(
     reading fewer atoms is most of what makes a warm evaluation fast.  `explain`:
     record every rule instance with its body and bindings (`_earlog_why/4`)."""
     ctl = clingo.Control(["--warn=none", "--models=2"])
-    _replay(ctl, _program(policy, traced, explain))
+    facts = list(scenario_facts(sc))
+    given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"})
+    _replay(ctl, _live_program(policy, traced, explain, given))
     if shown is not None:
         _show(ctl, policy, shown | {FIRED, WHY})
     order = {t.id: i for i, t in enumerate(sc.in_order())}
     with ctl.backend() as b:
         for sym in policy.facts.get("base", ()):
             b.add_rule([b.add_atom(sym)])
-        for sym in scenario_facts(sc):
+        for sym in facts:
             b.add_rule([b.add_atom(sym)])
     ctx = Arithmetic()
     ctl.ground([("base", [])], context=ctx)
