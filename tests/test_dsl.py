@@ -86,6 +86,25 @@ def test_numbers_dates_strings_and_settings() -> None:
     assert d["assume"] == {"cyprus_in_d5": "yes"}
 
 
+def test_fraction_fields_of_chip_specs_and_attestations_read_as_in_json() -> None:
+    """Issue 6's spec fields take fractions (performance density 1.5, die area 814.5): the DSL
+    passes them to the JSON reader as written, so they read exactly as in a JSON file, while a
+    fraction where a whole number is needed is still an error at the value."""
+    text = ('party d { hq: US }\n'
+            'item chip { mac_tops: 989.5, bit_length: 8, die_area_mm2: 814.5, '
+            'attestations: [{ kind: tpp_performance_density, by: d, tpp: 1_000.25, performance_density: 1.5 }] }\n'
+            'transaction t1 { export 1 chip from US to BR, consignee: d, date: 2025-06-01 }\nask')
+    sc = plan(parse_text(text, "x.earlog"))[0].context.scenario
+    chip = sc.items[0]
+    assert chip.processing_units[0].mac_tops_milli == 989_500
+    assert chip.die_area_milli == 814_500
+    assert (chip.attestations[0].tpp_milli, chip.attestations[0].performance_density_milli) == (1_000_250, 1_500)
+    e = error(BASE.replace("tpp: 15_832", "tpp: 15_832.5") + "ask")
+    _assert_error(e, 2, 33, "^^^^^^^^", "expected a TPP as a whole number, got 15832.5")
+    e = error(BASE.replace("export 1,000 h100", "export 1.5 h100") + "ask")
+    _assert_error(e, 3, 25, "^^^", "expected a whole number, got 1.5")
+
+
 def _assert_error(e: DslError, line: int, col: int, caret: str, *words: str) -> None:
     text = str(e)
     assert text.startswith(f"bad.earlog:{line}:{col}: "), text

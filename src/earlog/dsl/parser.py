@@ -33,6 +33,7 @@ from earlog.dsl.nodes import (
     TxHead,
     Value,
 )
+from earlog.scenario.json_input import _JsonFloat
 
 # how a terminal is named in an error message
 _TERMINAL_WORDS = {
@@ -200,12 +201,17 @@ def _unquote(s: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-def _number(tok: Token, file: str, text: str) -> int:
+def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | float:
+    """A written number.  A field value may be a fraction (a performance density, a die
+    area, MacTOPS): it is passed on as the JSON reader's own float that keeps the digits
+    written, so the reader decides, exactly as for a JSON file, whether the field takes one."""
     raw = str(tok).replace("_", "").replace(",", "")
     try:
         d = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the lexer only lets numbers through
         raise DslError(file, text, Span.of(tok), f"{str(tok)!r} is not a number") from None
+    if fractions and d.is_finite() and d != d.to_integral_value() and abs(d) <= Decimal(10) ** 40:
+        return _JsonFloat(raw)
     if d != d.to_integral_value():
         raise DslError(file, text, Span.of(tok),
                        f"expected a whole number, got {str(tok)}; earlog counts units, TPP and dates in integers")
@@ -247,7 +253,7 @@ class _Builder:
             if k == "string":
                 raw = _unquote(raw)
             elif k == "number":
-                raw = _number(tok, self.file, self.text)
+                raw = _number(tok, self.file, self.text, fractions=True)
             return Value(k, raw, Span.of(tok), str(tok))
         if k == "yes":
             return Value("bool", True, sp, "yes")
