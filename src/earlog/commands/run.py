@@ -45,7 +45,8 @@ def run_cmd(
             case = step.case
             style = "bold cyan" if a.passed is not False else "bold red"
             if step.question.kind == "expect":
-                console.print(f"{a.where}: {a.text}", style="green" if a.passed else "bold red", markup=False)
+                style = "green" if a.passed else ("yellow" if a.passed is None else "bold red")  # None: todo
+                console.print(f"{a.where}: {a.text}", style=style, markup=False)
                 continue
             console.print(f"\n{a.where}: {step.question.text}", style=style, markup=False)
             console.print(a.text, markup=False)
