@@ -105,6 +105,15 @@ def test_fraction_fields_of_chip_specs_and_attestations_read_as_in_json() -> Non
     _assert_error(e, 3, 25, "^^^", "expected a whole number, got 1.5")
 
 
+def test_fmt_keeps_an_assumed_yes_or_no_alternative_bare() -> None:
+    """`assume cyprus_in_d5 = yes` once came back as `= "yes"`, which the grammar rejects."""
+    text = (BASE + "assume cyprus_in_d5 = yes\n"
+            "case \"c\" with assume tier1_hq_licenses_count_toward_allocation = no {\n  ask\n}\n")
+    out = format_document(parse_text(text, "a.earlog"))
+    assert "assume cyprus_in_d5 = yes" in out and "assume tier1_hq_licenses_count_toward_allocation = no" in out
+    assert format_document(parse_text(out, "a.earlog")) == out
+
+
 def _assert_error(e: DslError, line: int, col: int, caret: str, *words: str) -> None:
     text = str(e)
     assert text.startswith(f"bad.earlog:{line}:{col}: "), text

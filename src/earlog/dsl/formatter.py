@@ -82,7 +82,8 @@ def setting(s: Setting) -> str:
         inner = ", ".join(field(f) for f in s.fields)
         return f"country {name(s.target)} {{ {inner} }}" if inner else f"country {name(s.target)} {{}}"
     if s.kind == "assume":
-        return f"assume {name(s.target)} = {name(s.value.raw)}"
+        # the grammar reads an alternative as a bare name, even `yes`/`no` (cyprus_in_d5 = yes)
+        return f"assume {name(s.target)} = {s.value.raw}"
     return f"{s.kind} {name(s.target)} = {s.value.text}"
 
 
