@@ -155,10 +155,11 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
     conds = conditions(policy)
 
+    code_symbol = {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
+
     def availability(t: Symbol, code: str, pred: str) -> Availability:
-        head = Function(pred, [t, Function(code)])
         if (t, code) in available:
-            rid = fired.get(head, [None])[0]
+            rid = fired.get(Function(pred, [t, code_symbol[code]]), [None])[0]
             return Availability(True, rid, sorted(set(obligations.get(code, []))))
         failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
         return Availability(False, failed=failed)
@@ -275,6 +276,15 @@ def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbo
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _rule_named(policy: Policy, pred: str, name: str) -> tuple[tuple[str, str], ...]:
+    """The rule whose head is `pred(_, name, ...)` (id, cite, text), looked up once."""
+    for r in policy.rules_for(pred):
+        if len(r.head_args) >= 2 and r.head_args[1] == name:
+            return (("rule", r.id), ("cite", r.cite), ("text", r.text))
+    return (("rule", ""), ("cite", ""), ("text", ""))
+
+
 @functools.lru_cache(maxsize=8)
 def _rule_order(policy: Policy) -> dict[str, int]:
     return {rid: i for i, rid in enumerate(policy.rules)}
@@ -309,10 +319,7 @@ class _Notes:
         return sorted(self.ans.about(pred, t), key=str)
 
     def _rule(self, pred: str, name: str) -> dict[str, str]:
-        for r in self.policy.rules_for(pred):
-            if len(r.head_args) >= 2 and r.head_args[1] == name:
-                return {"rule": r.id, "cite": r.cite, "text": r.text}
-        return {"rule": "", "cite": "", "text": ""}
+        return dict(_rule_named(self.policy, pred, name))
 
     def reasons(self, t: Symbol) -> list[dict[str, str]]:
         return [{"reason": s.arguments[1].name, **self._rule("subject_to_ear_by", s.arguments[1].name)}
