@@ -114,6 +114,18 @@ def test_fmt_keeps_an_assumed_yes_or_no_alternative_bare() -> None:
     assert format_document(parse_text(out, "a.earlog")) == out
 
 
+def test_expectation_on_a_list_entry_without_a_recorded_rule_fails_cleanly() -> None:
+    """classification.warnings entries may carry rule null; comparing them once raised a TypeError."""
+    from earlog.dsl.questions import expect
+
+    text = ('party n { hq: BR, located: BR }\nitem chip { mac_tops: 300, bit_length: 8, eccn: 3A090.b }\n'
+            'transaction t1 { export 10 chip from US to BR, consignee: n, date: 2025-07-01 }\n'
+            'expect classification.warnings = "no.such_rule"\n')
+    a = expect(plan(parse_text(text, "w.earlog"))[0])
+    assert a.passed is False
+    assert "3A090.a" in a.actual or "classification.conflict" in a.actual
+
+
 def _assert_error(e: DslError, line: int, col: int, caret: str, *words: str) -> None:
     text = str(e)
     assert text.startswith(f"bad.earlog:{line}:{col}: "), text

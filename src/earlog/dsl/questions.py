@@ -261,7 +261,7 @@ def _matches(actual: Any, expected: list[Value]) -> bool:
         want = {str(x.raw) for x in expected if x.kind != "none"}
         return set(actual) == want
     if isinstance(actual, list):
-        got = {x["rule"] if isinstance(x, dict) and "rule" in x else str(x) for x in actual}
+        got = {x["rule"] if isinstance(x, dict) and isinstance(x.get("rule"), str) else str(x) for x in actual}
         return got == {str(x.raw) for x in expected if x.kind != "none"}
     if len(expected) != 1:
         return False
@@ -284,4 +284,6 @@ def _show(v: Any) -> str:
             return ", ".join(f"{k} ({'available' if x['available'] else 'not available'})" for k, x in v.items()) \
                 or "none"
         return ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) or "none"
-    return ", ".join(x["rule"] if isinstance(x, dict) and "rule" in x else _show(x) for x in v) or "none"
+    # an entry whose rule was not recorded is shown whole, never dropped or crashed on
+    return ", ".join(x["rule"] if isinstance(x, dict) and isinstance(x.get("rule"), str) else _show(x)
+                     for x in v) or "none"
