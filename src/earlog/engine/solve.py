@@ -34,7 +34,7 @@ VERDICT_PREDICATES = frozenset({
     "outcome", "subject_to_ear",
     # classification (classification.lp, due_diligence.lp)
     "eccn_of", "spec_3a090a", "spec_3a090b", "spec_not_3a090", "spec_undetermined",
-    "presumed_3a090a", "presumption_overcome", "presumption_applies",
+    "presumed_3a090a", "presumption_overcome", "presumption_applies", "classification_conflict",
 })
 # Conclusions whose rule lists `met(T, Code, Condition)` conditions: for each, the
 # engine records the conditions that did not hold, so a verdict reads the few failed
