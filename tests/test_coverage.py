@@ -22,7 +22,7 @@ from earlog.cli import app
 from earlog.dsl.coverage import read_exceptions
 from earlog.dsl.suite import expectations
 from earlog.engine import load_policy, solve
-from earlog.engine.solve import FIRED, VERDICT_PREDICATES, WHY
+from earlog.engine.program import FIRED, VERDICT_PREDICATES, WHY
 from earlog.errors import InputError
 
 BASELINE = """\

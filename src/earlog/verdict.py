@@ -15,7 +15,8 @@ from clingo import Function, String, Symbol, SymbolType
 
 from earlog.engine.arith import to_int
 from earlog.engine.policy import Policy
-from earlog.engine.solve import UNMET, Answer
+from earlog.engine.program import UNMET
+from earlog.engine.solve import Answer
 
 EXCEPTIONS = ("aia", "acm", "lpp", "aca", "nac", "hbm")
 # the predicates a verdict reads from the answer set

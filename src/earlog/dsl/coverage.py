@@ -99,7 +99,7 @@ def fired_rules(steps: list[Step]) -> tuple[set[str], int]:
     scenarios the steps are asked about.  Steps sharing a scenario share one
     evaluation; the evaluation is cached on it, so running the steps afterwards
     costs nothing more.  `todo` cases are not run, so they fire nothing."""
-    from earlog.engine.solve import FIRED
+    from earlog.engine.program import FIRED
 
     fired: set[str] = set()
     seen: set[int] = set()

@@ -113,7 +113,7 @@ def _check_expectation(step: Step, e: Expectation) -> None:
             raise _err(step, head, f"a verdict has no field {head.text!r}{did_you_mean(head.text, keys)}; "
                        f"fields: {', '.join(sorted(keys))}")
         if e.rules and head.text != "license_required":
-            from earlog.engine.solve import VERDICT_PREDICATES
+            from earlog.engine.program import VERDICT_PREDICATES
 
             if head.text not in VERDICT_PREDICATES:
                 raise _err(step, e.rules[0], f"earlog does not record which rules decide {head.text}; "

@@ -41,7 +41,7 @@ class Context:
         an evaluation, so it is asked for, never the default."""
         if self._evaluated is None or (trace_all and not self._traced_all):
             from earlog.engine import load_policy, solve
-            from earlog.engine.solve import VERDICT_PREDICATES
+            from earlog.engine.program import VERDICT_PREDICATES
             from earlog.verdict import VERDICT_READS, build_verdicts
 
             ans = solve(self.scenario, load_policy(), traced=None if trace_all else VERDICT_PREDICATES,

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from clingo import Function, Number, Symbol, SymbolType, ast
 
 from earlog.engine.policy import Policy, Rule
-from earlog.engine.solve import WHY, Answer
+from earlog.engine.program import WHY
+from earlog.engine.solve import Answer
 from earlog.explain.model import Application, Binding, Condition, Node
 from earlog.explain.probe import FREE, Instance, Prober, head_equalities, literal_kind
 from earlog.explain.provenance import (
