@@ -146,3 +146,21 @@ def test_declarations_without_questions_are_still_checked(tmp_path) -> None:
     assert r.returncode == 2
     assert "decl.earlog:1:19: unknown field 'locatd'" in r.stderr and "did you mean 'located'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_expectations_on_the_veu_field(tmp_path: Path) -> None:
+    """`veu` is a keyword, yet `expect veu.UVEU.obligations = ...` reaches the verdict's veu field.
+    Seed 004 on UVEUs: "Such authorizations also impose certain BIS notification and reporting requirements"."""
+    f = tmp_path / "veu.earlog"
+    f.write_text(
+        "item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }\n"
+        "party cloud { hq: US, veu: { type: UVEU } }\n"
+        "transaction t1 { export 10 h100 from US to IN, consignee: cloud, end_use: inference, date: 2025-06-01 }\n"
+        "expect veu.UVEU.available = yes for t1\n"
+        "expect veu.UVEU.obligations = notification, reporting for t1\n"
+        "expect veu.NVEU.available = yes for t1\n"
+    )
+    r = earlog("test", str(f))
+    assert r.returncode == 1
+    assert "2 passed, 1 failed" in r.stdout
+    assert "veu.earlog:6:" in r.stdout

@@ -364,6 +364,13 @@ class _Builder:
             return Expectation(kind, [code], [], "failed", self.rules(av.children[0]))
         if k == "e_available":
             return Expectation("available", [], [self.value(v) for v in t.children[0].children])
+        if k == "e_veu_field":  # `veu` is a keyword, so a path under the verdict's veu field has its own form
+            names = [c for c in t.children if not isinstance(c, Tree)]
+            trees = [c for c in t.children if isinstance(c, Tree)]
+            path = [Name("veu", self.span(t)), *(self.name(c) for c in names)]
+            values = [self.value(v) for v in trees[0].children]
+            rules = self.rules(trees[1].children[0]) if len(trees) > 1 else []
+            return Expectation("field", path, values, None, rules)
         path = [self.name(c) for c in t.children[0].children]
         vals_node = t.children[1]
         values = ([self.value(v) for v in vals_node.children] if isinstance(vals_node, Tree)
