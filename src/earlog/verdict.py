@@ -27,7 +27,7 @@ VERDICT_READS = frozenset({
     "allocation_counts",
     # classification (classification.lp, due_diligence.lp)
     "eccn_of", "spec_3a090a", "spec_3a090b", "spec_not_3a090", "spec_undetermined", "spec_eccn",
-    "presumption_applies", "presumption_overcome", "presumed_3a090a", "classification_conflict",
+    "presumption_applies", "presumption_overcome", "presumed_3a090a", "presumed_eccn", "classification_conflict",
     "tpp_mismatch", "fab_reporting_obligation",
     # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
     "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
@@ -241,7 +241,8 @@ def classify(ans: Answer, fired: dict[Symbol, list[str]], t: Symbol, item: Symbo
     out: dict[str, Any] = {"eccn": None, "by": None, "presumption": "not_applicable", "rule": None}
     overcome = ans.about("presumption_overcome", t)
     if has("presumed_3a090a", t):
-        out.update(eccn="3A090.a", by="presumption", presumption="applies", rule=first("presumed_3a090a", t),
+        out.update(eccn=ans.about("presumed_eccn", t)[0].arguments[1].string, by="presumption",
+                   presumption="applies", rule=first("presumed_3a090a", t),
                    presumption_rule=first("presumption_applies", t))
     else:
         eccns = ans.about("eccn_of", item)
