@@ -162,3 +162,11 @@ def test_hostile_names_round_trip_through_the_cli(tmp_path: Path) -> None:
     r = earlog("eval", "hostile.json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert party in r.stdout and tx in r.stdout
+
+
+def test_unknown_policy_version_is_an_error(tmp_path: Path) -> None:
+    """DESIGN.md: a scenario names its policy version ("policy": "ai-diffusion-2025"); a version the
+    policy folder does not declare is bad input, not silently evaluated against another one."""
+    write(tmp_path, "bad.json", lambda s: s.update(policy="ai-diffusion-2099"))
+    r = earlog("eval", "bad.json", cwd=tmp_path)
+    assert_one_line_error(r, "bad.json", "$.policy", "'ai-diffusion-2099'")

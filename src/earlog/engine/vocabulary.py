@@ -27,7 +27,8 @@ def vocabulary(policy: Policy) -> Vocabulary:
     auths.add("license")
     return Vocabulary(countries=countries, groups=groups, eccns=eccns, parameters=params,
                       interpretations=interps, authorizations=auths,
-                      entity_list_entries={s.arguments[0].name for s in ans.get("entity_list_entry")})
+                      entity_list_entries={s.arguments[0].name for s in ans.get("entity_list_entry")},
+                      versions={s.arguments[0].string for s in ans.get("policy_version")})
 
 
 class _Facts:

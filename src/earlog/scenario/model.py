@@ -232,3 +232,4 @@ class Vocabulary:
     interpretations: dict[str, dict[str, str]]  # question -> alternative -> source
     authorizations: set[str]  # e.g. {"LPP", "UVEU", "license"}
     entity_list_entries: set[str] = field(default_factory=set)  # e.g. {"sophgo"}
+    versions: set[str] = field(default_factory=set)  # the policy versions the folder declares

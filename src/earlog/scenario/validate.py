@@ -90,6 +90,10 @@ def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, cou
 
 
 def _check_overlay(sc: Scenario, vocab: Vocabulary) -> None:
+    if vocab.versions and sc.policy not in vocab.versions:
+        raise InputError(str(sc.overlay_src.get("policy", sc.src.at("policy"))),
+                         f"unknown policy version {sc.policy!r}; this policy folder encodes "
+                         f"{', '.join(repr(x) for x in sorted(vocab.versions))}")
     for q, a in sc.assume.items():
         where = str(sc.overlay_src.get(f"assume.{q}", sc.src))
         if q not in vocab.interpretations:
