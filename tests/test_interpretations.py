@@ -109,3 +109,27 @@ def test_aia_tier1_company_with_tier3_parent_depends_on_the_reading() -> None:
     assert table["exceptions"]["AIA"]["available"] is True
     # the Tier 3 parent still decides the review policy under either reading (Table 1, last column)
     assert table["review_policy"] == "denial"
+
+
+# --- allocation_after_2027: seed 004 gives the allocation "for the period from 2025 to 2027
+# (to be updated annually thereafter)"; nothing is published for 2028 ---------------------
+
+def _order_2028(quantity: int, reading: str | None) -> dict:
+    s = scenario(tx={"quantity": quantity, "date": "2028-03-01"})
+    if reading:
+        s["assume"] = {"allocation_after_2027": reading}
+    return s
+
+
+def test_after_2027_no_cap_is_applied_by_default() -> None:
+    v = verdict(_order_2028(50_000, None))  # 791,600,000 TPP: over 790,000,000
+    assert (v["outcome"], v["outcome_rule"]) == ("license_presumption_approval", "outcome.license_outside_period")
+    assert v["allocation"] is None
+
+
+def test_after_2027_the_last_cap_applies_each_year_under_the_alternative() -> None:
+    over = verdict(_order_2028(50_000, "last_cap_each_year"))
+    assert (over["outcome"], over["outcome_rule"]) == ("license_policy_denial", "outcome.license_cap_reached")
+    assert over["allocation"]["cap_tpp"] == 790_000_000 and over["allocation"]["used_tpp"] == 0
+    under = verdict(_order_2028(40_000, "last_cap_each_year"))
+    assert (under["outcome"], under["outcome_rule"]) == ("license_presumption_approval", "outcome.license_within_cap")
