@@ -43,7 +43,16 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
     auth = f" ({v.authorization})" if v.authorization not in (None, "none", "license") else ""
     rule = f"  [{v.outcome_rule}]" if v.outcome_rule else ""
     lines.append(f"  Outcome: {OUTCOME_WORDS.get(v.outcome, v.outcome)}{auth}{rule}")
-    lines.append(f"  Subject to the EAR: {'yes' if v.subject_to_ear else 'no'}")
+    reasons = ", ".join(r["rule"] for r in v.subject_to_ear_reason)
+    lines.append(f"  Subject to the EAR: {'yes' if v.subject_to_ear else 'no'}" + (f" ({reasons})" if reasons else ""))
+    c = v.classification or {}
+    if c.get("by") and c.get("by") != "declared":
+        lines.append(f"  Classification: {c.get('eccn') or 'not 3A090'} by {c['by']} [{c.get('rule')}]")
+    for w in c.get("warnings", []):
+        lines.append(f"  Warning: {w.get('rule')}")
+    for n in v.provisions_not_applied:
+        since = f" (compliance date {n['compliance_date']})" if n.get("compliance_date") else ""
+        lines.append(f"  Judged without {n['provision']}: {n['why'].replace('_', ' ')}{since} [{n.get('rule')}]")
     if v.license_required:
         reqs = "; ".join(f"{r['rule']} ({r['cite']})" for r in v.requirements)
         lines.append(f"  License required: yes, by {reqs}")
@@ -63,7 +72,12 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
         for code, av in group.items():
             lines.extend(_availability(code, av))
     for f in v.red_flags:
-        lines.append(f"  Red flag: {f.get('rule', '')} {f.get('text', '')}".rstrip())
+        text = f.get("text", "").removeprefix("Red flag: ")
+        lines.append(f"  Red flag [{f.get('rule', '')}]: {text}")
+    if v.rests_on_ai_diffusion_rule is not None:
+        rests = ", ".join(v.rests_on_ai_diffusion_rule) or "nothing"
+        lines.append(f"  Under BIS's announced non-enforcement ({v.legal_status}), resting on the AI Diffusion "
+                     f"rule alone: {rests}")
     return "\n".join(lines)
 
 
@@ -71,8 +85,8 @@ def _availability(code: str, av: Availability) -> list[str]:
     if av.available:
         ob = f"; obligations: {', '.join(av.obligations)}" if av.obligations else ""
         return [f"    + {code} available [{av.rule}]{ob}"]
-    out = [f"    - {code} not available:"]
-    out.extend(f"        failed {f}" for f in av.failed)
+    out = [f"    - {code} not available; conditions not met:"]
+    out.extend(f"        {f}" for f in av.failed)
     return out
 
 
