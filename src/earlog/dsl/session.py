@@ -87,11 +87,7 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
         return ctx
 
     for st in doc.statements:
-        if isinstance(st, Declaration):
-            b.declare(st, doc.file, doc.text)
-            ctx = None
-        elif isinstance(st, Setting):
-            b.setting(st, doc.file, doc.text)
+        if _declare(b, st, doc):
             ctx = None
         elif isinstance(st, Case):
             steps.extend(_plan_case(st, doc, b))
@@ -103,6 +99,17 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
     return steps
 
 
+def _declare(b: ScenarioBuilder, st: object, doc: Document) -> bool:
+    """Apply a declaration or setting to the scenario being built; False for a question."""
+    if isinstance(st, Declaration):
+        b.declare(st, doc.file, doc.text)
+    elif isinstance(st, Setting):
+        b.setting(st, doc.file, doc.text)
+    else:
+        return False
+    return True
+
+
 def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[Step]:
     from earlog.dsl.questions import resolve
 
@@ -112,11 +119,7 @@ def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[St
     ctx: Context | None = None
     questions = 0
     for st in case.body:
-        if isinstance(st, Declaration):
-            b.declare(st, doc.file, doc.text)
-            ctx = None
-        elif isinstance(st, Setting):
-            b.setting(st, doc.file, doc.text)
+        if _declare(b, st, doc):
             ctx = None
         else:
             if ctx is None:
