@@ -119,7 +119,7 @@ class ReportWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            schema = pa.schema([(n, getattr(pa, t)()) for n, t in self.cols],
+            schema = pa.schema([(n, getattr(pa, "bool_" if t == "bool" else t)()) for n, t in self.cols],
                                metadata={"earlog": json.dumps(self.stamp, sort_keys=True)})
             self._schema = schema
             self._pq = pq.ParquetWriter(str(self.tmp), schema)
