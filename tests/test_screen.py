@@ -396,3 +396,30 @@ def test_the_reference_screener_is_the_whole_scenario() -> None:
     assert [i for i, _ in got] == [0, 2, 4, 6, 8, 10]
     assert [v.to_json() for _, v in got] == [v.to_json() for v in want]
     assert dataclasses.is_dataclass(got[0][1])
+
+
+def test_the_row_memo_accepts_and_parses_exactly_what_the_full_check_does() -> None:
+    """Each field's value is checked once and remembered; a row built from remembered
+    values must be the transaction the scenario's own reader builds, and any value the
+    reader refuses must send the row to the full check (which names the error)."""
+    from earlog.engine import vocabulary
+    from earlog.scenario.model import Transaction
+    from earlog.screen.rows import RowChecker
+
+    checker = RowChecker(load_json_file(BASE), vocabulary(load_policy()), "b")
+    variants: list[Any] = ["", " ", "BR", "br", "XX", 1, 0, -1, True, False, 1.0, None, "1", "2025-06-01",
+                           "2025-6-1", "nuvem", "h100", "export", "inference", [1], {"a": 1}]
+    rows = [as_json_tx(r) for r in good_rows()]
+    checked = 0
+    for r in rows:
+        for f in [*FIELDS, "exporter", "prior_certification", "ultimate_destination", "authorization", "price"]:
+            for v in variants:
+                rec = {**r, f: v} if v is not None else {k: x for k, x in r.items() if k != f}
+                fast, full = checker._fast(rec), checker._full(rec)
+                if fast is not None:
+                    assert isinstance(full, Transaction), (f, v, full)
+                    assert dataclasses.replace(fast, src=full.src) == full, (f, v)
+                    checked += 1
+                else:
+                    assert not isinstance(full, Transaction), (f, v)
+    assert checked > 200

@@ -93,6 +93,7 @@ class Book:
                 return
             cols = self._fields_of(header)
             n = len(cols)
+            conv = [(f, _converter(f)) for f in cols]
             for cells in reader:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue  # a blank line is not a row
@@ -100,8 +101,8 @@ class Book:
                     yield InputError(f"line {reader.line_num}",
                                      f"expected {n} cells as in the header, got {len(cells)}")
                     continue
-                yield {f: v for f, c in zip(cols, cells, strict=True)
-                       if f is not None and (v := _text(f, c)) is not None}
+                yield {f: v for (f, to), c in zip(conv, cells, strict=True)
+                       if f is not None and (v := to(c)) is not None}
 
     def _jsonl(self) -> Iterator[dict[str, Any] | InputError]:
         with self.path.open(encoding="utf-8-sig") as fh:
@@ -195,6 +196,17 @@ def open_book(path: str | Path, mapping: list[str] | None = None, ignore: list[s
             header = next(csv.reader(fh), None)
         book._fields_of(header or [])
     return book
+
+
+def _plain(s: str) -> str | None:
+    return s.strip() or None
+
+
+def _converter(f: str | None) -> Any:
+    """The text conversion of a column: plain text unless its field takes yes/no or a number."""
+    if f in BOOL_FIELDS or f in INT_FIELDS:
+        return lambda s: _text(f, s)
+    return _plain
 
 
 def _text(f: str, s: str) -> Any:

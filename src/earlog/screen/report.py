@@ -56,18 +56,19 @@ def report_format(path: str | Path) -> str:
 
 
 def verdict_cells(v: Verdict, cites: dict[str, str], prefix: str = "") -> dict[str, Any]:
-    """The verdict columns of one row, read from the verdict JSON."""
-    j = v.to_json()
-    alloc = j.get("allocation") or {}
-    lpp = j.get("lpp") or {}
-    failed = []
-    for code, a in (j.get("exceptions") or {}).items():
-        if not a.get("available") and a.get("failed"):
-            failed.append(f"{code}={a['failed'][0].split(':', 1)[0]}")
-    rule = j.get("outcome_rule")
+    """The verdict columns of one row, read from the verdict's fields (docs/verdict.md).
+
+    The LPP object is the verdict's `lpp` field when it has one (attribute, or key of
+    its JSON); attributes are read directly because building the whole verdict JSON
+    per row costs more than the rest of the row."""
+    alloc = v.allocation or {}
+    lpp = _lpp(v) or {}
+    failed = [f"{code}={a.failed[0].split(':', 1)[0]}" for code, a in v.exceptions.items()
+              if not a.available and a.failed]
+    rule = v.outcome_rule
     cells = {
-        "outcome": j.get("outcome"), "authorization": j.get("authorization"),
-        "license_required": j.get("license_required"), "review_policy": j.get("review_policy"),
+        "outcome": v.outcome, "authorization": v.authorization,
+        "license_required": v.license_required, "review_policy": v.review_policy,
         "outcome_rule": rule, "outcome_cite": cites.get(rule) if rule else None,
         "first_failed": "; ".join(failed) or None,
         "allocation_country": alloc.get("country"), "allocation_counts": alloc.get("counts"),
@@ -75,9 +76,21 @@ def verdict_cells(v: Verdict, cites: dict[str, str], prefix: str = "") -> dict[s
         "allocation_cap_tpp": alloc.get("cap_tpp"),
         "lpp_consignee": lpp.get("ultimate_consignee", lpp.get("consignee")),
         "lpp_used_after_tpp": lpp.get("used_after_tpp"), "lpp_cap_tpp": lpp.get("cap_tpp"),
-        "red_flags": "; ".join(f["rule"] for f in j.get("red_flags") or []) or None,
+        "red_flags": "; ".join(f["rule"] for f in v.red_flags) or None,
     }
-    return {prefix + k: val for k, val in cells.items()}
+    return {prefix + k: val for k, val in cells.items()} if prefix else cells
+
+
+_LPP_IN_JSON: bool | None = None  # whether this build's verdict JSON has an `lpp` key (checked once)
+
+
+def _lpp(v: Verdict) -> dict[str, Any] | None:
+    global _LPP_IN_JSON
+    if hasattr(v, "lpp"):
+        return getattr(v, "lpp")  # noqa: B009  (a field another branch may add)
+    if _LPP_IN_JSON is None:
+        _LPP_IN_JSON = "lpp" in v.to_json()
+    return v.to_json().get("lpp") if _LPP_IN_JSON else None
 
 
 def error_cells(e: RowError) -> dict[str, Any]:
@@ -94,6 +107,7 @@ class ReportWriter:
         self.format = report_format(self.path)
         self.cols = columns(what_if)
         self.names = [n for n, _ in self.cols]
+        self._bools = [i for i, (_, t) in enumerate(self.cols) if t == "bool"]
         self.stamp = stamp
         self.tmp = self.path.with_name(self.path.name + ".partial")
         self.batch = batch
@@ -127,8 +141,11 @@ class ReportWriter:
     def write(self, cells: dict[str, Any]) -> None:
         self.rows += 1
         if self.format == "csv":
-            self._csv.writerow(["" if (v := cells.get(n)) is None else ("true" if v is True else "false" if v is False
-                                                                         else v) for n in self.names])
+            row = [cells.get(n) for n in self.names]  # the csv module writes None as an empty cell
+            for i in self._bools:
+                if row[i] is not None:
+                    row[i] = "true" if row[i] else "false"
+            self._csv.writerow(row)
         elif self.format == "jsonl":
             assert self._fh is not None
             self._fh.write(json.dumps({n: cells.get(n) for n in self.names}) + "\n")

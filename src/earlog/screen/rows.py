@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from earlog.errors import InputError
-from earlog.scenario.json_input import _Reader
-from earlog.scenario.model import Scenario, Src, Transaction, Vocabulary
+from earlog.scenario.json_input import _TX, _Reader
+from earlog.scenario.model import TRANSACTION_KINDS, Scenario, Src, Transaction, Vocabulary
 from earlog.scenario.validate import _check_tx, _hint
+
+# the fields the JSON reader requires of a transaction (its `need(...)` calls)
+REQUIRED = ("id", "kind", "item", "quantity", "from", "to", "consignee", "date")
+_ATTR = {"from": "from_"}
+_ERROR = object()
+MEMO_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,29 +51,97 @@ class RowChecker:
         self.vocab = vocab
         self.book = book
         self.seen: dict[str, int] = {t.id: -1 for t in base.ledger}
+        # per field: value -> (attribute, parsed value, 1 if required) or _ERROR
+        self.memos: dict[str, dict[Any, Any]] = {f: {} for f in _TX if f != "id"}
+        self.memo_size = 0
+        self.template = self._template(base)
+
+    def _template(self, base: Scenario) -> dict[str, Any] | None:
+        """A transaction record the full check accepts, into which one field at a time is put."""
+        if not base.items or not base.parties or not self.vocab.countries:
+            return None
+        country = sorted(self.vocab.countries)[0]
+        t = {"id": "template", "kind": TRANSACTION_KINDS[0], "item": base.items[0].id, "quantity": 1,
+             "from": country, "to": country, "consignee": base.parties[0].id, "date": "2025-01-01"}
+        return t if isinstance(self._full(t), Transaction) else None
+
+    def _full(self, rec: dict[str, Any]) -> Transaction | InputError:
+        """The scenario's own checks of one transaction: the JSON reader's, then the validator's."""
+        try:
+            t = self.reader.tx(rec, "$", ledger=False)
+            _check_tx(t, self.parties, self.items, self.vocab, self._country)
+            if t.quantity == 0:
+                raise InputError("$.quantity", "expected a quantity greater than zero, got 0")
+        except InputError as e:
+            return e
+        return t
+
+    def _fast(self, rec: dict[str, Any]) -> Transaction | None:
+        """The same checks, answered per field from a memo: each field of a transaction is
+        checked on its own (no check reads two fields), so a value the full check accepted
+        once in a field is accepted there again, and parsed the same way.  A value not yet
+        seen is checked by the full check on the template with only that field changed.
+        None: the row needs the full check (a bad value, a missing field, a new kind of value)."""
+        if self.template is None:
+            return None
+        ident = rec.get("id")
+        if not isinstance(ident, str) or not ident.strip():
+            return None
+        kw: dict[str, Any] = {}
+        memos = self.memos
+        required = 0
+        try:
+            for f, v in rec.items():
+                m = memos.get(f)
+                if m is None:
+                    if f == "id":
+                        continue
+                    return None  # not a transaction field: the full check names it
+                # a value is remembered with its type (1 is not yes, though 1 == True)
+                key = v if v.__class__ is str else (v.__class__, v)
+                got = m.get(key)
+                if got is None:
+                    got = self._learn(f, key, v)
+                if got is _ERROR:
+                    return None
+                kw[got[0]] = got[1]
+                required += got[2]
+        except TypeError:  # an unhashable value (a list): not a scalar field's value
+            return None
+        if required != len(REQUIRED) - 1:
+            return None
+        return Transaction(id=ident, **kw)
 
     def _country(self, code: str | None, src: Src, field: str) -> None:
         if code is not None and code not in self.vocab.countries:
             raise InputError(str(src.at(field)), f"unknown country code {code!r}{_hint(code, self.vocab.countries)}; "
                                                  "expected an ISO 3166-1 alpha-2 code")
 
+    def _learn(self, f: str, key: Any, v: Any) -> Any:
+        """Check one field's value on the template and remember (attribute, parsed value, required?)."""
+        if self.memo_size >= MEMO_LIMIT or self.template is None:
+            return _ERROR
+        t = self._full({**self.template, f: v})
+        attr = _ATTR.get(f, f)
+        got = (attr, getattr(t, attr), int(f in REQUIRED)) if isinstance(t, Transaction) else _ERROR
+        self.memos[f][key] = got
+        self.memo_size += 1
+        return got
+
     def check(self, index: int, rec: dict[str, Any] | InputError) -> Transaction | RowError:
         if isinstance(rec, InputError):
             return RowError(index, None, "", None, f"{rec.where}: {rec.message}")
-        try:
-            t = self.reader.tx(rec, "$", ledger=False)
-            _check_tx(t, self.parties, self.items, self.vocab, self._country)
-            if t.quantity == 0:
-                raise InputError("$.quantity", "expected a quantity greater than zero, got 0")
+        t = self._fast(rec) or self._full(rec)
+        if isinstance(t, Transaction):
             first = self.seen.get(t.id)
             if first is not None:
                 was = "the base's ledger" if first < 0 else f"row {first + 1}"
-                raise InputError("$.id", f"transaction id {t.id!r} is used twice (first in {was})")
-        except InputError as e:
-            field = e.where[2:] if e.where.startswith("$.") else ""
+                t = InputError("$.id", f"transaction id {t.id!r} is used twice (first in {was})")
+        if isinstance(t, InputError):
+            field = t.where[2:] if t.where.startswith("$.") else ""
             ident = rec.get("id")
             return RowError(index, ident if isinstance(ident, str) else None, field,
-                            rec.get(field.split(".")[0]) if field else None, e.message)
+                            rec.get(field.split(".")[0]) if field else None, t.message)
         self.seen[t.id] = index
         t.src = Src(self.book, f"row {index + 1}")
         return t
