@@ -423,3 +423,17 @@ def test_the_row_memo_accepts_and_parses_exactly_what_the_full_check_does() -> N
                 else:
                     assert not isinstance(full, Transaction), (f, v)
     assert checked > 200
+
+
+def test_dask_without_distributed_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    with pytest.raises(earlog.errors.EarlogError, match=r"--dask needs the distributed package: pip install"):
+        run(ORDERS, tmp_path / "r.csv", dask="tcp://127.0.0.1:8786")
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_jobs_and_dask_options_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(earlog.errors.EarlogError, match="--jobs: expected 1 or more, got 0"):
+        run(ORDERS, tmp_path / "r.csv", jobs=0)
+    with pytest.raises(earlog.errors.EarlogError, match="--jobs and --dask cannot be combined"):
+        run(ORDERS, tmp_path / "r.csv", jobs=2, dask="tcp://127.0.0.1:8786")
