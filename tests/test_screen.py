@@ -487,3 +487,29 @@ def test_a_random_book_screens_exactly_like_earlog_eval(tmp_path: Path) -> None:
         row_cls(i, t) for i, t in enumerate(txs)))
     for i, t in enumerate(txs):
         assert screened[i].to_json() == expected[t.id].to_json(), t.id
+
+
+def test_the_csv_cell_memo_answers_exactly_as_the_record_check() -> None:
+    from earlog.engine import vocabulary
+    from earlog.screen.book import converter, record_of
+    from earlog.screen.rows import RowChecker
+
+    vocab = vocabulary(load_policy())
+    by_cells = RowChecker(load_json_file(BASE), vocab, "b")
+    by_record = RowChecker(load_json_file(BASE), vocab, "b")
+    fields: list[str | None] = [*FIELDS, "prior_certification", None]
+    conv = [(f, converter(f)) for f in fields]
+    variants = ["", " ", "BR", "br", " BR ", "XX", "1", "0", "-1", "yes", "no", "true", "1.0", "2025-06-01",
+                "2025-6-1", "nuvem", "h100", "export", "inference", " 12 "]
+    n = 0
+    for r in good_rows():
+        base_cells = [r[f] for f in FIELDS] + ["", "x"]
+        for j in range(len(fields)):
+            for v in variants:
+                cells = list(base_cells)
+                cells[j] = v
+                a = by_cells.check_cells(n, fields, cells)
+                b = by_record.check(n, record_of(conv, cells))
+                assert a == b, (fields[j], v)
+                n += 1
+    assert len(by_cells.seen) == len(by_record.seen) > 20

@@ -48,6 +48,7 @@ class Book:
     mapping: dict[str, str] = field(default_factory=dict)  # column -> field, for --map
     ignore: frozenset[str] = frozenset()
     total: int | None = None  # rows, when the format says so without reading them
+    csv_fields: list[str | None] = field(default_factory=list)  # a CSV book's field per column
 
     def records(self) -> Iterator[dict[str, Any] | InputError]:
         """Each data row as {field: value}, in file order; a row the format itself cannot
@@ -83,6 +84,17 @@ class Book:
     # --- formats -------------------------------------------------------------------
 
     def _csv(self) -> Iterator[dict[str, Any] | InputError]:
+        cells_iter = self.csv_cells()
+        conv = [(f, converter(f)) for f in self.csv_fields]
+        for cells in cells_iter:
+            if isinstance(cells, InputError):
+                yield cells
+            else:
+                yield record_of(conv, cells)
+
+    def csv_cells(self) -> Iterator[list[str] | InputError]:
+        """A CSV book's rows as lists of cells (columns as `csv_fields` says), for the
+        checker's per-cell memo; a line with the wrong number of cells is an InputError."""
         # Python's csv module rather than pyarrow's: a malformed line must become an error
         # row in its place (exactly one output row per input row), and pyarrow's reader can
         # only skip such lines.  It streams line by line, so memory stays flat.
@@ -91,18 +103,16 @@ class Book:
             header = next(reader, None)
             if header is None:
                 return
-            cols = self._fields_of(header)
-            n = len(cols)
-            conv = [(f, _converter(f)) for f in cols]
+            self.csv_fields = self._fields_of(header)
+            n = len(self.csv_fields)
             for cells in reader:
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue  # a blank line is not a row
                 if len(cells) != n:
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue  # a blank line is not a row
                     yield InputError(f"line {reader.line_num}",
                                      f"expected {n} cells as in the header, got {len(cells)}")
                     continue
-                yield {f: v for (f, to), c in zip(conv, cells, strict=True)
-                       if f is not None and (v := to(c)) is not None}
+                yield cells
 
     def _jsonl(self) -> Iterator[dict[str, Any] | InputError]:
         with self.path.open(encoding="utf-8-sig") as fh:
@@ -198,11 +208,16 @@ def open_book(path: str | Path, mapping: list[str] | None = None, ignore: list[s
     return book
 
 
+def record_of(conv: list[tuple[str | None, Any]], cells: list[str]) -> dict[str, Any]:
+    """A CSV row's cells as a record (each column's field and conversion in `conv`)."""
+    return {f: v for (f, to), c in zip(conv, cells, strict=True) if f is not None and (v := to(c)) is not None}
+
+
 def _plain(s: str) -> str | None:
     return s.strip() or None
 
 
-def _converter(f: str | None) -> Any:
+def converter(f: str | None) -> Any:
     """The text conversion of a column: plain text unless its field takes yes/no or a number."""
     if f in BOOL_FIELDS or f in INT_FIELDS:
         return lambda s: _text(f, s)

@@ -21,6 +21,7 @@ from earlog.scenario.validate import _check_tx, _hint
 REQUIRED = ("id", "kind", "item", "quantity", "from", "to", "consignee", "date")
 _ATTR = {"from": "from_"}
 _ERROR = object()
+_ABSENT = ("", None, 0)  # an empty cell: the field is not given
 MEMO_LIMIT = 200_000
 
 
@@ -54,6 +55,8 @@ class RowChecker:
         # per field: value -> (attribute, parsed value, 1 if required) or _ERROR
         self.memos: dict[str, dict[Any, Any]] = {f: {} for f in _TX if f != "id"}
         self.memo_size = 0
+        self.colmemos: list[dict[str, Any]] = []  # CSV: per column, raw cell -> as in memos
+        self.convs: list[tuple[str | None, Any]] = []
         self.template = self._template(base)
 
     def _template(self, base: Scenario) -> dict[str, Any] | None:
@@ -131,17 +134,62 @@ class RowChecker:
     def check(self, index: int, rec: dict[str, Any] | InputError) -> Transaction | RowError:
         if isinstance(rec, InputError):
             return RowError(index, None, "", None, f"{rec.where}: {rec.message}")
-        t = self._fast(rec) or self._full(rec)
+        return self._finish(index, self._fast(rec) or self._full(rec), rec)
+
+    def check_cells(self, index: int, fields: list[str | None], cells: list[str]) -> Transaction | RowError:
+        """A CSV row, checked cell by cell from a memo keyed by the raw cell text (an
+        order book repeats its consignees, items, countries and dates); any cell not
+        answered there sends the row through `check` as a record."""
+        from earlog.screen.book import converter, record_of
+
+        if len(self.colmemos) != len(fields):
+            self.colmemos = [{} for _ in fields]
+            self.convs = [(f, converter(f)) for f in fields]
+        kw: dict[str, Any] = {}
+        required = 0
+        ident = None
+        for j, cell in enumerate(cells):
+            f = fields[j]
+            if f is None:
+                continue
+            if f == "id":
+                ident = cell.strip()
+                continue
+            got = self.colmemos[j].get(cell)
+            if got is None:
+                v = self.convs[j][1](cell)
+                if v is None:
+                    got = _ABSENT
+                elif f not in self.memos:
+                    got = _ERROR
+                else:
+                    key = v if v.__class__ is str else (v.__class__, v)
+                    got = self.memos[f].get(key) or self._learn(f, key, v)
+                if self.memo_size < MEMO_LIMIT:
+                    self.colmemos[j][cell] = got
+                    self.memo_size += 1
+            if got is _ERROR:
+                break
+            if got is not _ABSENT:
+                kw[got[0]] = got[1]
+                required += got[2]
+        else:
+            if ident and required == len(REQUIRED) - 1 and self.template is not None:
+                return self._finish(index, Transaction(id=ident, **kw), None)
+        rec = record_of(self.convs, cells)
+        return self._finish(index, self._fast(rec) or self._full(rec), rec)
+
+    def _finish(self, index: int, t: Transaction | InputError, rec: dict[str, Any] | None) -> Transaction | RowError:
+        """The duplicate-id check, then the row's transaction or its error row."""
         if isinstance(t, Transaction):
             first = self.seen.get(t.id)
             if first is not None:
                 was = "the base's ledger" if first < 0 else f"row {first + 1}"
-                t = InputError("$.id", f"transaction id {t.id!r} is used twice (first in {was})")
-        if isinstance(t, InputError):
-            field = t.where[2:] if t.where.startswith("$.") else ""
-            ident = rec.get("id")
-            return RowError(index, ident if isinstance(ident, str) else None, field,
-                            rec.get(field.split(".")[0]) if field else None, t.message)
-        self.seen[t.id] = index
-        t.src = Src(self.book, f"row {index + 1}")
-        return t
+                return RowError(index, t.id, "id", t.id, f"transaction id {t.id!r} is used twice (first in {was})")
+            self.seen[t.id] = index
+            t.src = Src(self.book, f"row {index + 1}")
+            return t
+        field = t.where[2:] if t.where.startswith("$.") else ""
+        ident = (rec or {}).get("id")
+        return RowError(index, ident if isinstance(ident, str) else None, field,
+                        (rec or {}).get(field.split(".")[0]) if field else None, t.message)

@@ -169,8 +169,12 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     def rows(record: bool) -> Iterator[Any]:
         """One pass over the book: valid rows out, every row (valid or not) queued in order."""
         checker = RowChecker(base.scenario, vocab, str(book.path))
-        for index, rec in enumerate(book.records()):
-            t = checker.check(index, rec)
+        if book.format == "csv":  # cell by cell: no record dict for a row the memo answers
+            checked = (checker.check(i, c) if isinstance(c, InputError) else checker.check_cells(i, book.csv_fields, c)
+                       for i, c in enumerate(book.csv_cells()))
+        else:
+            checked = (checker.check(i, rec) for i, rec in enumerate(book.records()))
+        for index, t in enumerate(checked):
             if isinstance(t, RowError):
                 if opts.strict:
                     raise InputError("", t.line(str(book.path)))
