@@ -216,6 +216,12 @@ def test_every_book_format_gives_the_same_report(tmp_path: Path) -> None:
     assert len(reports["csv"]) == 12 and not any(r["error"] for r in reports["csv"])
     assert reports["jsonl"] == reports["csv"] and reports["parquet"] == reports["csv"]
     assert reports["xlsx"] == reports["csv"]
+    from earlog.screen.book import open_book
+
+    paths = {f: tmp_path / f"book.{f}" for f in reports}
+    records = {f: list(open_book(p).records()) for f, p in paths.items()}
+    assert records["csv"] == records["jsonl"] == records["parquet"] == records["xlsx"]
+    assert records["csv"][0]["quantity"] == int(rows[0]["quantity"]) and records["csv"][0]["date"] == rows[0]["date"]
 
 
 def test_every_report_format_holds_the_same_rows(tmp_path: Path) -> None:

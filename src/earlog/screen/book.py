@@ -84,13 +84,14 @@ class Book:
     # --- formats -------------------------------------------------------------------
 
     def _csv(self) -> Iterator[dict[str, Any] | InputError]:
-        cells_iter = self.csv_cells()
-        conv = [(f, converter(f)) for f in self.csv_fields]
-        for cells in cells_iter:
+        conv = None
+        for cells in self.csv_cells():
             if isinstance(cells, InputError):
                 yield cells
-            else:
-                yield record_of(conv, cells)
+                continue
+            if conv is None:  # the header is read with the first row
+                conv = [(f, converter(f)) for f in self.csv_fields]
+            yield record_of(conv, cells)
 
     def csv_cells(self) -> Iterator[list[str] | InputError]:
         """A CSV book's rows as lists of cells (columns as `csv_fields` says), for the
