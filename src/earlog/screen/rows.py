@@ -16,6 +16,7 @@ from earlog.errors import InputError
 from earlog.scenario.json_input import _TX, _Reader
 from earlog.scenario.model import TRANSACTION_KINDS, Scenario, Src, Transaction, Vocabulary
 from earlog.scenario.validate import _check_tx, _hint
+from earlog.screen.book import converter, record_of
 
 # the fields the JSON reader requires of a transaction (its `need(...)` calls)
 REQUIRED = ("id", "kind", "item", "quantity", "from", "to", "consignee", "date")
@@ -55,7 +56,8 @@ class RowChecker:
         # per field: value -> (attribute, parsed value, 1 if required) or _ERROR
         self.memos: dict[str, dict[Any, Any]] = {f: {} for f in _TX if f != "id"}
         self.memo_size = 0
-        self.colmemos: list[dict[str, Any]] = []  # CSV: per column, raw cell -> as in memos
+        self.colmemos: list[dict[str, Any] | None] = []  # CSV: per column, raw cell -> as in memos
+        self.id_col: int | None = None
         self.convs: list[tuple[str | None, Any]] = []
         self.template = self._template(base)
 
@@ -140,44 +142,55 @@ class RowChecker:
         """A CSV row, checked cell by cell from a memo keyed by the raw cell text (an
         order book repeats its consignees, items, countries and dates); any cell not
         answered there sends the row through `check` as a record."""
-        from earlog.screen.book import converter, record_of
-
         if len(self.colmemos) != len(fields):
-            self.colmemos = [{} for _ in fields]
+            # id and ignored columns have no memo; the id is read from its own column
+            self.colmemos = [None if f in (None, "id") else {} for f in fields]
             self.convs = [(f, converter(f)) for f in fields]
-        kw: dict[str, Any] = {}
-        required = 0
-        ident = None
-        for j, cell in enumerate(cells):
-            f = fields[j]
-            if f is None:
-                continue
-            if f == "id":
-                ident = cell.strip()
-                continue
-            got = self.colmemos[j].get(cell)
-            if got is None:
-                v = self.convs[j][1](cell)
-                if v is None:
-                    got = _ABSENT
-                elif f not in self.memos:
-                    got = _ERROR
-                else:
-                    key = v if v.__class__ is str else (v.__class__, v)
-                    got = self.memos[f].get(key) or self._learn(f, key, v)
-                if self.memo_size < MEMO_LIMIT:
-                    self.colmemos[j][cell] = got
-                    self.memo_size += 1
-            if got is _ERROR:
+            self.id_col = fields.index("id") if "id" in fields else None
+        for _attempt in (1, 2):
+            kw: dict[str, Any] = {}
+            required = 0
+            for m, cell in zip(self.colmemos, cells, strict=True):
+                if m is None:
+                    continue
+                got = m.get(cell)
+                if got is None:
+                    break  # a cell not seen in this column yet
+                if got is _ERROR:
+                    break
+                if got is not _ABSENT:
+                    kw[got[0]] = got[1]
+                    required += got[2]
+            else:
+                ident = cells[self.id_col].strip() if self.id_col is not None else ""
+                if ident and required == len(REQUIRED) - 1 and self.template is not None:
+                    return self._finish(index, Transaction(id=ident, **kw), None)
                 break
-            if got is not _ABSENT:
-                kw[got[0]] = got[1]
-                required += got[2]
-        else:
-            if ident and required == len(REQUIRED) - 1 and self.template is not None:
-                return self._finish(index, Transaction(id=ident, **kw), None)
+            if got is _ERROR or not self._learn_cells(fields, cells):
+                break
         rec = record_of(self.convs, cells)
         return self._finish(index, self._fast(rec) or self._full(rec), rec)
+
+    def _learn_cells(self, fields: list[str | None], cells: list[str]) -> bool:
+        """Remember each new cell of a row (False: the memo is full, check the row as a record)."""
+        for j, cell in enumerate(cells):
+            m = self.colmemos[j]
+            if m is None or cell in m:
+                continue
+            if self.memo_size >= MEMO_LIMIT:
+                return False
+            f = fields[j]
+            v = self.convs[j][1](cell)
+            if v is None:
+                got = _ABSENT
+            elif f not in self.memos:
+                got = _ERROR
+            else:
+                key = v if v.__class__ is str else (v.__class__, v)
+                got = self.memos[f].get(key) or self._learn(f, key, v)
+            m[cell] = got
+            self.memo_size += 1
+        return True
 
     def _finish(self, index: int, t: Transaction | InputError, rec: dict[str, Any] | None) -> Transaction | RowError:
         """The duplicate-id check, then the row's transaction or its error row."""

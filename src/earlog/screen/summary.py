@@ -33,7 +33,10 @@ class Summary:
     def add(self, country: str, cells: dict[str, Any], v: Verdict | None = None, w: Verdict | None = None,
             wcells: dict[str, Any] | None = None) -> None:
         self.rows += 1
-        self.outcomes.setdefault(country, Counter())[cells["outcome"]] += 1
+        counts = self.outcomes.get(country)
+        if counts is None:
+            counts = self.outcomes[country] = Counter()
+        counts[cells["outcome"]] += 1
         if cells.get("allocation_used_after_tpp") is not None and cells.get("allocation_country"):
             c = cells["allocation_country"]
             self.allocation_used[c] = max(self.allocation_used.get(c, 0), cells["allocation_used_after_tpp"])
