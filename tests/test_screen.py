@@ -519,3 +519,19 @@ def test_the_csv_cell_memo_answers_exactly_as_the_record_check() -> None:
                 assert a == b, (fields[j], v)
                 n += 1
     assert len(by_cells.seen) == len(by_record.seen) > 20
+
+
+def test_bytes_that_are_not_utf8_and_oversized_cells_are_error_rows(tmp_path: Path) -> None:
+    rows = good_rows()[:3]
+    lines = [",".join(FIELDS).encode()] + [",".join(r[f] for f in FIELDS).encode() for r in rows]
+    lines[2] = lines[2].replace(b"SO-1002", b"SO-1002\xe9")  # a Latin-1 e-acute in the id
+    lines.insert(3, b'"' + b"x" * 200_000 + b'",' + b",".join(rows[0][f].encode() for f in FIELDS[1:]))
+    book = tmp_path / "b.csv"
+    book.write_bytes(b"\n".join(lines) + b"\n")
+    for fmt in ("csv", "jsonl"):
+        got = list(read_report(_screened(book, tmp_path / f"r.{fmt}")))
+        assert [int(g["row"]) for g in got] == [1, 2, 3, 4]
+        assert got[0]["error"] is None and got[3]["error"] is None
+        assert got[1]["id"] == "SO-1002\ufffd" and got[1]["error_field"] == "id"
+        assert got[1]["error"] == "expected a transaction id in UTF-8 text, got bytes that are not UTF-8"
+        assert got[2]["error"].startswith("line 4: unreadable CSV: field larger than field limit")

@@ -99,14 +99,22 @@ class Book:
         # Python's csv module rather than pyarrow's: a malformed line must become an error
         # row in its place (exactly one output row per input row), and pyarrow's reader can
         # only skip such lines.  It streams line by line, so memory stays flat.
-        with self.path.open(newline="", encoding="utf-8-sig") as fh:
+        # a byte that is not UTF-8 is kept (surrogateescape) and refused in its row
+        with self.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
                 return
             self.csv_fields = self._fields_of(header)
             n = len(self.csv_fields)
-            for cells in reader:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as e:  # e.g. a cell over the csv module's size limit; the reader goes on
+                    yield InputError(f"line {reader.line_num}", f"unreadable CSV: {e}")
+                    continue
                 if len(cells) != n:
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
                         continue  # a blank line is not a row
@@ -116,7 +124,7 @@ class Book:
                 yield cells
 
     def _jsonl(self) -> Iterator[dict[str, Any] | InputError]:
-        with self.path.open(encoding="utf-8-sig") as fh:
+        with self.path.open(encoding="utf-8-sig", errors="surrogateescape") as fh:
             for line_no, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
@@ -203,7 +211,7 @@ def open_book(path: str | Path, mapping: list[str] | None = None, ignore: list[s
         book.total = pf.metadata.num_rows
         book._fields_of(pf.schema_arrow.names)
     elif fmt == "csv":
-        with p.open(newline="", encoding="utf-8-sig") as fh:
+        with p.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
             header = next(csv.reader(fh), None)
         book._fields_of(header or [])
     return book

@@ -194,6 +194,10 @@ class RowChecker:
 
     def _finish(self, index: int, t: Transaction | InputError, rec: dict[str, Any] | None) -> Transaction | RowError:
         """The duplicate-id check, then the row's transaction or its error row."""
+        if isinstance(t, Transaction) and not t.id.isascii() and not _utf8(t.id):
+            shown = _printable(t.id)
+            return RowError(index, shown, "id", shown, "expected a transaction id in UTF-8 text, "
+                                                       "got bytes that are not UTF-8")
         if isinstance(t, Transaction):
             first = self.seen.get(t.id)
             if first is not None:
@@ -204,5 +208,19 @@ class RowChecker:
             return t
         field = t.where[2:] if t.where.startswith("$.") else ""
         ident = (rec or {}).get("id")
-        return RowError(index, ident if isinstance(ident, str) else None, field,
-                        (rec or {}).get(field.split(".")[0]) if field else None, t.message)
+        value = (rec or {}).get(field.split(".")[0]) if field else None
+        return RowError(index, _printable(ident) if isinstance(ident, str) else None, field,
+                        _printable(value) if isinstance(value, str) else value, _printable(t.message))
+
+
+def _utf8(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(s: str) -> str:
+    """Text read with surrogateescape, with each byte that was not UTF-8 shown as U+FFFD."""
+    return s if s.isascii() or _utf8(s) else s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
