@@ -84,7 +84,7 @@ def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable
             raise EarlogError(f"--dask {dask}: cannot connect to the scheduler: {e}") from None
         with client:
             def on_cluster(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
-                return client.gather(client.map(fn, payloads, pure=False))
+                return client.gather(client.map(fn, list(payloads), pure=False))
 
             yield on_cluster, f"dask {dask}"
     elif jobs > 1:
@@ -92,6 +92,7 @@ def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
+                payloads = list(payloads)
                 return pool.map(fn, payloads, chunksize=max(1, len(payloads) // (4 * jobs)))
 
             yield in_pool, f"{jobs} processes"
