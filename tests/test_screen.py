@@ -535,3 +535,33 @@ def test_bytes_that_are_not_utf8_and_oversized_cells_are_error_rows(tmp_path: Pa
         assert got[1]["id"] == "SO-1002\ufffd" and got[1]["error_field"] == "id"
         assert got[1]["error"] == "expected a transaction id in UTF-8 text, got bytes that are not UTF-8"
         assert got[2]["error"].startswith("line 4: unreadable CSV: field larger than field limit")
+
+
+def test_a_sheet_value_outside_the_named_columns_is_an_error_row(tmp_path: Path) -> None:
+    import openpyxl
+
+    rows = good_rows()[:2]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(FIELDS)
+    ws.append([int(r[f]) if f == "quantity" else r[f] for f in FIELDS for r in [rows[0]]])
+    ws.append([*(int(rows[1][f]) if f == "quantity" else rows[1][f] for f in FIELDS), "stray note"])
+    ws.append([])
+    book = tmp_path / "b.xlsx"
+    wb.save(book)
+    got = list(read_report(_screened(book, tmp_path / "r.jsonl")))
+    assert [g["row"] for g in got] == [1, 2]
+    assert got[0]["error"] is None
+    assert got[1]["error"] == "sheet row 3: a value right of the last named column: 'stray note'"
+
+
+def test_an_empty_book_and_a_book_of_bad_rows_give_their_rows_and_nothing_else(tmp_path: Path) -> None:
+    empty = tmp_path / "e.csv"
+    empty.write_text(",".join(FIELDS) + "\n")
+    s = run(empty, tmp_path / "e.parquet")
+    assert s.rows == 0 and list(read_report(tmp_path / "e.parquet")) == []
+    bad = tmp_path / "b.csv"
+    bad.write_text(",".join(FIELDS) + "\n" + "x,export,h100,-1,US,BR,nuvem,nuvem,inference,2025-06-01\n")
+    s = run(bad, tmp_path / "b.csv.jsonl")
+    got = list(read_report(tmp_path / "b.csv.jsonl"))
+    assert s.errors == 1 and len(got) == 1 and got[0]["error_field"] == "quantity"

@@ -173,9 +173,14 @@ class Book:
             while header and header[-1] is None:
                 header = header[:-1]
             cols = self._fields_of(list(header))
-            for cells in rows:
+            n = len(cols)
+            for row_no, cells in enumerate(rows, 2):
                 if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                     continue  # an empty row is not a row
+                extra = [c for c in cells[n:] if c is not None and not (isinstance(c, str) and not c.strip())]
+                if extra:
+                    yield InputError(f"sheet row {row_no}", f"a value right of the last named column: {extra[0]!r}")
+                    continue
                 yield {f: v for f, c in zip(cols, cells, strict=False)
                        if f is not None and (v := _typed(f, c, True)) is not None}
         finally:
