@@ -121,7 +121,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--child", nargs=4, metavar=("MODE", "BOOK", "BASE", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000, 1000000])
-    ap.add_argument("--shapes", nargs="+", default=["repeating", "uniform"])
+    ap.add_argument("--shapes", nargs="+", default=["repeating", "uniform"],
+                    choices=["repeating", "repeating_dated", "uniform"])
     ap.add_argument("--engines", nargs="+", default=["fast", "reference"], choices=["fast", "reference"])
     ap.add_argument("--reference-max", type=int, default=10000,
                     help="largest book the reference engine is run on (it grounds the whole book at once)")

@@ -4,6 +4,8 @@ asked (a temp dir), never committed.
 Two shapes (issue 9 point 7):
 - `repeating`: the book repeats 3,000 deals (item, quantity, kind, destination,
   consignee, end use); each row is one of them on a date in 2025-2027;
+- `repeating_dated`: the same, but each of the 3,000 deals has its own date, so rows
+  repeat exactly but for their id (an engine that keys on the exact date caches these);
 - `uniform`: every row draws its consignee from 5,000 parties, its item, quantity,
   end use and date independently.
 Both spread 5,000 parties over 150 countries taken from the policy's own country list
@@ -74,6 +76,10 @@ def rows(shape: str, n: int, base_data: dict[str, Any], seed: int = 2025):
         deals = [deal() for _ in range(3000)]
         for k in range(n):
             yield [f"o{k}", *rng.choice(deals), _date(rng)]
+    elif shape == "repeating_dated":
+        deals = [[*deal(), _date(rng)] for _ in range(3000)]
+        for k in range(n):
+            yield [f"o{k}", *rng.choice(deals)]
     elif shape == "uniform":
         for k in range(n):
             d = deal()
