@@ -202,9 +202,11 @@ def test_lpp_exports_do_not_count_toward_allocation() -> None:
 def test_veu_exports_do_not_count_toward_allocation(veu: dict[str, Any]) -> None:
     """Seed 004: "Items exported ... pursuant to UVEU authorizations do not count toward the country-wide TPP
     licensing allocations"; the NVEU allocations "do not count towards country-wide TPP allocations"."""
-    parties = [{"id": "veu", "hq": "US" if veu["type"] == "UVEU" else "BR", "located": "BR", "veu": veu}] + DISTRIBUTOR
+    parties = [{"id": "veu", "hq": "US" if veu["type"] == "UVEU" else "BR", "located": "BR", "veu": veu,
+                "deployment": {"US": 30_000_000_000}}] + DISTRIBUTOR
     v = verdicts(book([order("dc", 60_000, consignee="veu"),
-                       order("lic", 1000, "one", "2025-07-01", consignee="dist")], parties))
+                       order("lic", 1000, "one", "2025-07-01", consignee="dist")], parties,
+                      parameters={"nveu_country_cap_tpp": 1_000_000_000}))
     assert v["dc"]["authorization"] == veu["type"]
     assert v["dc"]["outcome"] == "authorized_by_veu"
     assert v["dc"]["allocation"]["counts"] is False

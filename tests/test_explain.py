@@ -131,10 +131,10 @@ def test_uveu_why_not_operator_without_authorization() -> None:
 
 def test_nveu_why_available_at_authorized_location() -> None:
     """Seed 001: NVEUs may receive items "to build data centers in specified locations"."""
-    s = scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}})
+    s = scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}}, parameters={"nveu_country_cap_tpp": 10**9})
     e = why(s, 'veu_available("t1", nveu)', depth=2)
     assert e.fired_rule_ids() == {"nveu.available", "veu.relevant", "nveu.holder_authorized", "nveu.hq_outside_tier3",
-                                  "nveu.authorized_location", "nveu.dest_not_tier3"}
+                                  "nveu.authorized_location", "nveu.dest_not_tier3", "nveu.country_cap"}
 
 
 # --- review policies -----------------------------------------------------------------

@@ -32,6 +32,8 @@ VERDICT_READS = frozenset({
     # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
     "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
     "rests_on_ai_diffusion_rule",
+    # VEU portfolio limits of one shipment (veu_limits.lp, veu.lp)
+    "veu_share", "veu_share_bp", "veu_limit_value", "veu_limit_exceeded",
 })
 VEUS = ("uveu", "nveu")
 
@@ -42,6 +44,8 @@ class Availability:
     rule: str | None = None
     obligations: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # VEU portfolio limits: each limit's share before and after the shipment and its value
+    limits: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"available": self.available}
@@ -50,6 +54,8 @@ class Availability:
             d["obligations"] = self.obligations
         else:
             d["failed"] = self.failed
+        if self.limits:
+            d["limits"] = self.limits
         return d
 
 
@@ -158,12 +164,16 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
 
     code_symbol = {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
 
+    limits = _Limits(ans)
+
     def availability(t: Symbol, code: str, pred: str) -> Availability:
+        lims = limits.of(t, code) if code in VEUS else {}
         if (t, code) in available:
             rid = fired.get(Function(pred, [t, code_symbol[code]]), [None])[0]
-            return Availability(True, rid, sorted(set(obligations.get(code, []))))
-        failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
-        return Availability(False, failed=failed)
+            return Availability(True, rid, sorted(set(obligations.get(code, []))), limits=list(lims.values()))
+        failed = [f"{code}.{c}: {text}" + _limit_words(lims.get(c)) for c, text in conds.get(code, [])
+                  if (t, code, c) in unmet]
+        return Availability(False, failed=failed, limits=list(lims.values()))
 
     notes = _Notes(ans)
     verdicts = []
@@ -350,6 +360,63 @@ class _Notes:
         if self.legal_status != "bis_non_enforcement":
             return None
         return sorted({s.arguments[1].name for s in self._by_tx("rests_on_ai_diffusion_rule", t)})
+
+
+# which limits each VEU's shares are measured for (the limit ids are veu.lp's conditions)
+_VEU_LIMITS = {"uveu": ("tier1_share", "single_country", "us_share"), "nveu": ("country_cap",)}
+
+
+class _Limits:
+    """The VEU portfolio limits of each shipment, as the policy measured them: the
+    share before and after the shipment (veu_share/6, in hundredths of a percent
+    veu_share_bp/4) and the limit's value (veu_limit_value/4)."""
+
+    def __init__(self, ans: Answer) -> None:
+        self.ans = ans
+
+    def of(self, t: Symbol, code: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        bp = {(s.arguments[1].name, s.arguments[2].name): _num(s.arguments[3])
+              for s in self.ans.about("veu_share_bp", t)}
+        value = {s.arguments[1].name: (s.arguments[2].name, _amount(s.arguments[3]))
+                 for s in self.ans.about("veu_limit_value", t)}
+        exceeded = {s.arguments[1].name for s in self.ans.about("veu_limit_exceeded", t)}
+        for s in sorted(self.ans.about("veu_share", t), key=str):
+            name = s.arguments[1].name
+            if name not in _VEU_LIMITS.get(code, ()):
+                continue
+            a = s.arguments
+            bound, val = value.get(name, (None, None))
+            out[name] = {"limit": name, "before_tpp": _num(a[2]), "before_total_tpp": _amount(a[3]),
+                         "before_share_bp": bp.get((name, "before")), "after_tpp": _num(a[4]),
+                         "after_total_tpp": _amount(a[5]), "after_share_bp": bp.get((name, "after")),
+                         "bound": bound, "value": val, "exceeded": name in exceeded}
+        return out
+
+
+def _amount(s: Symbol) -> int | str:
+    """A number, or a constant the policy gives instead (`none`, `unpublished`)."""
+    return s.name if s.type == SymbolType.Function else to_int(s)
+
+
+def _share(amount: int, total: int, bp: int | None) -> str:
+    pct = "" if bp is None else f" ({bp // 100}.{bp % 100:02d}%)"
+    return f"{amount:,} of {total:,} TPP{pct}"
+
+
+def _limit_words(lim: dict[str, Any] | None) -> str:
+    """' [limit: before ..., after ...; limit ...]' for a failed portfolio-limit condition."""
+    if lim is None:
+        return ""
+    bound = lim["bound"].replace("_tpp", "").replace("_", " ") if lim["bound"] else "limit"
+    if lim["before_total_tpp"] == "none":  # an installed-base cap, counted in TPP
+        value = ("a per-country cap with no published value: an unknown cap cannot cover a shipment "
+                 "(parameter nveu_country_cap_tpp)") if lim["value"] == "unpublished" else f"{lim['value']:,} TPP"
+        return (f" [{lim['limit']}: {lim['before_tpp']:,} TPP before, {lim['after_tpp']:,} TPP after; "
+                f"limit {bound} {value}]")
+    before = _share(lim["before_tpp"], lim["before_total_tpp"], lim["before_share_bp"])
+    after = _share(lim["after_tpp"], lim["after_total_tpp"], lim["after_share_bp"])
+    return f" [{lim['limit']}: {before} before, {after} after; limit {bound} {lim['value']}%]"
 
 
 def _iso(s: Symbol) -> str:
