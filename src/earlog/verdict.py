@@ -34,6 +34,9 @@ VERDICT_READS = frozenset({
     "rests_on_ai_diffusion_rule",
     # VEU portfolio limits of one shipment (veu_limits.lp, veu.lp)
     "veu_share", "veu_share_bp", "veu_limit_value", "veu_limit_exceeded",
+    # what a shipment draws on the caps (allocations.lp, drawdown.lp, exceptions/lpp.lp)
+    "shipment_tpp", "allocation_used_after", "allocation_headroom", "lpp_used_before", "lpp_used_after",
+    "lpp_cap_tpp", "lpp_headroom",
 })
 VEUS = ("uveu", "nveu")
 
@@ -79,6 +82,11 @@ class Verdict:
     provisions_not_applied: list[dict[str, Any]] = field(default_factory=list)
     legal_status: str = "as_published"
     rests_on_ai_diffusion_rule: list[str] | None = None
+    # the provision that decided the outcome: the review rule for a license, the
+    # exception's or VEU's rule for an authorization, else the outcome rule itself
+    outcome_cite: str | None = None
+    outcome_cite_rule: str | None = None
+    lpp: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,9 +102,12 @@ class Verdict:
             "veu": {k: v.to_json() for k, v in self.veu.items()},
             "review_policy": self.review_policy,
             "allocation": self.allocation,
+            "lpp": self.lpp,
             "red_flags": self.red_flags,
             "outcome": self.outcome,
             "outcome_rule": self.outcome_rule,
+            "outcome_cite": self.outcome_cite,
+            "outcome_cite_rule": self.outcome_cite_rule,
             "authorization": self.authorization,
             "classification": self.classification,
             "explanation": self.explanation,
@@ -156,10 +167,28 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     review = by_tx("review_policy")
     outcome = by_tx("outcome")
     route = by_tx("route")
+    route_atoms = set(ans.get("route"))
     alloc_member = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_member")}
     alloc_before = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_used_before")}
     alloc_cap = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_cap")}
     alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
+
+    def first_arg(pred: str) -> dict[Symbol, Symbol]:
+        return {s.arguments[0]: s.arguments[1] for s in ans.get(pred)}
+
+    ship_tpp = first_arg("shipment_tpp")
+    alloc_after = first_arg("allocation_used_after")
+    alloc_headroom = first_arg("allocation_headroom")
+    lpp_before = first_arg("lpp_used_before")
+    lpp_after = first_arg("lpp_used_after")
+    lpp_cap = first_arg("lpp_cap_tpp")
+    lpp_headroom = first_arg("lpp_headroom")
+    order = _rule_order(policy)
+
+    def deciding(atom: Symbol) -> str | None:
+        """Of the rules that derived an atom, the first in the policy's order."""
+        ids = sorted(fired.get(atom) or [], key=lambda r: order.get(r, len(order)))
+        return ids[0] if ids else None
     conds = conditions(policy)
 
     code_symbol = {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
@@ -197,12 +226,33 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
                 "counts": t in alloc_counts,
                 "used_tpp": _num(alloc_before.get(t)),
                 "cap_tpp": _num(alloc_cap.get(c)),
+                # what this shipment draws (issue 11): its own TPP, the total after it, what is left
+                "shipment_tpp": _num(ship_tpp.get(t)),
+                "used_after_tpp": _num(alloc_after.get(t)),
+                "headroom_tpp": _num(alloc_headroom.get(t)),
+            }
+        lpp = None
+        if (t, "lpp") in relevant and t in lpp_before:
+            lpp = {
+                "counts": Function("route", [t, code_symbol["lpp"]]) in route_atoms,
+                "shipment_tpp": _num(ship_tpp.get(t)),
+                "used_tpp": _num(lpp_before.get(t)),
+                "used_after_tpp": _num(lpp_after.get(t)),
+                "cap_tpp": _num(lpp_cap.get(t)),
+                "headroom_tpp": _num(lpp_headroom.get(t)),
             }
         outs = outcome.get(t, [])
         if len(outs) != 1:
             from earlog.errors import EngineBug
             raise EngineBug(f"transaction {tx.id!r} has {len(outs)} outcomes: {[str(o) for o in outs]}")
         routes = [s.arguments[1].name for s in route.get(t, [])]
+        cite_rule = outcome_rule = deciding(outs[0])
+        out_name = outs[0].arguments[1].name
+        if out_name.startswith("license_") and review_policy is not None:
+            cite_rule = deciding(Function("review_policy", [t, Function(review_policy)])) or outcome_rule
+        elif out_name in ("authorized_by_exception", "authorized_by_veu") and routes:
+            pred = "veu_available" if out_name == "authorized_by_veu" else "exception_available"
+            cite_rule = deciding(Function(pred, [t, Function(routes[0])])) or outcome_rule
         verdicts.append(Verdict(
             transaction=tx.id,
             subject_to_ear=t in subject,
@@ -213,8 +263,11 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             review_policy=review_policy if t in required else None,
             allocation=allocation,
             red_flags=notes.red_flags(t),
-            outcome=outs[0].arguments[1].name,
-            outcome_rule=(fired.get(outs[0]) or [None])[0],
+            outcome=out_name,
+            outcome_rule=outcome_rule,
+            outcome_cite=_provision(policy.rules[cite_rule].cite) if cite_rule in policy.rules else None,
+            outcome_cite_rule=cite_rule,
+            lpp=lpp,
             authorization=_auth_name(routes[0]) if routes else None,
             classification=classify(ans, fired, t, String(tx.item)),
             subject_to_ear_reason=notes.reasons(t),
@@ -417,6 +470,11 @@ def _limit_words(lim: dict[str, Any] | None) -> str:
     before = _share(lim["before_tpp"], lim["before_total_tpp"], lim["before_share_bp"])
     after = _share(lim["after_tpp"], lim["after_total_tpp"], lim["after_share_bp"])
     return f" [{lim['limit']}: {before} before, {after} after; limit {bound} {lim['value']}%]"
+
+
+def _provision(cite: str) -> str:
+    """The provision a rule cites: its citation up to the first source quoted ("15 CFR 742.6(b)(14)")."""
+    return cite.split(";")[0].strip()
 
 
 def _iso(s: Symbol) -> str:
