@@ -31,7 +31,6 @@ VERDICT_READS = frozenset({
     "tpp_mismatch", "fab_reporting_obligation",
     # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
     "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
-    "rests_on_ai_diffusion_rule",
     # VEU portfolio limits of one shipment (veu_limits.lp, veu.lp)
     "veu_share", "veu_share_bp", "veu_limit_value", "veu_limit_exceeded",
     # what a shipment draws on the caps (allocations.lp, drawdown.lp, exceptions/lpp.lp)
@@ -273,8 +272,8 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             subject_to_ear_reason=notes.reasons(t),
             provisions_not_applied=notes.not_applied(t),
             legal_status=notes.legal_status,
-            rests_on_ai_diffusion_rule=notes.rests(t),
         ))
+    _fill_rests_on(ans, verdicts)
     return verdicts
 
 
@@ -409,10 +408,38 @@ class _Notes:
             out.append({"provision": s.arguments[1].name, "why": s.arguments[2].name, "rule": rule})
         return out
 
-    def rests(self, t: Symbol) -> list[str] | None:
-        if self.legal_status != "bis_non_enforcement":
-            return None
-        return sorted({s.arguments[1].name for s in self._by_tx("rests_on_ai_diffusion_rule", t)})
+
+
+# fields that describe the evaluation rather than the answer (the counterfactual is judged
+# without the withdrawn provisions by construction): never compared
+_NOT_COMPARED = frozenset({"transaction", "legal_status", "rests_on_ai_diffusion_rule", "explanation",
+                           "provisions_not_applied"})
+
+
+def _fill_rests_on(ans: Answer, verdicts: list[Verdict]) -> None:
+    """Under a reading the policy pairs with a counterfactual (`compare_without(Question,
+    Reading, Without)`, e.g. BIS's non-enforcement against the AI Diffusion IFR withdrawn),
+    each transaction's verdict fields whose value differs when the scenario is evaluated
+    again under `Without` (rests_on_ai_diffusion_rule; left None when no such reading is in
+    force).  The policy says what the rule made; this only evaluates twice and compares
+    field by field."""
+    import copy
+
+    from earlog.engine.solve import solve
+
+    chosen = {s.arguments[0].name: s.arguments[1].name for s in ans.get("interpretation")}
+    for f in ans.policy.data.get("compare_without", ()):
+        question, reading, without = (a.name for a in f.arguments)
+        if chosen.get(question) != reading:
+            continue
+        sc = copy.deepcopy(ans.scenario)
+        sc.assume[question] = without
+        other = {v.transaction: v.to_json() for v in build_verdicts(solve(sc, ans.policy, shown=VERDICT_READS))}
+        for v in verdicts:
+            mine, theirs = v.to_json(), other.get(v.transaction, {})
+            v.rests_on_ai_diffusion_rule = sorted(k for k, val in mine.items()
+                                                  if k not in _NOT_COMPARED and theirs.get(k) != val)
+        return
 
 
 # which limits each VEU's shares are measured for (the limit ids are veu.lp's conditions)
