@@ -1,4 +1,4 @@
-"""Typed verdicts read from the answer set: the contract of DESIGN.md.
+"""Typed verdicts read from the answer set: the contract of docs/verdict.md.
 
 This module only reads what the policy concluded; it decides nothing.  Failed
 conditions of an unavailable exception are the `met/3` atoms its `available`
