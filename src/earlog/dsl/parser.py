@@ -33,6 +33,7 @@ from earlog.dsl.nodes import (
     TxHead,
     Value,
 )
+from earlog.errors import InputError
 from earlog.scenario.json_input import _JsonFloat
 
 # how a terminal is named in an error message
@@ -69,17 +70,18 @@ def word_keywords() -> set[str]:
 
 
 def parse_file(path: str | Path) -> Document:
-    p = Path(path)
+    """Parse a .earlog file (`-` reads stdin), held to the limits of scenario/limits.py."""
+    from earlog.scenario.limits import read_text
+
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DslError(str(p), "", None, f"cannot read the file: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise DslError(str(p), "", None, "the file is not UTF-8 text") from None
-    return parse_text(text, str(p))
+        text = read_text(path)
+    except InputError as e:
+        raise DslError(str(path), "", None, e.message) from None
+    return parse_text(text, str(path))
 
 
 def parse_text(text: str, file: str = "<input>") -> Document:
+    _check_nesting(text, file)
     try:
         tree = _lark().parse(text, start="start")
     except UnexpectedInput as e:
@@ -95,6 +97,43 @@ def parse_conclusion(text: str, file: str = "<conclusion>") -> Conclusion:
     except UnexpectedInput as e:
         raise syntax_error(e, text, file) from None
     return _Builder(file, text).conclusion(tree)
+
+
+def _check_nesting(text: str, file: str) -> None:
+    """Refuse `[`/`{` nested deeper than any scenario needs, before the parser (and the
+    tree builder, which recurses per level) sees them."""
+    from earlog.scenario.limits import MAX_DEPTH
+
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    line = 1
+    in_str = esc = comment = False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+            comment = in_str = False
+            continue
+        if comment:
+            continue
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DslError(file, text, Span(line, 1, line, 2),
+                               f"values nested deeper than {MAX_DEPTH} levels; a scenario needs a handful")
+        elif ch in "]}":
+            depth -= 1
 
 
 def comments(text: str) -> list[tuple[int, int, str]]:
@@ -205,11 +244,19 @@ def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | 
     """A written number.  A field value may be a fraction (a performance density, a die
     area, MacTOPS): it is passed on as the JSON reader's own float that keeps the digits
     written, so the reader decides, exactly as for a JSON file, whether the field takes one."""
+    from earlog.scenario.limits import MAX_AMOUNT_DIGITS
+
     raw = str(tok).replace("_", "").replace(",", "")
     try:
         d = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the lexer only lets numbers through
         raise DslError(file, text, Span.of(tok), f"{str(tok)!r} is not a number") from None
+    if d and d.adjusted() >= MAX_AMOUNT_DIGITS:
+        # checked before anything rounds or expands it: 1e1000000 overflows the decimal context
+        raise DslError(file, text, Span.of(tok), f"the number {str(tok)[:40]} is too large; earlog accepts "
+                                                 f"amounts below 10^{MAX_AMOUNT_DIGITS}")
+    if d and d.adjusted() < -MAX_AMOUNT_DIGITS:
+        raise DslError(file, text, Span.of(tok), f"the number {str(tok)[:40]} has too many decimals")
     if fractions and d.is_finite() and d != d.to_integral_value() and abs(d) <= Decimal(10) ** 40:
         return _JsonFloat(raw)
     if d != d.to_integral_value():
@@ -218,6 +265,13 @@ def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | 
     if abs(d) > Decimal(10) ** 40:
         raise DslError(file, text, Span.of(tok), f"the number {str(tok)} is too large")
     return int(d)
+
+
+def _flatten(values: list[Value]) -> list[Value]:
+    """`expect red_flags = [a, b]` means `expect red_flags = a, b`; `= []` expects none."""
+    if len(values) == 1 and values[0].kind == "list":
+        return list(values[0].raw)
+    return values
 
 
 class _Builder:
@@ -363,18 +417,20 @@ class _Builder:
                 return Expectation(kind, [code], [], "not_available")
             return Expectation(kind, [code], [], "failed", self.rules(av.children[0]))
         if k == "e_available":
-            return Expectation("available", [], [self.value(v) for v in t.children[0].children])
+            return Expectation("available", [], _flatten([self.value(v) for v in t.children[0].children]))
         if k == "e_veu_field":  # `veu` is a keyword, so a path under the verdict's veu field has its own form
             names = [c for c in t.children if not isinstance(c, Tree)]
             trees = [c for c in t.children if isinstance(c, Tree)]
             path = [Name("veu", self.span(t)), *(self.name(c) for c in names)]
             values = [self.value(v) for v in trees[0].children]
+            values = _flatten(values)
             rules = self.rules(trees[1].children[0]) if len(trees) > 1 else []
             return Expectation("field", path, values, None, rules)
         path = [self.name(c) for c in t.children[0].children]
         vals_node = t.children[1]
         values = ([self.value(v) for v in vals_node.children] if isinstance(vals_node, Tree)
                   and vals_node.data == "expected_values" else [self.value(vals_node)])
+        values = _flatten(values)
         rules = self.rules(t.children[2].children[0]) if len(t.children) > 2 else []
         return Expectation("field", path, values, None, rules)
 
