@@ -32,6 +32,8 @@ VERDICT_READS = frozenset({
     # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
     "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
     "rests_on_ai_diffusion_rule",
+    # what the model assumed for a missing fact (missing_facts.lp)
+    "warning",
 })
 VEUS = ("uveu", "nveu")
 
@@ -73,6 +75,7 @@ class Verdict:
     provisions_not_applied: list[dict[str, Any]] = field(default_factory=list)
     legal_status: str = "as_published"
     rests_on_ai_diffusion_rule: list[str] | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class Verdict:
             "review_policy": self.review_policy,
             "allocation": self.allocation,
             "red_flags": self.red_flags,
+            "warnings": self.warnings,
             "outcome": self.outcome,
             "outcome_rule": self.outcome_rule,
             "authorization": self.authorization,
@@ -203,6 +207,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             review_policy=review_policy if t in required else None,
             allocation=allocation,
             red_flags=notes.red_flags(t),
+            warnings=notes.flagged("warning", t),
             outcome=outs[0].arguments[1].name,
             outcome_rule=(fired.get(outs[0]) or [None])[0],
             authorization=_auth_name(routes[0]) if routes else None,
@@ -328,9 +333,13 @@ class _Notes:
                 for s in self._by_tx("subject_to_ear_by", t)]
 
     def red_flags(self, t: Symbol) -> list[dict[str, str]]:
+        return self.flagged("red_flag", t)
+
+    def flagged(self, pred: str, t: Symbol) -> list[dict[str, str]]:
+        """The `pred(T, code)` atoms of a transaction, each as the rule that derives it."""
         out = []
-        for s in self._by_tx("red_flag", t):
-            r = self._rule("red_flag", s.arguments[1].name)
+        for s in self._by_tx(pred, t):
+            r = self._rule(pred, s.arguments[1].name)
             out.append({"rule": r["rule"], "cite": r["cite"], "text": r["text"]})
         return out
 
