@@ -92,7 +92,6 @@ def parse_json(text: str, file: str | None = None) -> Any:
         where = f"{file}:{e.lineno}:{e.colno}" if file else f"line {e.lineno}, column {e.colno}"
         raise InputError(where, f"malformed JSON: {e.msg}") from None
     except RecursionError:
-        data = None
         raise InputError(file or "", f"JSON nested deeper than {limits.MAX_DEPTH} levels; "
                                      "a scenario needs a handful") from None
     limits.check_depth(data, file)

@@ -17,8 +17,8 @@ enforces it (docs/input-limits.md lists them):
 
 from __future__ import annotations
 
+import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,9 @@ MAX_SMALL = 2**31 - 1
 MAX_NAME = 10_000
 # characters that are not printed as themselves: C0/C1 controls, surrogates, line and
 # paragraph separators, and the bidirectional formatting characters that reorder a line
-_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
-_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# (Unicode categories Cc, Cs, Zl and Zp, and the bidi controls, as one character class)
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029"
+                  "\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -75,25 +76,20 @@ def read_text(path: Path | str) -> str:
 
 def bad_character(s: str) -> str | None:
     """A description of the first character of `s` that is not printed as itself, or None."""
-    for ch in s:
-        if ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES:
-            return f"the character U+{ord(ch):04X}"
-    return None
+    m = _BAD.search(s)
+    return f"the character U+{ord(m.group()):04X}" if m else None
 
 
 def escape(s: str) -> str:
     """`s` with every character that is not printed as itself written as an escape, so
     user text can never add a line to a report or reorder one."""
-    if bad_character(s) is None:
-        return s
-    out = []
-    for ch in s:
-        if ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES:
-            o = ord(ch)
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch) or (f"\\x{o:02x}" if o < 256 else f"\\u{o:04x}"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _BAD.sub(_escaped, s)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    ch = m.group()
+    o = ord(ch)
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch) or (f"\\x{o:02x}" if o < 256 else f"\\u{o:04x}")
 
 
 def key(k: str) -> str:
@@ -103,15 +99,13 @@ def key(k: str) -> str:
 
 def check_depth(data: Any, file: str | None) -> None:
     """Refuse values nested deeper than MAX_DEPTH (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, (dict, list)) else []
     while stack:
         v, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise InputError(file or "", f"JSON nested deeper than {MAX_DEPTH} levels; a scenario needs a handful")
-        if isinstance(v, dict):
-            stack.extend((x, depth + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, depth + 1) for x in v)
+        children = v.values() if isinstance(v, dict) else v
+        stack.extend((x, depth + 1) for x in children if isinstance(x, (dict, list)))
 
 
 def small_value(v: Any) -> bool:

@@ -1,6 +1,6 @@
 """One loader for every command that takes a scenario: a `.earlog` file, a JSON file,
 or `-` (stdin).  The kind is read from the file name, and for stdin (or any other
-name) from the content: JSON starts with `{`.  A `.earlog` file gives the scenario
+name) from the content: JSON starts with `{` or `[`.  A `.earlog` file gives the scenario
 its top-level declarations and settings build (its questions and cases are not
 asked here: `earlog run` asks them)."""
 
@@ -19,7 +19,7 @@ def _is_json(name: str, text: str) -> bool:
         return True
     if name.endswith(".earlog"):
         return False
-    return text.lstrip().startswith("{")
+    return text.lstrip().startswith(("{", "["))
 
 
 def _dsl_builder(text: str, name: str) -> Any:
