@@ -282,6 +282,17 @@ class _Builder:
     def err(self, span: Span, message: str) -> DslError:
         return DslError(self.file, self.text, span, message)
 
+    def unquote(self, tok: Token) -> str:
+        """A quoted string's text; an escape that writes a control character (`\\n`, `\\t`) is
+        refused, since the text becomes a name or a case title printed in reports."""
+        from earlog.scenario.limits import bad_character
+
+        s = _unquote(str(tok))
+        bad = bad_character(s)
+        if bad is not None:
+            raise self.err(Span.of(tok), f"a quoted string may not hold control characters (it holds {bad})")
+        return s
+
     def span(self, t: Tree | Token) -> Span:
         if isinstance(t, Token):
             return Span.of(t)
@@ -295,7 +306,7 @@ class _Builder:
     def name(self, t: Any) -> Name:
         tok = t
         if tok.type == "STRING":
-            return Name(_unquote(str(tok)), Span.of(tok), quoted=True)
+            return Name(self.unquote(tok), Span.of(tok), quoted=True)
         return Name(str(tok), Span.of(tok))
 
     def value(self, t: Tree) -> Value:
@@ -305,7 +316,7 @@ class _Builder:
             tok = t.children[0]
             raw: Any = str(tok)
             if k == "string":
-                raw = _unquote(raw)
+                raw = self.unquote(tok)
             elif k == "number":
                 raw = _number(tok, self.file, self.text, fractions=True)
             return Value(k, raw, Span.of(tok), str(tok))
@@ -463,4 +474,4 @@ class _Builder:
         if len(t.children) == 3:
             changes = [self.change(c) for c in t.children[1].children]
         body = [self.statement(s) for s in body_node.children]
-        return Case(_unquote(str(title_tok)), Span.of(title_tok), changes, body, self.span(t))
+        return Case(self.unquote(title_tok), Span.of(title_tok), changes, body, self.span(t))
