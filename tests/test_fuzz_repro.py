@@ -155,7 +155,7 @@ def test_ownership_grounds_one_ultimate_parent_per_party() -> None:
     from earlog.engine import load_policy
 
     n = 100_000
-    ctl = clingo.Control()
+    ctl = clingo.Control(["--warn=none"])
     ctl.load(str(Path(load_policy().root) / "ownership.lp"))
     with ctl.backend() as b:
         for i in range(n - 1):
