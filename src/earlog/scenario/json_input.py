@@ -171,14 +171,8 @@ class _Reader:
                                  f"10^{limits.MAX_AMOUNT_DIGITS}")
         return v
 
-    def positive_small(self, v: Any, path: str, what: str) -> int:
-        n = self.natural(v, path, what, small=True)
-        if n == 0:
-            raise self.err(path, f"expected {what} of one or more, got 0")
-        return n
-
-    def positive(self, v: Any, path: str, what: str) -> int:
-        n = self.natural(v, path, what)
+    def positive(self, v: Any, path: str, what: str, small: bool = False) -> int:
+        n = self.natural(v, path, what, small)
         if n == 0:
             raise self.err(path, f"expected {what} of one or more, got 0")
         return n
@@ -203,7 +197,7 @@ class _Reader:
         return v.upper()
 
     def date(self, v: Any, path: str) -> int:
-        if not isinstance(v, str) or not _DATE.match(v):
+        if not isinstance(v, str) or not _DATE.fullmatch(v):
             raise self.err(path, f"expected a date as \"YYYY-MM-DD\", got {_show(v)}")
         try:
             d = _dt.date.fromisoformat(v)
@@ -511,8 +505,8 @@ class _Reader:
         return ProcessingUnit(
             mac_tops_milli=self.fraction(self.req(u, "mac_tops", path, "a processing unit"),
                                          f"{path}.mac_tops", "MacTOPS"),
-            bit_length=self.positive_small(self.req(u, "bit_length", path, "a processing unit"),
-                                           f"{path}.bit_length", "a bit length"),
+            bit_length=self.positive(self.req(u, "bit_length", path, "a processing unit"),
+                                     f"{path}.bit_length", "a bit length", small=True),
         )
 
     def attestation(self, v: Any, path: str) -> Attestation:
@@ -581,7 +575,7 @@ class _Reader:
         return t
 
 
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _JsonObject(dict):
