@@ -99,6 +99,11 @@ def parse_conclusion(text: str, file: str = "<conclusion>") -> Conclusion:
     return _Builder(file, text).conclusion(tree)
 
 
+# a quoted string (perhaps never closed) or a comment: what bracket counting skips
+_NOT_CODE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*')
+_BRACKETS = re.compile(r"[\[\]{}\n]")
+
+
 def _check_nesting(text: str, file: str) -> None:
     """Refuse `[`/`{` nested deeper than any scenario needs, before the parser (and the
     tree builder, which recurses per level) sees them."""
@@ -106,33 +111,17 @@ def _check_nesting(text: str, file: str) -> None:
 
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    depth = 0
-    line = 1
-    in_str = esc = comment = False
-    for ch in text:
+    depth, line = 0, 1
+    for m in _BRACKETS.finditer(_NOT_CODE.sub("", text)):  # strings and comments hold no newline
+        ch = m.group()
         if ch == "\n":
             line += 1
-            comment = in_str = False
-            continue
-        if comment:
-            continue
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "#":
-            comment = True
         elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise DslError(file, text, Span(line, 1, line, 2),
                                f"values nested deeper than {MAX_DEPTH} levels; a scenario needs a handful")
-        elif ch in "]}":
+        else:
             depth -= 1
 
 
