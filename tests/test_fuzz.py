@@ -135,3 +135,24 @@ def test_more_tpp_is_never_less_controlled(mac: int, bits: int, area: int, expon
     assert _controlled(big) >= _controlled(small)
     if 2 * mac * 10**exponent * bits >= 4800:  # 3A090.a.1, however far past 2^31
         assert _controlled(big)[0] == 2
+
+
+# how restrictive an outcome is, for the monotonicity checks
+_OUTCOME_RANK = {"not_subject": 0, "no_license_required": 0, "authorized_by_exception": 1, "authorized_by_veu": 1,
+                 "license_presumption_approval": 2, "license_presumption_denial": 3, "license_policy_denial": 4}
+
+
+@settings(max_examples=max(6, EXAMPLES // 4), deadline=None, derandomize=not os.environ.get("EARLOG_FUZZ_EXAMPLES"))
+@given(quantity=st.integers(min_value=1, max_value=5000), exponent=st.integers(min_value=1, max_value=26),
+       to=st.sampled_from(["BR", "IN", "SG", "CN", "DE"]))
+def test_more_units_are_never_less_restricted(quantity: int, exponent: int, to: str) -> None:
+    """Seed 004: LPP covers exports "up to 1,700 ... H100 equivalents" and Tier 2 countries have a
+    capped allocation: shipping 10^exponent times as many H100s (up to 10^30 units) is never answered
+    with a less restrictive outcome, however far the TPP total passes 2^31."""
+    def outcome(q: int) -> str:
+        s = copy.deepcopy(BASE)
+        s["transactions"][0].update({"quantity": q, "to": to})
+        s["parties"][0]["located"] = to
+        return earlog.evaluate(s)[0].to_json()["outcome"]
+
+    assert _OUTCOME_RANK[outcome(quantity * 10**exponent)] >= _OUTCOME_RANK[outcome(quantity)]
