@@ -146,3 +146,10 @@ def test_the_package_finds_policy_in_the_source_tree() -> None:
     names = {p.name for p in folder.glob("*.lp")}
     assert {"ownership.lp", "classification.lp", "missing_facts.lp", "params.lp"} <= names
     assert default_policy_dir() == folder
+
+
+def test_a_misspelt_authorization_is_caught_at_load(tmp_path: Path) -> None:
+    (tmp_path / "a.earlog").write_text(DEAL + "expect authorization = LPPP for t1\n", encoding="utf-8")
+    r = earlog("test", "a.earlog", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "authorization is never 'LPPP' (did you mean 'LPP'?)" in r.stdout

@@ -15,7 +15,7 @@ from earlog.errors import EarlogError, InputError
 
 # verdict fields whose values are the constants of one policy predicate: a misspelt
 # value (`authorised_by_exception`) is caught when the suite is loaded, not run as a failure
-_VALUE_PREDICATES = {"outcome": "outcome", "review_policy": "review_policy"}
+_VALUE_PREDICATES = {"outcome": "outcome", "review_policy": "review_policy", "route": "route"}
 
 
 @dataclass
@@ -86,12 +86,15 @@ def check_names(steps: list[Step]) -> None:
     """Every rule id after `by`/`failed` is a rule of the policy, and every outcome or
     review-policy value is one the policy can conclude."""
     from earlog.engine import load_policy
-    from earlog.verdict import conditions
+    from earlog.verdict import _auth_name, conditions
 
     policy = load_policy()
     condition_ids = {f"{code}.{c}" for code, conds in conditions(policy).items() for c, _ in conds}
     values = {field: {r.head_args[1] for r in policy.rules_for(pred) if len(r.head_args) > 1 and r.head_args[1]}
               for field, pred in _VALUE_PREDICATES.items()}
+    # what a shipment goes out under: a route of the policy, or an exception or VEU code
+    values["authorization"] = ({_auth_name(r) for r in values.pop("route")}
+                               | {code.upper() for code in conditions(policy)})
     for s in steps:
         e = s.question.expectation
         # `failed` names the conditions of an exception (lpp.consignee_not_tier3); `by` names rules
