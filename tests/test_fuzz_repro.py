@@ -52,7 +52,8 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "d_decimal_overflow.earlog": (2, "the number 1e1000000 is too large"),
     "j_nul_tx_ids_keyerror.json": (2, "$.transactions[0].id: expected a transaction id without control characters"),
     "j_nul_party_shadow_wrong_verdict.json": (2, "$.parties[2].id: expected a party id without control characters"),
-    "d_nul_party_shadow_wrong_verdict.earlog": (2, "a quoted string may not hold control characters (it holds the character U+0000)"),
+    "d_nul_party_shadow_wrong_verdict.earlog": (2, "a quoted string may not hold control characters "
+                                                   "(it holds the character U+0000)"),
     "j_nul_ledger_shadow.json": (2, "$.ledger[0].id: expected a transaction id without control characters"),
     "j_nul_item_two_outcomes.json": (2, "$.items[1].id: expected an item id without control characters"),
     "j_newline_id_spoofs_text_verdict.json": (2, "$.parties[0].id: expected a party id without control characters"),
