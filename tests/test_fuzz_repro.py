@@ -188,3 +188,16 @@ def test_an_input_beyond_the_size_limit_is_refused(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "earlog reads inputs of at most 16,777,216 bytes" in r.stderr
     assert r.stderr.count("\n") == 1
+
+
+def test_a_long_ownership_cycle_is_one_short_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """gen_big.py's cycle: 20,000 parties each owned by the next, the last by the first.  The cycle
+    check walks without recursion and names the cycle by its ends."""
+    n = 20_000
+    s = _chain(n)
+    s["parties"][-1]["parent"] = "p0"
+    (tmp_path / "cycle.json").write_text(json.dumps(s), encoding="utf-8")
+    code, _out, err = run_cli(["eval", str(tmp_path / "cycle.json")], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and len(err) < 400, err
+    assert "ownership cycle: 'p0' -> 'p1' -> 'p2' -> 'p3' -> ... (19,995 more) ... -> 'p19999' -> 'p0'" in err

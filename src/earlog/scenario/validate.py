@@ -160,8 +160,10 @@ def _check_cycles(sc: Scenario) -> None:
         while node is not None and node not in done:
             if node in on_path:
                 cycle = path[path.index(node):] + [node]
-                raise InputError(str(src[node].at("parent")),
-                                 "ownership cycle: " + " -> ".join(repr(c) for c in cycle))
+                shown = [repr(c) for c in cycle]
+                if len(shown) > 8:  # a cycle of 100,000 parties is named by its ends, on one line
+                    shown = [*shown[:4], f"... ({len(cycle) - 6:,} more) ...", *shown[-2:]]
+                raise InputError(str(src[node].at("parent")), "ownership cycle: " + " -> ".join(shown))
             path.append(node)
             on_path.add(node)
             node = parent.get(node)
