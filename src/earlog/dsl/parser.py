@@ -73,11 +73,12 @@ def parse_file(path: str | Path) -> Document:
     """Parse a .earlog file (`-` reads stdin), held to the limits of scenario/limits.py."""
     from earlog.scenario.limits import read_text
 
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
         text = read_text(path)
     except InputError as e:
-        raise DslError(str(path), "", None, e.message) from None
-    return parse_text(text, str(path))
+        raise DslError(name, "", None, e.message) from None
+    return parse_text(text, name)
 
 
 def parse_text(text: str, file: str = "<input>") -> Document:
