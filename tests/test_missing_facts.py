@@ -89,3 +89,31 @@ def test_the_warning_is_in_the_json_and_the_text(tmp_path: Path) -> None:
                        text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "Assumed [missing.datacenter_warning]" in r.stdout
+
+
+def _facility_scenario(located: str | None) -> dict:
+    """seed 004's facility-of-concern FDP rule: a Korean-made direct product shipped to a party that
+    produces 5 nm logic ICs."""
+    party = {"id": "fab", "hq": "SG", "produces_ics": {"ic_type": "logic", "node_nm": 5, "non_planar": True}}
+    if located:
+        party["located"] = located
+    return {
+        "parties": [party],
+        "items": [{"id": "low_ic", "mac_tops": 1, "bit_length": 8, "foreign_produced": True,
+                   "us_direct_product": True, "datacenter": False}],
+        "transactions": [{"id": "t1", "kind": "export", "item": "low_ic", "quantity": 100, "from": "KR", "to": "SG",
+                          "consignee": "fab", "end_user": "fab", "date": "2025-06-01"}],
+    }
+
+
+def test_producer_location_not_given_is_taken_as_a_facility_of_concern() -> None:
+    """15 CFR 734.9(e)(3) / seed 004: a foreign direct product is subject to the EAR "when destined to
+    facilities in Macau, China, or another Country Group D:5 destination where the production of logic
+    ... 'advanced-node integrated circuits' occurs".  Located in Singapore, the fab is no such facility;
+    its location not given, it is taken as one (missing.located_facility), subject by
+    ear.facility_of_concern_fdp, and the verdict warns."""
+    known = verdict(_facility_scenario("SG"))
+    unknown = verdict(_facility_scenario(None))
+    assert "ear.facility_of_concern_fdp" not in [r["rule"] for r in known["subject_to_ear_reason"]]
+    assert "ear.facility_of_concern_fdp" in [r["rule"] for r in unknown["subject_to_ear_reason"]]
+    assert "missing.located_facility_warning" in _warnings(unknown)
