@@ -117,3 +117,32 @@ def test_producer_location_not_given_is_taken_as_a_facility_of_concern() -> None
     assert "ear.facility_of_concern_fdp" not in [r["rule"] for r in known["subject_to_ear_reason"]]
     assert "ear.facility_of_concern_fdp" in [r["rule"] for r in unknown["subject_to_ear_reason"]]
     assert "missing.located_facility_warning" in _warnings(unknown)
+
+
+def _designer_scenario(located: str | None) -> dict:
+    designer = {"id": "designer", "hq": "JP", "role": "ic_designer", "agrees_to_report": True}
+    if located:
+        designer["located"] = located
+    return {
+        "parties": [{"id": "fab", "hq": "TW", "located": "TW", "role": "front_end_fabricator"}, designer],
+        "items": [{"id": "asic", "mac_tops": 1, "bit_length": 8, "logic_ic": True, "node_nm": 5,
+                   "designed_by": "designer", "fabricated_by": "fab",
+                   "attestations": [{"kind": "tpp_performance_density", "by": "designer", "tpp": 1000,
+                                     "performance_density": 1.5}]}],
+        "transactions": [{"id": "t1", "kind": "export", "item": "asic", "quantity": 1000, "from": "TW", "to": "JP",
+                          "consignee": "designer", "end_user": "designer", "exporter": "fab",
+                          "date": "2026-04-13"}],
+    }
+
+
+def test_designer_location_not_given_does_not_make_it_authorized() -> None:
+    """ECCN 3A090.a Note 1 / seed 004: authorized IC designers are those "that are neither located in nor
+    have an ultimate parent headquartered in China, Macau, or another destination in Country Group D:5".
+    Located in Japan, the designer's attestation overcomes the presumption; its location not given, it
+    is not taken as located outside D:5 (missing.located_designer), the presumption stands, and the
+    verdict warns."""
+    known = verdict(_designer_scenario("JP"))["classification"]
+    unknown = verdict(_designer_scenario(None))
+    assert known["presumption"] == "overcome"
+    assert unknown["classification"]["presumption"] == "applies"
+    assert "missing.located_designer_warning" in _warnings(unknown)
