@@ -10,6 +10,7 @@ from earlog.commands import (
     ask,  # noqa: F401  (registers `ask`)
     classify,  # noqa: F401  (registers `classify`)
     evaluate,  # noqa: F401  (registers `eval`)
+    export,  # noqa: F401  (registers `export`)
     fmt,  # noqa: F401  (registers `fmt`)
     interpretations,  # noqa: F401  (registers `interpretations`)
     repl,  # noqa: F401  (registers `repl`)
@@ -30,8 +31,25 @@ def main() -> None:
     try:
         app()
     except EarlogError as e:
-        typer.echo(f"earlog: error: {e}", err=True)
+        typer.echo(f"earlog: error: {error_text(e)}", err=True)
         sys.exit(e.exit_code)
+
+
+def error_text(e: EarlogError) -> str:
+    """The error as printed: its first line with every control character escaped, so a
+    name or JSON key holding a newline cannot split it or forge a second line; a DSL
+    error keeps its source excerpt (the line and the caret) below."""
+    from earlog.dsl.errors import DslError
+    from earlog.errors import InputError
+    from earlog.scenario.limits import escape
+
+    if isinstance(e, DslError):
+        head = f"{e.where}: {e.message}"
+        excerpt = str(e)[len(head):]
+        return escape(head) + "\n".join(escape(line) for line in excerpt.split("\n"))
+    if isinstance(e, InputError):
+        return escape(f"{e.where}: {e.message}" if e.where else e.message)
+    return escape(str(e))
 
 
 if __name__ == "__main__":

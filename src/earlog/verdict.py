@@ -36,6 +36,8 @@ VERDICT_READS = frozenset({
     # what a shipment draws on the caps (allocations.lp, drawdown.lp, exceptions/lpp.lp)
     "shipment_tpp", "allocation_used_after", "allocation_headroom", "lpp_used_before", "lpp_used_after",
     "lpp_cap_tpp", "lpp_headroom",
+    # what the model assumed for a missing fact (missing_facts.lp)
+    "warning",
 })
 VEUS = ("uveu", "nveu")
 
@@ -86,6 +88,7 @@ class Verdict:
     outcome_cite: str | None = None
     outcome_cite_rule: str | None = None
     lpp: dict[str, Any] | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class Verdict:
             "allocation": self.allocation,
             "lpp": self.lpp,
             "red_flags": self.red_flags,
+            "warnings": self.warnings,
             "outcome": self.outcome,
             "outcome_rule": self.outcome_rule,
             "outcome_cite": self.outcome_cite,
@@ -267,6 +271,8 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             outcome_cite=_provision(policy.rules[cite_rule].cite) if cite_rule in policy.rules else None,
             outcome_cite_rule=cite_rule,
             lpp=lpp,
+    # what the model assumed for a missing fact (missing_facts.lp)
+    "warning",
             authorization=_auth_name(routes[0]) if routes else None,
             classification=classify(ans, fired, t, String(tx.item)),
             subject_to_ear_reason=notes.reasons(t),
@@ -390,9 +396,13 @@ class _Notes:
                 for s in self._by_tx("subject_to_ear_by", t)]
 
     def red_flags(self, t: Symbol) -> list[dict[str, str]]:
+        return self.flagged("red_flag", t)
+
+    def flagged(self, pred: str, t: Symbol) -> list[dict[str, str]]:
+        """The `pred(T, code)` atoms of a transaction, each as the rule that derives it."""
         out = []
-        for s in self._by_tx("red_flag", t):
-            r = self._rule("red_flag", s.arguments[1].name)
+        for s in self._by_tx(pred, t):
+            r = self._rule(pred, s.arguments[1].name)
             out.append({"rule": r["rule"], "cite": r["cite"], "text": r["text"]})
         return out
 

@@ -67,7 +67,7 @@ def _short(v: Any) -> str:
 
 @app.command("ask")
 def ask_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file: .json, .earlog, or - for stdin.")],
     tx: Annotated[str | None, typer.Option("--tx", help="Only this transaction.")] = None,
     all_interpretations: Annotated[bool, typer.Option(
         "--all-interpretations", help="Show which verdict fields depend on which interpretation.")] = False,
@@ -77,10 +77,13 @@ def ask_cmd(
 
     Example: earlog ask queries/scenarios/weights_frontier_model.json --all-interpretations
     """
-    from earlog.scenario.json_input import load_json_file
+    from earlog.scenario.load import load_scenario
 
     check_format(format, FORMATS_TEXT_JSON)
-    sc = load_json_file(scenario)
+    sc = load_scenario(scenario)
+    from earlog.scenario.validate import require_transactions
+
+    require_transactions(sc)
     if not all_interpretations:
         fields = _fields(sc, tx)
         if format == "json":

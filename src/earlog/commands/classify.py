@@ -37,11 +37,12 @@ def classify_report(scenario: dict[str, Any] | Path | str) -> list[dict[str, Any
     """Per transaction (with its presumption) and per item without one: the classification
     field of the verdict plus the trail of rules that fired for the item or transaction."""
     from earlog.engine import load_policy, solve, vocabulary
-    from earlog.scenario.json_input import load_json_file, scenario_from_dict
+    from earlog.scenario.json_input import scenario_from_dict
+    from earlog.scenario.load import load_scenario
     from earlog.scenario.validate import validate
     from earlog.verdict import classify
 
-    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_json_file(scenario)
+    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_scenario(scenario)
     policy = load_policy()
     validate(sc, vocabulary(policy))
     ans = solve(sc, policy, traced=None)
@@ -72,7 +73,7 @@ def classify_report(scenario: dict[str, Any] | Path | str) -> list[dict[str, Any
 
 @app.command("classify")
 def classify_cmd(
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario JSON file.")] = None,
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario file: .json, .earlog, or - for stdin.")] = None,
     specs: Annotated[str | None, typer.Option(
         "--specs", help="e.g. mac_tops=989.5,bit_length=8,die_area_mm2=814")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",

@@ -22,10 +22,11 @@ def veu_limits_report(scenario: dict[str, Any] | Path | str, party: str, country
     """
     from earlog.engine import load_policy, solve, vocabulary
     from earlog.engine.arith import to_int
-    from earlog.scenario.json_input import load_json_file, scenario_from_dict
+    from earlog.scenario.json_input import scenario_from_dict
+    from earlog.scenario.load import load_scenario
     from earlog.scenario.validate import validate
 
-    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_json_file(scenario)
+    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_scenario(scenario)
     sc = copy.deepcopy(sc)
     p = sc.party(party)
     if p is None:
@@ -72,7 +73,7 @@ def veu_limits_report(scenario: dict[str, Any] | Path | str, party: str, country
 
 @app.command("veu-limits")
 def veu_limits_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file: .json, .earlog, or - for stdin.")],
     party: Annotated[str, typer.Argument(help="Id of the VEU party whose deployment plan to check.")],
     country: Annotated[str | None, typer.Option("--country", help="ISO code: how much more TPP can go there")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",

@@ -3,6 +3,7 @@ VEU with why it is or is not available."""
 
 from __future__ import annotations
 
+from earlog.scenario.limits import escape
 from earlog.scenario.model import Scenario
 from earlog.verdict import Availability, Verdict
 
@@ -83,11 +84,14 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
     for f in v.red_flags:
         text = f.get("text", "").removeprefix("Red flag: ")
         lines.append(f"  Red flag [{f.get('rule', '')}]: {text}")
+    for w in v.warnings:
+        lines.append(f"  Assumed [{w.get('rule', '')}]: {w.get('text', '')}")
     if v.rests_on_ai_diffusion_rule is not None:
         rests = ", ".join(v.rests_on_ai_diffusion_rule) or "nothing"
         lines.append(f"  Under BIS's announced non-enforcement ({v.legal_status}), resting on the AI Diffusion "
                      f"rule alone: {rests}")
-    return "\n".join(lines)
+    # a name never adds or reorders a line of the report (limits.escape)
+    return "\n".join(escape(line) for line in lines)
 
 
 def _drawn(cap: dict) -> list[str]:
