@@ -271,8 +271,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             outcome_cite=_provision(policy.rules[cite_rule].cite) if cite_rule in policy.rules else None,
             outcome_cite_rule=cite_rule,
             lpp=lpp,
-    # what the model assumed for a missing fact (missing_facts.lp)
-    "warning",
+            warnings=notes.flagged("warning", t),
             authorization=_auth_name(routes[0]) if routes else None,
             classification=classify(ans, fired, t, String(tx.item)),
             subject_to_ear_reason=notes.reasons(t),
