@@ -178,10 +178,12 @@ def _why(step: Step) -> Answer:
     why_not = step.question.kind == "why_not"
     try:
         ex = explain(step.context.scenario, atom, why_not=why_not)
-    except EarlogError as e:
+    except EarlogError:
+        # said once, in the question's own words (the engine's message would repeat it)
         holds = why_not
         other = "why" if why_not else "why not"
-        return Answer(step, f"{atom} {'holds' if holds else 'does not hold'}; ask `{other}` instead. ({e})",
+        return Answer(step, f"{step.question.text.removeprefix('why not ').removeprefix('why ')} "
+                      f"{'holds' if holds else 'does not hold'}; ask `{other}` instead.",
                       {"atom": str(atom), "holds": holds})
     return Answer(step, render_plain(ex, depth=_WHY_DEPTH),
                   {"atom": str(atom), "holds": not why_not, "explanation": ex.to_json()})
