@@ -8,7 +8,8 @@ from earlog.commands.repl import run_lines
 DEAL = """\
 party nuvem { hq: BR, located: BR }
 item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
-transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01 }
+transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem,
+                 end_use: inference, date: 2025-06-01 }
 """
 
 
