@@ -34,7 +34,7 @@ def test_no_author_or_date_is_invented() -> None:
     seeds = table()["seeds"]
     assert seeds["000"]["author"] is None and seeds["001"]["author"] is None
     assert [n for n, s in seeds.items() if s["date"]] == ["003"]
-    assert "author and date not stated" in cite_words("seed 000")
+    assert "(unsigned, undated)" in cite_words("seed 000")
 
 
 def test_bibliography_gives_the_federal_register_page_only_where_known() -> None:

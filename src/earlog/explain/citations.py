@@ -69,9 +69,9 @@ def bibliography(cites: list[str]) -> list[str]:
             lines.append(f"seed {n}: not in the sources table")
             continue
         who = s["author"] or "author not named"
-        title = f"'{s['title']}'" if s["title"] else "untitled"
-        date = s["date"] or "undated"
-        lines.append(f"seed {n}: {who}, {s['kind']} {title}, {date} ({s['note']})")
+        title = f" '{s['title']}'" if s["title"] else ""
+        date = f", {s['date']}" if s["date"] else ""
+        lines.append(f"seed {n}: {who}, {s['kind']}{title}{date} ({s['note']})")
     for r in table()["rules"].values():
         fr = r["federal_register"] or "Federal Register page not given in the seeds"
         lines.append(f"{r['title']}, {fr}" + (f", {r['date']}" if r["date"] else "") + f" ({r['note']})")
