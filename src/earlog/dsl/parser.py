@@ -201,6 +201,9 @@ def _unquote(s: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+_MAX_DEPTH = 1000  # `why ... depth N`: more levels than any derivation has
+
+
 def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | float:
     """A written number.  A field value may be a fraction (a performance density, a die
     area, MacTOPS): it is passed on as the JSON reader's own float that keeps the digits
@@ -391,6 +394,17 @@ class _Builder:
                     q.txs = first
         elif k in ("why", "why_not"):
             q.conclusion = self.conclusion(ch[0])
+            if len(ch) > 1:
+                d = ch[1]
+                if d.data == "depth_all":
+                    q.depth = "all"
+                else:
+                    tok = d.children[0]
+                    n = _number(tok, self.file, self.text)
+                    if not isinstance(n, int) or n < 0 or n > _MAX_DEPTH:
+                        raise DslError(self.file, self.text, Span.of(tok),
+                                       f"expected a depth of 0 to {_MAX_DEPTH} levels (or `all`), got {str(tok)}")
+                    q.depth = n
         elif k == "what_if":
             q.changes = [self.change(c) for c in ch[0].children]
         else:  # expect, find, check

@@ -16,7 +16,7 @@ policy itself, never from a list of names:
 
 Scenario facts are listed once, at the end, each with the JSON path or DSL line
 that stated it; named interpretations the conclusion rests on, likewise.
-`depth` limits how many levels of conditions are shown (None: the default, all
+`depth` limits how many levels of conditions are shown (None: the default, three
 levels of a failure, two of a derivation).
 """
 
@@ -36,6 +36,7 @@ from earlog.explain.seeds import stored
 from earlog.explain.sources import INPUT_NAMES, policy_names
 
 WHY_DEPTH = 2  # levels of a derivation a memo shows unless asked for more
+WHY_NOT_DEPTH = 3  # levels of a failure likewise
 _SEED_CHARS = 420  # a seed sentence longer than this is shown around the phrase it quotes
 _PRED = re.compile(r"^\s*([a-z_][A-Za-z0-9_]*)")
 
@@ -132,7 +133,8 @@ class _MemoBuilder:
         self.locate = locate or (lambda w: w)
         self.expl = expl
         self.policy = policy
-        self.depth = depth if depth is not None else (None if expl.question == "why_not" else WHY_DEPTH)
+        self.depth = depth if depth is not None else (WHY_NOT_DEPTH if expl.question == "why_not" else WHY_DEPTH)
+        self.seeds_shown: set[str] = set()  # a rule's seed sentence is quoted the first time it appears
         self.nodes = {n.id: n for n in expl.root.walk()}
         self.points: dict[str, list[Point]] = {}  # node id -> the points it became
         self.seeds = stored()
@@ -150,6 +152,9 @@ class _MemoBuilder:
         return r is not None and is_machinery(r)
 
     def _seed_lines(self, rule_id: str) -> list[tuple[str, str]]:
+        if rule_id in self.seeds_shown:
+            return []
+        self.seeds_shown.add(rule_id)
         out = []
         for s in self.seeds.get(rule_id, []):
             out.append((seed_label(s["seed"]), _window(s["sentence"], s["phrase"])))
@@ -214,8 +219,9 @@ class _MemoBuilder:
             return []  # facts: the scenario's are listed at the end, the policy's are definitions
         a = n.rules[0]
         if self._machinery(a.rule):
-            pts = self.held(a, level)
-            self.points[n.id] = pts
+            pts: list[Point] = []
+            self.points[n.id] = pts  # registered first: a reference from below finds it
+            pts.extend(self.held(a, level))
             return pts
         p = self._point("met", a, n.atom)
         self.points[n.id] = [p]
@@ -280,6 +286,7 @@ class _MemoBuilder:
             self.points[n.id] = [p]
             return [p]
         out: list[Point] = []
+        self.points[n.id] = out  # registered first: a reference from below (a cycle of why-nots) finds it
         for a in n.rules:
             if self._machinery(a.rule):
                 out.extend(self.failed(a, level))
@@ -290,7 +297,6 @@ class _MemoBuilder:
             else:
                 p.more = True
             out.append(p)
-        self.points[n.id] = out
         return out
 
     def met_conditions(self, a: Application) -> list[Point]:
@@ -416,8 +422,8 @@ def _value_words(v, countries, dated: bool = False) -> str:
 
 def _fact_words(atom: str, countries) -> str:
     """An atom no rule of the law concluded, in words: `distributor("x")` -> "distributor of x"."""
-    try:
-        s = parse_term(atom.replace("_,", "0,").replace(",_)", ",0)").replace("(_", "(0"))
+    try:  # a free variable (`party_parent("p", Q)`) stands for anyone
+        s = parse_term(re.sub(r"(?<=[(,])\s*(?:_|[A-Z][A-Za-z0-9_]*)\s*(?=[,)])", "anyone", atom))
     except RuntimeError:
         return atom
     if s.type != SymbolType.Function:

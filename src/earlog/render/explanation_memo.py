@@ -19,6 +19,9 @@ _CTRL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MD = re.compile(r"([\\`*<\[\]])|(?<!\w)_|_(?!\w)")
 
 
+_MORE = "(its conditions: ask with a greater depth: `--depth N`, or `depth N` / `all` in the language)"
+
+
 def _clean(text: str) -> str:
     """Control characters shown as escapes: a value cannot start a line of its own."""
     return _CTRL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
@@ -109,7 +112,7 @@ def _md_point(p: Point, level: int) -> list[str]:
         out.append(f"{inner}> {_md(s)} — *{_md(who)}*")
         out.append("")
     if p.more:
-        out.append(f"{inner}(its conditions: ask with a greater depth)")
+        out.append(f"{inner}{_MORE}")
     for c in p.children:
         out += _md_point(c, level + 1)
     return out
@@ -170,7 +173,7 @@ def _text_point(p: Point, indent: int) -> list[str]:
         out.append(f"{inner}{_clean(p.cite)} — {p.source}")
     out += [f"{inner}seed: \"{_clean(s)}\" ({_clean(who)})" for who, s in p.seeds]
     if p.more:
-        out.append(f"{inner}(its conditions: ask with a greater depth)")
+        out.append(f"{inner}{_MORE}")
     for c in p.children:
         out += _text_point(c, indent + 3)
     return out
