@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 
 from clingo import Function, Number, Symbol, SymbolType, ast
 
@@ -467,6 +468,9 @@ class Builder:
                 if t.name == "leq" and len(args) == 2:
                     rel = "<=" if value == _ONE else ">"
                     if plain:
+                        share = _pct_share(t, env, labels, value == _ONE)
+                        if share:
+                            return share
                         lhs = _strip(args[0])
                         return f"{lhs}{_units_missing(lhs, units)} {rel} {args[1]}"
                     return f"{args[0]} {rel} {args[1]}"
@@ -521,6 +525,51 @@ def _units_missing(text: str, units: list[str]) -> str:
     if len(units) != 1 or not text or not text[-1].isdigit():
         return ""
     return _with_unit(units[0])
+
+
+def _pct_share(t: ast.AST, env: dict[str, Symbol], labels: dict[str, str], holds: bool) -> str:
+    """A percentage limit written as a cross-multiplication (`@leq(@mul(T, M), @mul(A, 100))`
+    with M a `_pct` parameter: A is at least M% of T) said as a share: "74.0% < 75%"."""
+    def parts(f: ast.AST) -> tuple[str, str] | None:
+        if f.ast_type != ast.ASTType.Function or not f.external or f.name != "mul" or len(f.arguments) != 2:
+            return None
+        names = [a.name if a.ast_type == ast.ASTType.Variable else
+                 ("100" if a.ast_type == ast.ASTType.SymbolicTerm and str(a.symbol) == "100" else "")
+                 for a in f.arguments]
+        return (names[0], names[1]) if all(names) else None
+
+    left, right = (parts(a) for a in t.arguments)
+    if left is None or right is None:
+        return ""
+
+    def pct_param(pair: tuple[str, str]) -> tuple[str, str] | None:  # (the _pct variable, the other factor)
+        for a, b in (pair, pair[::-1]):
+            label = labels.get(a, "")
+            if label.startswith("param ") and _unit(label[6:]) == "%":
+                return a, b
+        return None
+
+    for pct_side, other, pct_is_left in ((left, right, True), (right, left, False)):
+        found = pct_param(pct_side)
+        if found is None or "100" not in other:
+            continue
+        m_var, whole_var = found
+        part_var = other[1] if other[0] == "100" else other[0]
+        try:
+            m, whole, part = (int(str(env[v]).strip('"')) for v in (m_var, whole_var, part_var))
+        except (KeyError, ValueError):
+            return ""
+        if whole == 0:
+            return f"nothing deployed: no share to compare with {m}%"
+        exact = Fraction(part * 100, whole)
+        digits = 1
+        while digits < 6 and round(exact, digits) == m and exact != m:
+            digits += 1  # 74.99% is not shown as 75.0%
+        share = f"{float(exact):.{digits}f}%"
+        # pct on the left: whole x M <= part x 100, i.e. share >= M%; on the right: share <= M%
+        rel = (">=" if holds else "<") if pct_is_left else ("<=" if holds else ">")
+        return f"{share} {rel} {m}% ({_words(labels[m_var])})"
+    return ""
 
 
 def _words(label: str) -> str:
