@@ -15,6 +15,7 @@ from earlog.commands import (
     repl,  # noqa: F401  (registers `repl`)
     rules,  # noqa: F401  (registers `rules` and `show rule`)
     run,  # noqa: F401  (registers `run`)
+    show,  # noqa: F401  (registers `show params|tiers|country|interpretation`)
     test,  # noqa: F401  (registers `test`)
     veu_limits,  # noqa: F401  (registers `veu-limits`)
     why,  # noqa: F401  (registers `why`)
