@@ -13,6 +13,7 @@ from earlog.commands import (
     fmt,  # noqa: F401  (registers `fmt`)
     interpretations,  # noqa: F401  (registers `interpretations`)
     repl,  # noqa: F401  (registers `repl`)
+    rulebook,  # noqa: F401  (registers `rulebook`)
     rules,  # noqa: F401  (registers `rules` and `show rule`)
     run,  # noqa: F401  (registers `run`)
     show,  # noqa: F401  (registers `show params|tiers|country|interpretation`)
