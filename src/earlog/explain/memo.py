@@ -289,7 +289,8 @@ class _MemoBuilder:
         self.points[n.id] = out  # registered first: a reference from below (a cycle of why-nots) finds it
         for a in n.rules:
             if self._machinery(a.rule):
-                out.extend(self.failed(a, level))
+                # folded into its user; a scenario fact it lacked (a what-if overlay no one set) is no reason
+                out.extend(p for p in self.failed(a, level) if p.rule or p.see is not None)
                 continue
             p = self._point("not met", a, n.atom)
             if self.depth is None or level < self.depth:
