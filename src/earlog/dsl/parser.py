@@ -200,7 +200,7 @@ def _prev_word(text: str, line: int, col: int) -> tuple[str, Span] | None:
 
 
 def syntax_error(e: UnexpectedInput, text: str, file: str) -> DslError:
-    kws = word_keywords()
+    kws = word_keywords() - unsupported_keywords()
     if isinstance(e, UnexpectedCharacters):
         expected = _fitting(e, set(e.allowed or ()))
         span = Span(e.line, e.column, e.line, e.column + 1)
