@@ -37,6 +37,7 @@ from earlog.explain.sources import INPUT_NAMES, policy_names
 
 WHY_DEPTH = 2  # levels of a derivation a memo shows unless asked for more
 WHY_NOT_DEPTH = 3  # levels of a failure likewise
+_NUMBERS_BELOW = 2  # levels under a point cut by the depth searched for the numbers that decided it
 _SEED_CHARS = 420  # a seed sentence longer than this is shown around the phrase it quotes
 _PRED = re.compile(r"^\s*([a-z_][A-Za-z0-9_]*)")
 
@@ -229,7 +230,24 @@ class _MemoBuilder:
             p.children = self.held(a, level + 1)
         else:
             p.more = any(c.kind in ("atom", "not") and c.children for c in a.conditions)
+            if not p.numbers:  # the numbers that decided it, from just below the cut
+                p.numbers = self._numbers_below(n, _NUMBERS_BELOW)
         return [p]
+
+    def _numbers_below(self, n: Node, levels: int) -> list[str]:
+        """The comparisons (with their values) of the rules under a node, `levels` deep, at most three."""
+        out: list[str] = []
+        frontier = [n]
+        for _ in range(levels):
+            nxt: list[Node] = []
+            for m in frontier:
+                for a in m.rules[:1]:
+                    for c in a.conditions:
+                        if c.kind == "comparison" and c.plain and c.plain not in out and m is not n:
+                            out.append(c.plain)
+                        nxt.extend(ch for ch in c.children if ch.kind == "derived")
+            frontier = nxt
+        return out[:3]
 
     def _absent(self, c: Condition) -> list[Point]:
         """A `not X` that held: said only when X is something the law names or the scenario could state."""
