@@ -99,7 +99,7 @@ def why_cmd(
     all_: Annotated[bool, typer.Option("--all", help="With --not, mark every failed condition, not only the first.")
                     ] = False,
     depth: Annotated[int | None, typer.Option("--depth", help="Expand at most N rule levels (a memo: two levels "
-                                                               "of a derivation, every level of a failure).")] = None,
+                                                               "of a derivation, three of a failure).")] = None,
     detail: Annotated[str, typer.Option("--detail", help="memo (text and markdown: the conclusion, then the decisive "
                                                          "conditions in words) or full (every step of the proof)")
                       ] = "memo",

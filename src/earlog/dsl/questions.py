@@ -167,7 +167,7 @@ _ALL = 10**6  # `why ... all`: more levels than any derivation has
 
 def _why(step: Step) -> Answer:
     """The memo of a why or why-not (earlog.explain.memo), at the depth the question
-    asks for (`why ... depth 3`, `why ... all`; by default every level of a failure and
+    asks for (`why ... depth 3`, `why ... all`; by default three levels of a failure and
     two of a derivation).  A question that does not fit the answer (why of something
     that does not hold) is answered, not an error: a tour or a suite asks it on purpose
     to show the other side."""
