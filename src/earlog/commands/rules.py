@@ -86,3 +86,8 @@ def show_rule_cmd(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. l
     typer.echo("sources:")
     for line in bibliography([rule.cite]):
         typer.echo(f"  {line}")
+
+
+# The rest of the policy browser registers here too (`show params|tiers|country|interpretation`,
+# `rulebook`), so cli.py's list of command modules needs no change for them.
+from earlog.commands import rulebook, show  # noqa: E402, F401
