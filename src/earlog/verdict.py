@@ -296,9 +296,11 @@ def _auth_name(r: str) -> str:
     return r if r in ("license", "none") else r.upper()
 
 
-def _num(s: Symbol | None) -> int | None:
+def _num(s: Symbol | None) -> int | str | None:
     if s is None:
         return None
+    if s.type == SymbolType.String and s.string.startswith("\x01"):
+        return s.string  # a running total the keyed engine's fold fills in (engine/keyed.py)
     if s.type in (SymbolType.Number, SymbolType.String):
         return to_int(s)
     return None
