@@ -13,6 +13,8 @@ ordered fold later picks the variant whose conditions hold.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +26,8 @@ from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import Contract, contract
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy, load_policy
-from earlog.engine.program import FIRED, VERDICT_PREDICATES, live_program
+from earlog.engine.prepared import COUNTRY_INPUT, Prepared, overlay_facts, overlay_inputs, prepare
+from earlog.engine.program import FIRED, VERDICT_PREDICATES
 from earlog.engine.solve import Answer, _replay, _show
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -79,144 +82,255 @@ class KeyResult:
 
 
 def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
-    """A batch of keys (top-level and picklable, for process pools and Dask)."""
-    return [solve_key(*p) for p in payloads]
+    """A batch of keys (top-level and picklable, for process pools and Dask): one Control for
+    the batch, each key's tokens set apart by a prefix, so the grounding is paid once."""
+    if not payloads:
+        return []
+    policy_dir = payloads[0][0]
+    entries = [(mini, cross, verdict) for _dir, mini, cross, verdict in payloads]
+    return solve_batch(policy_dir, entries)
 
 
 def solve_key(policy_dir: str | None, mini: Scenario, cross: tuple[Any, ...], verdict: bool) -> KeyResult:
-    policy = load_policy(policy_dir)
-    c = contract(policy)
-    facts = [s for s in scenario_facts(mini) if s.name in c.reads]
-    facts += [decode(x) for x in cross]
-    return _solve(policy, c, mini, facts, verdict)
+    return solve_batch(policy_dir, [(mini, cross, verdict)])[0]
 
 
-def _solve(policy: Policy, c: Contract, mini: Scenario, facts: list[Symbol], want_verdict: bool) -> KeyResult:
+def _prefixed(s: Symbol, prefix: str) -> Symbol:
+    """The symbol with every role token (a string starting with \\x01) given the key's prefix."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        return String(prefix + v[1:]) if v.startswith("\x01") else s
+    if t == SymbolType.Function and s.arguments:
+        return Function(s.name, [_prefixed(a, prefix) for a in s.arguments], s.positive)
+    return s
+
+
+def _strip(x: Any, prefix: str) -> Any:
+    """Undo _prefixed on an encoded value or a verdict part."""
+    if isinstance(x, str):
+        return "\x01" + x[len(prefix):] if x.startswith(prefix) else x
+    if isinstance(x, tuple):
+        return tuple(_strip(y, prefix) for y in x)
+    if isinstance(x, list):
+        return [_strip(y, prefix) for y in x]
+    if isinstance(x, dict):
+        return {k: _strip(y, prefix) for k, y in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: _strip(getattr(x, f.name), prefix) for f in dataclasses.fields(x)})
+    return x
+
+
+def _owner(s: Symbol) -> str | None:
+    """The key prefix of the first role token in an atom, or None for an atom about no key."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        if v.startswith("\x01"):
+            return v[:v.index("|") + 1]
+        return None
+    if t == SymbolType.Function:
+        for a in s.arguments:
+            o = _owner(a)
+            if o is not None:
+                return o
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _live(prep: Prepared, given: frozenset[str]) -> tuple[tuple[str, ast.AST], ...]:
+    """The prepared statements that can fire for keys whose inputs are `given`: a rule needing a
+    positive atom nothing can derive is not grounded (as program.live_program does for the whole)."""
+    from earlog.engine.program import _shape
+
+    shapes = [_shape(stmt) for _part, stmt in prep.statements]
+    have = set(given) | prep.static_predicates
+    live = [False] * len(shapes)
+    changed = True
+    while changed:
+        changed = False
+        for i, (heads, needs) in enumerate(shapes):
+            if not live[i] and needs <= have:
+                live[i] = True
+                if not heads <= have:
+                    have |= heads
+                    changed = True
+    return tuple(s for s, keep in zip(prep.statements, live, strict=True) if keep)
+
+
+@functools.lru_cache(maxsize=32)
+def _static_shown(prep: Prepared, shown: frozenset[str]) -> tuple[Symbol, ...]:
+    return tuple(s for s in prep.static_facts if s.name in shown and s.name in prep.static_predicates)
+
+
+def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]]) -> list[KeyResult]:
+    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control."""
     from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
-    ctl = clingo.Control(["--warn=none", "--models=2"])
+    policy = load_policy(policy_dir)
+    c = contract(policy)
+    overlay = overlay_facts(entries[0][0])
+    skip = overlay_inputs() | {COUNTRY_INPUT}
+    prefixes = [f"\x01{j}|" for j in range(len(entries))]
+    facts: list[Symbol] = []
+    for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
+        if overlay_facts(mini) != overlay:
+            raise ValueError("a batch of keys must share one overlay")
+        facts.extend(_prefixed(s, prefix) for s in scenario_facts(mini) if s.name in c.reads and s.name not in skip)
+        facts.extend(_prefixed(decode(x), prefix) for x in cross)
     before_preds = frozenset(c.chains.values())
-    given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
-    _replay(ctl, live_program(policy, VERDICT_PREDICATES, False, given))
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
-    _show(ctl, policy, shown | {FIRED})
+    prep = prepare(policy, overlay, VERDICT_PREDICATES, shown)
+    given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    _replay(ctl, _live(prep, given))
+    # static atoms are the same in every model: read once from the prepared closure, not shown
+    _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
+    static_shown = _static_shown(prep, shown)
     with ctl.backend() as b:
-        for sym in policy.facts.get("base", ()):
+        for sym in prep.static_facts:
             b.add_rule([b.add_atom(sym)])
         for sym in facts:
             b.add_rule([b.add_atom(sym)])
     ctx = Arithmetic()
     ctl.ground([("base", [])], context=ctx)
-    t = String(TX_TOKEN)
-    members: list[tuple[str, Symbol]] = []
+    txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
+    members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
     for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
         chain, key, tx = a.symbol.arguments
-        if tx != t:
+        j = txs.get(tx)
+        if j is None:
             continue
         if not a.is_fact:
             raise EngineBug(f"chain membership {a.symbol} is not decided by grounding")
         if chain.name not in c.chains:
             raise EngineBug(f"chain {chain.name} has no running-total contract")
-        members.append((chain.name, key))
-    members.sort(key=lambda m: (m[0], str(m[1])))
-    amounts: dict[str, int] = {}
-    caps: dict[str, int] = {}
+        members[j].append((chain.name, key))
+    amounts: list[dict[str, int]] = [{} for _ in entries]
+    caps: list[dict[str, int]] = [{} for _ in entries]
     for sig, out in (("running_amount", amounts), ("running_cap", caps)):
         for a in ctl.symbolic_atoms.by_signature(sig, 3):
             chain, tx, v = a.symbol.arguments
-            if tx == t:
+            j = txs.get(tx)
+            if j is not None:
                 if not a.is_fact:
                     raise EngineBug(f"{a.symbol} is not decided by grounding")
-                out[chain.name] = to_int(v)
-    memberships = []
-    for chain, key in members:
-        if chain not in amounts or chain not in caps:
-            raise EngineBug(f"the policy gives no running_amount/running_cap for chain {chain}")
-        memberships.append((chain, encode(key), amounts[chain], caps[chain]))
-    # the values entered for each chain: one that fits (0) when any can, one that does not
-    options: list[list[tuple[bool, int]]] = []
-    for _chain, _key, a, cap in memberships:
-        opts = []
-        if a <= cap:
-            opts.append((True, 0))
-        opts.append((False, max(cap - a + 1, 0)))
-        options.append(opts)
-    externals: dict[tuple[int, int], Symbol] = {}
+                out[j][chain.name] = to_int(v)
+    memberships: list[list[tuple[str, Any, int, int]]] = []
+    for j, ms in enumerate(members):
+        ms.sort(key=lambda m: (m[0], str(m[1])))
+        row = []
+        for chain, key in ms:
+            if chain not in amounts[j] or chain not in caps[j]:
+                raise EngineBug(f"the policy gives no running_amount/running_cap for chain {chain}")
+            row.append((chain, _strip(encode(key), prefixes[j]), amounts[j][chain], caps[j][chain]))
+        memberships.append(row)
+    # the totals entered for each membership: one that fits (0) when any can, one that does not
+    combos: list[list[tuple[tuple[bool, int], ...]]] = []
+    externals: list[Symbol] = []
     loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
     with ast.ProgramBuilder(ctl) as pb:
         pb.add(ast.Program(loc, "cumulative", []))
-        for i, ((chain, _k, _a, _cap), opts) in enumerate(zip(memberships, options, strict=True)):
-            for _fits, v in opts:
-                atom = Function(c.chains[chain], [t, big(v)])
-                externals[(i, v)] = atom
-                term = ast.SymbolicAtom(ast.SymbolicTerm(loc, atom))
-                pb.add(ast.External(loc, term, [], ast.SymbolicTerm(loc, Function("false"))))
-    with ctl.backend() as b:
-        for sym in policy.facts.get("cumulative", ()):
-            b.add_rule([b.add_atom(sym)])
+        for j, row in enumerate(memberships):
+            options = []
+            t = String(prefixes[j] + "t")
+            for chain, _k, a, cap in row:
+                opts = [(True, 0)] if a <= cap else []
+                opts.append((False, max(cap - a + 1, 0)))
+                options.append(opts)
+                for _fits, v in opts:
+                    atom = Function(c.chains[chain], [t, big(v)])
+                    externals.append(atom)
+                    pb.add(ast.External(loc, ast.SymbolicAtom(ast.SymbolicTerm(loc, atom)), [],
+                                        ast.SymbolicTerm(loc, Function("false"))))
+            combos.append(list(itertools.product(*options)))
     ctl.ground([("cumulative", [])], context=ctx)
-    result = KeyResult(memberships=tuple(memberships))
-    for combo in itertools.product(*options):
-        for i, (_fits, v) in enumerate(combo):
-            for (j, w), atom in externals.items():
-                if j == i:
-                    ctl.assign_external(atom, w == v)
+    results = [KeyResult(memberships=tuple(m)) for m in memberships]
+    for step in range(max(len(cs) for cs in combos)):
+        chosen: set[Symbol] = set()
+        for j, cs in enumerate(combos):
+            t = String(prefixes[j] + "t")
+            for (chain, _k, _a, _cap), (_fits, v) in zip(memberships[j], cs[step % len(cs)], strict=True):
+                chosen.add(Function(c.chains[chain], [t, big(v)]))
+        for atom in externals:
+            ctl.assign_external(atom, atom in chosen)
         models: list[list[Symbol]] = []
         ctl.solve(on_model=lambda m, models=models: models.append(m.symbols(shown=True)))
         if len(models) != 1:
-            raise EngineBug(f"the policy gave {len(models)} answer sets for one transaction; exactly one was expected")
-        fits = tuple(f for f, _v in combo)
-        result.variants[fits] = _variant(policy, c, mini, models[0], memberships, want_verdict)
-    return result
+            raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
+                            "exactly one was expected")
+        todo = [j for j, cs in enumerate(combos) if step < len(cs)]
+        variants = _variants(policy, c, entries, prefixes, [*static_shown, *models[0]], memberships, todo)
+        for j in todo:
+            fits = tuple(f for f, _v in combos[j][step])
+            results[j].variants[fits] = variants[j]
+    return results
 
 
-def _variant(policy: Policy, c: Contract, mini: Scenario, model: list[Symbol],
-             memberships: list[tuple[str, Any, int, int]], want_verdict: bool) -> Variant:
+def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], model: list[Symbol],
+              memberships: list, todo: list[int]) -> dict[int, Variant]:
     from earlog.verdict import build_verdicts
 
-    t = String(TX_TOKEN)
     before_preds = {p: ch for ch, p in c.chains.items()}
+    index = {p: j for j, p in enumerate(prefixes)}
     atoms: dict[str, list[Symbol]] = {}
-    counted: set[str] = set()
-    cross = []
+    counted: dict[int, set[str]] = {}
+    cross: dict[int, list[Any]] = {}
     for s in model:
         name = s.name
         if name == "running_counts":
-            if s.arguments[1] == t:
-                counted.add(s.arguments[0].name)
+            o = _owner(s.arguments[1])
+            if o is not None:
+                counted.setdefault(index[o], set()).add(s.arguments[0].name)
             continue
         if name in c.cross:
-            cross.append(encode(s))
-        if name in before_preds and s.arguments and s.arguments[0] == t:
+            o = _owner(s)
+            if o is not None:
+                cross.setdefault(index[o], []).append(_strip(encode(s), o))
+        if name in before_preds and s.arguments:
             # the fold fills the total before the transaction; the verdict gets a marker
-            s = Function(name, [t, String(BEFORE + before_preds[name]), *s.arguments[2:]])
+            s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
         atoms.setdefault(name, []).append(s)
-    counts = tuple(ch in counted for ch, _k, _a, _c in memberships)
-    v = Variant(counts=counts, cross=tuple(sorted(cross, key=repr)))
-    if not want_verdict:
-        return v
-    ans = Answer(atoms=atoms, scenario=mini, policy=policy)
-    verdict = build_verdicts(ans)[0]
-    fired = []
+    out: dict[int, Variant] = {}
+    for j in todo:
+        counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
+        out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)))
+    with_verdict = [j for j in todo if entries[j][2]]
+    if not with_verdict:
+        return out
+    txs = []
+    for j in with_verdict:
+        tx = entries[j][0].transactions[0]
+        txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
+    ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
+    verdicts = build_verdicts(ans)
+    fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
     for atom, rules in ans.fired().items():
-        if atom.arguments and atom.arguments[0] == t:
-            fired.append((encode(atom), tuple(rules)))
-    v.verdict = verdict
-    v.fired = tuple(fired)
-    paths: list[tuple[tuple[Any, ...], str]] = []
-    tokens: list[str] = []
-    for name, value in verdict.to_json().items():
-        found_token = False
-        for path, leaf in _leaves(value, (name,)):
-            if isinstance(leaf, str) and leaf.startswith(BEFORE):
-                paths.append((path, leaf[len(BEFORE):]))
-            elif isinstance(leaf, str) and leaf.startswith("\x01"):
-                found_token = True
-        if found_token:
-            tokens.append(name)
-    v.before_paths = tuple(paths)
-    v.token_fields = tuple(tokens)
-    return v
+        if atom.arguments:
+            o = _owner(atom.arguments[0])
+            if o is not None and atom.arguments[0].type == SymbolType.String:
+                fired.setdefault(index[o], []).append((_strip(encode(atom), o), tuple(rules)))
+    for j, verdict in zip(with_verdict, verdicts, strict=True):
+        v = out[j]
+        v.fired = tuple(fired.get(j, ()))
+        paths: list[tuple[tuple[Any, ...], str]] = []
+        tokens: list[str] = []
+        for name, value in verdict.to_json().items():
+            if name == "transaction":
+                continue
+            found_token = False
+            for path, leaf in _leaves(value, (name,)):
+                if isinstance(leaf, str) and leaf.startswith(BEFORE):
+                    paths.append((path, leaf[len(BEFORE):]))
+                elif isinstance(leaf, str) and leaf.startswith("\x01"):
+                    found_token = True
+            if found_token:
+                tokens.append(name)
+                setattr(verdict, name, _strip(getattr(verdict, name), prefixes[j]))
+        v.verdict = verdict
+        v.before_paths = tuple(paths)
+        v.token_fields = tuple(tokens)
+    return out
 
 
 def _leaves(value: Any, path: tuple[Any, ...]):

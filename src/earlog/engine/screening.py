@@ -31,11 +31,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clingo import Function, String
-
 from earlog.engine.contract import contract
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, encode, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_payloads
 from earlog.engine.policy import Policy, load_policy
 from earlog.errors import InputError
 from earlog.scenario.model import Item, Party, Scenario, Transaction
@@ -101,6 +99,9 @@ class Screener:
         self._scope = (self.policy.root, id(self.policy), self.overlay)
         self.stats: dict[str, Any] = {}
         self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
+        # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
+        self.collect_fired = False
+        self.fired: dict[int, dict[Any, list[str]]] = {}
 
     # --- validation -----------------------------------------------------------------
 
@@ -266,6 +267,8 @@ class Screener:
             ids = self._closure_list[r.closure[i]].ids
             self.running = [(res.memberships[j][0], _untoken(res.memberships[j][1], ids), b, a)
                             for j, (b, a) in enumerate(running)]
+            if self.collect_fired:
+                self.fired[index] = _fired(variant, r.txid[i], ids)
             yield index, _verdict(variant, r.txid[i], ids, running, res)
         self.stats["seconds"]["yield"] = time.perf_counter() - t3
 
@@ -437,6 +440,14 @@ def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[t
     return v
 
 
+def _fired(variant: Variant, txid: str, ids: tuple[str, ...]) -> dict[Any, list[str]]:
+    out: dict[Any, list[str]] = {}
+    for atom, rules in variant.fired:
+        real = _untoken(atom, ids)
+        out[decode(_retoken(real, {TX_TOKEN: txid}))] = list(rules)
+    return out
+
+
 def _deuntoken(x: Any, ids: tuple[str, ...]) -> Any:
     if isinstance(x, str):
         return ids[int(x[2:])] if x.startswith(TOKEN) else x
@@ -471,8 +482,30 @@ def _set_path(v: Any, path: tuple[Any, ...], value: Any) -> None:
 
 def screen_scenario(sc: Scenario, *, policy_dir: str | None = None) -> list[Any]:
     """The verdicts of a whole scenario's transactions, in file order, by the keyed engine."""
+    return screen_scenario_fired(sc, policy_dir=policy_dir, fired=False)[0]
+
+
+def screen_scenario_fired(sc: Scenario, *, policy_dir: str | None = None,
+                          fired: bool = True) -> tuple[list[Any], FiredAnswer]:
+    """The verdicts, and the rules that fired for each transaction's atoms."""
     s = Screener(sc, policy_dir=policy_dir)
-    return [v for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    s.collect_fired = fired
+    verdicts = [v for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    merged: dict[Any, list[str]] = {}
+    for f in s.fired.values():
+        merged.update(f)
+    return verdicts, FiredAnswer(merged)
 
 
-__all__ = ["ScreenRow", "Screener", "screen_scenario", "String", "Function", "encode"]
+class FiredAnswer:
+    """What the DSL reads from an answer set when it checks `expect ... by rule`: the rules
+    that derived each atom about a transaction."""
+
+    def __init__(self, fired: dict[Any, list[str]]) -> None:
+        self._fired = fired
+
+    def fired(self) -> dict[Any, list[str]]:
+        return self._fired
+
+
+__all__ = ["FiredAnswer", "ScreenRow", "Screener", "screen_scenario", "screen_scenario_fired"]
