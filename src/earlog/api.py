@@ -24,10 +24,11 @@ def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: st
         scenario = load_json_file(scenario)
     elif isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
+    if not explain:
+        validate(scenario, vocabulary_for(policy_dir))
+        return evaluate_verdicts(scenario, policy_dir)
     policy = load_policy(policy_dir)
     validate(scenario, vocabulary(policy))
-    if not explain:
-        return evaluate_verdicts(scenario, policy_dir)
     from earlog.explain.why import outcome_explanations
 
     ans = solve(scenario, policy, shown=VERDICT_READS, explain=True)
@@ -57,3 +58,17 @@ def evaluate_verdicts(scenario: Scenario, policy_dir: str | None = None) -> list
         except FastPathRefused:
             pass
     return build_verdicts(solve(scenario, load_policy(policy_dir), shown=VERDICT_READS))
+
+
+def vocabulary_for(policy_dir: str | None = None):  # -> Vocabulary
+    """The policy's vocabulary, from the prepared policy (disk cache) when the keyed engine is on,
+    so a cold command need not parse the policy to check its input."""
+    if keyed_engine_enabled():
+        from earlog.engine.contract import FastPathRefused
+        from earlog.engine.prepcache import keyed_state
+
+        try:
+            return vocabulary(keyed_state(policy_dir).policy)
+        except FastPathRefused:
+            pass
+    return vocabulary(load_policy(policy_dir))

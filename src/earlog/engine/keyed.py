@@ -23,12 +23,13 @@ import clingo
 from clingo import Function, Number, String, Symbol, SymbolType, ast
 
 from earlog.engine.arith import Arithmetic, big, to_int
-from earlog.engine.contract import Contract, contract
+from earlog.engine.contract import Contract
 from earlog.engine.facts import scenario_facts
-from earlog.engine.policy import Policy, load_policy
-from earlog.engine.prepared import COUNTRY_INPUT, Prepared, overlay_facts, overlay_inputs, prepare
+from earlog.engine.policy import Policy
+from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
+from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, VERDICT_PREDICATES
-from earlog.engine.solve import Answer, _replay, _show
+from earlog.engine.solve import Answer, _show
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
 
@@ -138,28 +139,30 @@ def _owner(s: Symbol) -> str | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _live(prep: Prepared, given: frozenset[str]) -> tuple[tuple[str, ast.AST], ...]:
-    """The prepared statements that can fire for keys whose inputs are `given`: a rule needing a
-    positive atom nothing can derive is not grounded (as program.live_program does for the whole)."""
-    from earlog.engine.program import _shape
-
-    shapes = [_shape(stmt) for _part, stmt in prep.statements]
+def _live(prep: PreparedText, given: frozenset[str]) -> tuple[str, str]:
+    """The prepared statements that can fire for keys whose inputs are `given`, as (base, cumulative)
+    program text: a rule needing a positive atom nothing can derive is not grounded (as
+    program.live_program does for the whole scenario)."""
     have = set(given) | prep.static_predicates
-    live = [False] * len(shapes)
+    live = [False] * len(prep.statements)
     changed = True
     while changed:
         changed = False
-        for i, (heads, needs) in enumerate(shapes):
+        for i, (_part, _text, heads, needs) in enumerate(prep.statements):
             if not live[i] and needs <= have:
                 live[i] = True
                 if not heads <= have:
                     have |= heads
                     changed = True
-    return tuple(s for s, keep in zip(prep.statements, live, strict=True) if keep)
+    parts: dict[str, list[str]] = {"base": [], "cumulative": []}
+    for (part, text, _h, _n), keep in zip(prep.statements, live, strict=True):
+        if keep:
+            parts.setdefault(part, []).append(text)
+    return "\n".join(parts["base"]), "\n".join(parts["cumulative"])
 
 
 @functools.lru_cache(maxsize=32)
-def _static_shown(prep: Prepared, shown: frozenset[str]) -> tuple[Symbol, ...]:
+def _static_shown(prep: PreparedText, shown: frozenset[str]) -> tuple[Symbol, ...]:
     return tuple(s for s in prep.static_facts if s.name in shown and s.name in prep.static_predicates)
 
 
@@ -167,8 +170,9 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control."""
     from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
-    policy = load_policy(policy_dir)
-    c = contract(policy)
+    state = keyed_state(policy_dir)
+    policy = state.policy
+    c = state.contract
     overlay = overlay_facts(entries[0][0])
     skip = overlay_inputs() | {COUNTRY_INPUT}
     prefixes = [f"\x01{j}|" for j in range(len(entries))]
@@ -180,10 +184,12 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         facts.extend(_prefixed(decode(x), prefix) for x in cross)
     before_preds = frozenset(c.chains.values())
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
-    prep = prepare(policy, overlay, VERDICT_PREDICATES, shown)
+    prep = state.prepare(overlay, VERDICT_PREDICATES, shown)
     given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
     ctl = clingo.Control(["--warn=none", "--models=2"])
-    _replay(ctl, _live(prep, given))
+    base_text, cumulative_text = _live(prep, given)
+    ctl.add("base", [], base_text)
+    ctl.add("cumulative", [], cumulative_text)
     # static atoms are the same in every model: read once from the prepared closure, not shown
     _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
     static_shown = _static_shown(prep, shown)

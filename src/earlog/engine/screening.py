@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from earlog.engine.contract import contract
 from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_payloads
-from earlog.engine.policy import Policy, load_policy
+from earlog.engine.policy import Policy
+from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
 from earlog.scenario.model import Item, Party, Scenario, Transaction
 
@@ -87,8 +87,9 @@ class Screener:
                  map_misses: Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]] | None = None) -> None:
         self.base = base
         self.policy_dir = policy_dir
-        self.policy: Policy = load_policy(policy_dir)
-        self.contract = contract(self.policy)  # FastPathRefused for a policy it cannot key
+        state = keyed_state(policy_dir)  # FastPathRefused for a policy it cannot key
+        self.policy: Policy = state.policy
+        self.contract = state.contract
         self.map_misses = map_misses or map
         self.parties: dict[str, Party] = {p.id: p for p in base.parties}
         self.items: dict[str, Item] = {i.id: i for i in base.items}
@@ -96,7 +97,7 @@ class Screener:
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self.overlay = _overlay_key(base)
-        self._scope = (self.policy.root, id(self.policy), self.overlay)
+        self._scope = (state.root, state.digest, id(state), self.overlay)
         self.stats: dict[str, Any] = {}
         self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
         # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
@@ -506,6 +507,16 @@ class FiredAnswer:
 
     def fired(self) -> dict[Any, list[str]]:
         return self._fired
+
+    def get(self, predicate: str) -> list[Any]:
+        """The `_earlog_fired(Rule, Atom)` atoms (the only predicate this answer keeps)."""
+        from clingo import Function, String
+
+        from earlog.engine.program import FIRED
+
+        if predicate != FIRED:
+            raise ValueError(f"the keyed engine keeps only {FIRED}, not {predicate}")
+        return [Function(FIRED, [String(r), atom]) for atom, rules in self._fired.items() for r in rules]
 
 
 __all__ = ["FiredAnswer", "ScreenRow", "Screener", "screen_scenario", "screen_scenario_fired"]

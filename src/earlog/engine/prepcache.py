@@ -1,0 +1,200 @@
+"""The prepared policy, kept on disk so a cold command does not prepare it again.
+
+Preparing a policy for the keyed engine — parsing the .lp files, checking the
+running-total contract, finding the static closure of an overlay — takes most of
+a cold `earlog eval`.  Its results are plain data, so they are kept in a user
+cache folder, in a file named by the content hash of every .lp file of the policy
+folder and of the engine modules that compute them: a changed rule or a changed
+engine gives another name, so a cached file is never stale.  The folder is
+$EARLOG_CACHE_DIR, else $XDG_CACHE_HOME/earlog, else ~/.cache/earlog;
+EARLOG_CACHE_DIR=off turns the cache off.  An unwritable or unreadable cache is
+ignored (the policy is prepared in memory, as without a cache).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clingo import Symbol
+
+FORMAT = 1
+# the modules whose code decides what is cached
+_ENGINE_FILES = ("policy.py", "program.py", "contract.py", "prepared.py", "facts.py", "prepcache.py",
+                 "vocabulary.py")
+
+
+def cache_dir() -> Path | None:
+    env = os.environ.get("EARLOG_CACHE_DIR")
+    if env == "off":
+        return None
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) / "earlog" if xdg else Path.home() / ".cache" / "earlog"
+
+
+def policy_root(policy_dir: str | None) -> Path:
+    from earlog.engine.policy import default_policy_dir
+
+    return Path(policy_dir) if policy_dir else default_policy_dir()
+
+
+def digest(root: Path) -> str:
+    h = hashlib.sha256(f"earlog-prepared/{FORMAT}".encode())
+    here = Path(__file__).parent
+    for name in _ENGINE_FILES:
+        h.update(name.encode())
+        h.update((here / name).read_bytes())
+    for f in sorted(root.rglob("*.lp")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()[:32]
+
+
+@dataclass(eq=False)
+class PreparedText:
+    """A prepared overlay as text: the dynamic statements (with what each derives and needs),
+    the static atoms, and the static predicates."""
+
+    statements: tuple[tuple[str, str, frozenset[str], frozenset[str]], ...]  # (part, text, heads, needs)
+    static_facts: tuple[Symbol, ...]
+    static_predicates: frozenset[str]
+
+
+@dataclass(eq=False)
+class KeyedState:
+    """What the keyed engine needs of a policy, without its ASTs."""
+
+    root: str
+    digest: str
+    policy: Any  # earlog.engine.policy.Policy; from the cache: rules without statements
+    policy_dir: str | None
+    contract: Any  # earlog.engine.contract.Contract
+    prepared: dict[tuple[Any, ...], PreparedText] = field(default_factory=dict)
+    dirty: bool = False
+
+    def prepare(self, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
+                shown: frozenset[str]) -> PreparedText:
+        from earlog.engine.keyed import encode
+
+        key = (tuple(encode(s) for s in overlay), traced, shown)
+        found = self.prepared.get(key)
+        if found is None:
+            found = self.prepared[key] = _prepare_text(self.policy_dir, overlay, traced, shown)
+            self.dirty = True
+            _save(self)
+        return found
+
+
+def _prepare_text(policy_dir: str | None, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
+                  shown: frozenset[str]) -> PreparedText:
+    from earlog.engine.policy import load_policy
+    from earlog.engine.prepared import prepare
+    from earlog.engine.program import _shape
+
+    prep = prepare(load_policy(policy_dir), overlay, traced, shown)
+    statements = []
+    for part, stmt in prep.statements:
+        heads, needs = _shape(stmt)
+        statements.append((part, str(stmt), heads, needs))
+    return PreparedText(tuple(statements), prep.static_facts, prep.static_predicates)
+
+
+@functools.lru_cache(maxsize=8)
+def keyed_state(policy_dir: str | None = None) -> KeyedState:
+    """The keyed engine's view of a policy: from the disk cache when it holds this policy."""
+    root = policy_root(policy_dir)
+    d = digest(root) if root.is_dir() else ""
+    state = _load(root, d, policy_dir) if d else None
+    if state is not None:
+        return state
+    from earlog.engine.contract import contract
+    from earlog.engine.policy import load_policy
+
+    policy = load_policy(policy_dir)
+    state = KeyedState(root=str(root), digest=d, policy=policy, policy_dir=policy_dir, contract=contract(policy))
+    state.dirty = True
+    _save(state)
+    return state
+
+
+def _file(d: str) -> Path | None:
+    base = cache_dir()
+    return base / f"prepared-{d}.pickle" if base is not None and d else None
+
+
+def _load(root: Path, d: str, policy_dir: str | None) -> KeyedState | None:
+    path = _file(d)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            data = pickle.load(f)
+        if data.get("format") != FORMAT or data.get("digest") != d:
+            return None
+        return _decode_state(data, root, policy_dir)
+    except Exception:  # a broken or foreign cache file is ignored, never trusted
+        return None
+
+
+def _save(state: KeyedState) -> None:
+    path = _file(state.digest)
+    if path is None or not state.dirty:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = _encode_state(state)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".prepared-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        state.dirty = False
+    except OSError:
+        return  # an unwritable cache: prepared in memory only
+
+
+def _syms(xs: Any) -> tuple[Any, ...]:
+    from earlog.engine.keyed import encode
+
+    return tuple(encode(s) for s in xs)
+
+
+def _unsyms(xs: Any) -> tuple[Symbol, ...]:
+    from earlog.engine.keyed import decode
+
+    return tuple(decode(x) for x in xs)
+
+
+def _encode_state(state: KeyedState) -> dict[str, Any]:
+    p = state.policy
+    rules = {rid: dataclasses.replace(r, statement=None) for rid, r in p.rules.items()}
+    return {
+        "format": FORMAT, "digest": state.digest,
+        "policy": {"name": p.name, "files": p.files, "signatures": p.signatures, "rules": rules,
+                   "facts": {k: _syms(v) for k, v in p.facts.items()},
+                   "data": {k: _syms(v) for k, v in p.data.items()}},
+        "contract": state.contract,
+        "prepared": {k: (v.statements, _syms(v.static_facts), v.static_predicates)
+                     for k, v in state.prepared.items()},
+    }
+
+
+def _decode_state(data: dict[str, Any], root: Path, policy_dir: str | None) -> KeyedState:
+    from earlog.engine.policy import Policy
+
+    p = data["policy"]
+    policy = Policy(name=p["name"], root=str(root), statements=[], rules=p["rules"], files=p["files"],
+                    signatures=p["signatures"], facts={k: _unsyms(v) for k, v in p["facts"].items()},
+                    data={k: _unsyms(v) for k, v in p["data"].items()})
+    prepared = {k: PreparedText(st, _unsyms(sf), sp) for k, (st, sf, sp) in data["prepared"].items()}
+    return KeyedState(root=str(root), digest=data["digest"], policy=policy, policy_dir=policy_dir,
+                      contract=data["contract"], prepared=prepared)
