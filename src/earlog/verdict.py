@@ -152,7 +152,6 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     route = by_tx("route")
     alloc_member = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_member")}
     alloc_before = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_used_before")}
-    alloc_cap = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_cap")}
     alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
     conds = conditions(policy)
 
@@ -186,7 +185,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
                 "country": c.name.upper(),
                 "counts": t in alloc_counts,
                 "used_tpp": _num(alloc_before.get(t)),
-                "cap_tpp": _num(alloc_cap.get(c)),
+                "cap_tpp": _num(next((s.arguments[1] for s in ans.about("allocation_cap", c)), None)),
             }
         outs = outcome.get(t, [])
         if len(outs) != 1:

@@ -76,24 +76,52 @@ class Variant:
 
 @dataclass
 class KeyResult:
-    """Everything the fold needs about one decision key."""
+    """Everything the fold needs about one decision key.
+
+    Solved eagerly (every variant, for a process pool or Dask) or lazily: the variant the
+    fold asks for first is solved with the batch, others from the kept Control when the
+    fold needs them (`variant`), or from the payload once the Control is released."""
 
     memberships: tuple[tuple[str, Any, int, int], ...]  # (chain, encoded key, amount, cap)
     variants: dict[tuple[bool, ...], Variant] = field(default_factory=dict)
+    payload: tuple[Any, ...] | None = None  # (policy_dir, mini, cross, verdict): to solve again
+    _solver: Any = field(default=None, repr=False, compare=False)
+    _slot: int = 0
+
+    def variant(self, fits: tuple[bool, ...]) -> Variant:
+        v = self.variants.get(fits)
+        if v is None:
+            if self._solver is None:
+                if self.payload is None:
+                    raise EngineBug(f"variant {fits} of a key was not solved")
+                again = solve_batch(self.payload[0], [self.payload[1:]], eager=False)[0]
+                self._solver, self._slot = again._solver, 0
+            self._solver.solve_for(self._slot, fits, self)
+            v = self.variants[fits]
+        return v
+
+    def release(self) -> None:
+        self._solver = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_solver"] = None
+        return d
 
 
 def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
     """A batch of keys (top-level and picklable, for process pools and Dask): one Control for
-    the batch, each key's tokens set apart by a prefix, so the grounding is paid once."""
+    the batch, each key's tokens set apart by a prefix, so the grounding is paid once; every
+    variant is solved, since the fold runs elsewhere."""
     if not payloads:
         return []
     policy_dir = payloads[0][0]
     entries = [(mini, cross, verdict) for _dir, mini, cross, verdict in payloads]
-    return solve_batch(policy_dir, entries)
+    return solve_batch(policy_dir, entries, eager=True)
 
 
 def solve_key(policy_dir: str | None, mini: Scenario, cross: tuple[Any, ...], verdict: bool) -> KeyResult:
-    return solve_batch(policy_dir, [(mini, cross, verdict)])[0]
+    return solve_batch(policy_dir, [(mini, cross, verdict)], eager=True)[0]
 
 
 def _prefixed(s: Symbol, prefix: str) -> Symbol:
@@ -166,8 +194,10 @@ def _static_shown(prep: PreparedText, shown: frozenset[str]) -> tuple[Symbol, ..
     return tuple(s for s in prep.static_facts if s.name in shown and s.name in prep.static_predicates)
 
 
-def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]]) -> list[KeyResult]:
-    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control."""
+def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
+                eager: bool = True) -> list[KeyResult]:
+    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control: every
+    variant (eager), or the one where every total fits when it can, keeping the Control for others."""
     from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
     state = keyed_state(policy_dir)
@@ -251,35 +281,75 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
                                         ast.SymbolicTerm(loc, Function("false"))))
             combos.append(list(itertools.product(*options)))
     ctl.ground([("cumulative", [])], context=ctx)
-    results = [KeyResult(memberships=tuple(m)) for m in memberships]
-    for step in range(max(len(cs) for cs in combos)):
-        chosen: set[Symbol] = set()
-        for j, cs in enumerate(combos):
-            t = String(prefixes[j] + "t")
-            for (chain, _k, _a, _cap), (_fits, v) in zip(memberships[j], cs[step % len(cs)], strict=True):
-                chosen.add(Function(c.chains[chain], [t, big(v)]))
-        for atom in externals:
-            ctl.assign_external(atom, atom in chosen)
-        models: list[list[Symbol]] = []
-        ctl.solve(on_model=lambda m, models=models: models.append(m.symbols(shown=True)))
-        if len(models) != 1:
-            raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
-                            "exactly one was expected")
+    solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
+    results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e)) for m, e in zip(memberships, entries,
+                                                                                        strict=True)]
+    steps = max(len(cs) for cs in combos) if eager else 1
+    for step in range(steps):
         todo = [j for j, cs in enumerate(combos) if step < len(cs)]
-        variants = _variants(policy, c, entries, prefixes, [*static_shown, *models[0]], memberships, todo)
+        variants = solver.solve({j: combos[j][step] for j in range(len(entries))}, todo)
         for j in todo:
-            fits = tuple(f for f, _v in combos[j][step])
-            results[j].variants[fits] = variants[j]
+            results[j].variants[tuple(f for f, _v in combos[j][step])] = variants[j]
+    if not eager:
+        for j, r in enumerate(results):
+            r._solver, r._slot = solver, j
     return results
 
 
-def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], model: list[Symbol],
-              memberships: list, todo: list[int]) -> dict[int, Variant]:
+class _BatchSolver:
+    """A grounded batch, kept to solve further variants of its keys on demand."""
+
+    def __init__(self, ctl: clingo.Control, policy: Policy, c: Contract, entries: list, prefixes: list[str],
+                 memberships: list, combos: list, static_shown: tuple[Symbol, ...]) -> None:
+        self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
+        self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
+        self.values: dict[Symbol, bool] = {}
+
+    def solve(self, assignment: dict[int, tuple[tuple[bool, int], ...]], todo: list[int]) -> dict[int, Variant]:
+        chosen: dict[Symbol, bool] = {}
+        for j, combo in assignment.items():
+            t = String(self.prefixes[j] + "t")
+            row = self.memberships[j]
+            for opts_i, ((chain, _k, _a, _cap), (_fits, v)) in enumerate(zip(row, combo, strict=True)):
+                for _f, w in {x[opts_i] for x in self.combos[j]}:
+                    chosen[Function(self.c.chains[chain], [t, big(w)])] = w == v
+        for atom, value in chosen.items():
+            if self.values.get(atom) != value:
+                self.ctl.assign_external(atom, value)
+                self.values[atom] = value
+        models: list[list[Symbol]] = []
+        self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
+        if len(models) != 1:
+            raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
+                            "exactly one was expected")
+        return _variants(self.policy, self.c, self.entries, self.prefixes, self.static_shown, models[0],
+                         self.memberships, todo)
+
+    def solve_for(self, j: int, fits: tuple[bool, ...], result: KeyResult) -> None:
+        combo = next((cb for cb in self.combos[j] if tuple(f for f, _v in cb) == fits), None)
+        if combo is None:
+            raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
+        result.variants[fits] = self.solve({j: combo}, [j])[j]
+
+
+@functools.lru_cache(maxsize=32)
+def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Symbol]]]:
+    out: dict[str, dict[Symbol, list[Symbol]]] = {}
+    for s in static:
+        if s.arguments:
+            out.setdefault(s.name, {}).setdefault(s.arguments[0], []).append(s)
+    return out
+
+
+def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], static: tuple[Symbol, ...],
+              model: list[Symbol], memberships: list, todo: list[int]) -> dict[int, Variant]:
     from earlog.verdict import build_verdicts
 
     before_preds = {p: ch for ch, p in c.chains.items()}
     index = {p: j for j, p in enumerate(prefixes)}
     atoms: dict[str, list[Symbol]] = {}
+    for sym in static:
+        atoms.setdefault(sym.name, []).append(sym)
     counted: dict[int, set[str]] = {}
     cross: dict[int, list[Any]] = {}
     for s in model:
@@ -309,6 +379,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], m
         tx = entries[j][0].transactions[0]
         txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
+    ans._by_first.update(_static_index(static))  # static atoms indexed once, not per answer
     verdicts = build_verdicts(ans)
     fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
     for atom, rules in ans.fired().items():

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
@@ -91,6 +91,8 @@ class Screener:
         self.policy: Policy = state.policy
         self.contract = state.contract
         self.map_misses = map_misses or map
+        # solved here: the fold asks for the variants it needs; elsewhere: every variant is solved
+        self._local = map_misses is None
         self.parties: dict[str, Party] = {p.id: p for p in base.parties}
         self.items: dict[str, Item] = {i.id: i for i in base.items}
         self._children: dict[str, list[str]] | None = None
@@ -257,6 +259,9 @@ class Screener:
         else:  # pragma: no cover - the contract check rules out feedback
             from earlog.errors import EngineBug
             raise EngineBug("cross-transaction conclusions did not settle")
+        for res in results:
+            if res is not None:
+                res.release()  # the Controls go; a variant asked for later is solved again
         t3 = time.perf_counter()
         self.stats = {"rows": n_rows, "ledger": len(self.base.ledger), "keys": len(key_list), "hits": hits,
                       "misses": misses, "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
@@ -297,8 +302,12 @@ class Screener:
             payloads.append((self.policy_dir, mini, cross, not ledger))
         batches = [payloads[i:i + _BATCH] for i in range(0, len(payloads), _BATCH)]
         out: list[KeyResult] = []
-        for batch in self.map_misses(solve_payloads, batches):
-            out.extend(batch)
+        if self._local:
+            for batch in batches:
+                out.extend(solve_batch(self.policy_dir, [p[1:] for p in batch], eager=False))
+        else:
+            for batch in self.map_misses(solve_payloads, batches):
+                out.extend(batch)
         for kid, res in zip(todo, out, strict=True):
             results[kid] = res
             _CACHE[(self._scope, key_list[kid])] = res
@@ -315,7 +324,7 @@ class Screener:
         for i in order:
             res: KeyResult = results[r.key[i]]
             if not res.memberships:
-                chosen[i] = (res.variants[()], ())
+                chosen[i] = (res.variant(()), ())
                 continue
             ids = closures[r.closure[i]].ids
             fits = []
@@ -327,7 +336,7 @@ class Screener:
                 names.append(name)
                 befores.append(v)
                 fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
-            variant: Variant = res.variants[tuple(fits)]
+            variant: Variant = res.variant(tuple(fits))
             running = []
             for j, (name, v) in enumerate(zip(names, befores, strict=True)):
                 after = v + res.memberships[j][2] if variant.counts[j] else v
