@@ -189,9 +189,10 @@ def _live(prep: PreparedText, given: frozenset[str]) -> tuple[str, str]:
     return "\n".join(parts["base"]), "\n".join(parts["cumulative"])
 
 
-@functools.lru_cache(maxsize=32)
-def _static_shown(prep: PreparedText, shown: frozenset[str]) -> tuple[Symbol, ...]:
-    return tuple(s for s in prep.static_facts if s.name in shown and s.name in prep.static_predicates)
+@functools.lru_cache(maxsize=1024)
+def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
+                  shown: frozenset[str]) -> tuple[Symbol, ...]:
+    return tuple(s for s in static if s.name in shown and s.name in static_predicates)
 
 
 def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
@@ -207,10 +208,15 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     skip = overlay_inputs() | {COUNTRY_INPUT}
     prefixes = [f"\x01{j}|" for j in range(len(entries))]
     facts: list[Symbol] = []
+    countries: set[Symbol] = set()
     for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
         if overlay_facts(mini) != overlay:
             raise ValueError("a batch of keys must share one overlay")
-        facts.extend(_prefixed(s, prefix) for s in scenario_facts(mini) if s.name in c.reads and s.name not in skip)
+        for s in scenario_facts(mini):
+            if s.name == COUNTRY_INPUT:
+                countries.add(s.arguments[0])
+            elif s.name in c.reads and s.name not in skip:
+                facts.append(_prefixed(s, prefix))
         facts.extend(_prefixed(decode(x), prefix) for x in cross)
     before_preds = frozenset(c.chains.values())
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
@@ -222,9 +228,10 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     ctl.add("cumulative", [], cumulative_text)
     # static atoms are the same in every model: read once from the prepared closure, not shown
     _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
-    static_shown = _static_shown(prep, shown)
+    static = prep.static_for(frozenset(countries))
+    static_shown = _static_shown(static, prep.static_predicates, shown)
     with ctl.backend() as b:
-        for sym in prep.static_facts:
+        for sym in static:
             b.add_rule([b.add_atom(sym)])
         for sym in facts:
             b.add_rule([b.add_atom(sym)])
@@ -332,7 +339,7 @@ class _BatchSolver:
         result.variants[fits] = self.solve({j: combo}, [j])[j]
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=1024)
 def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Symbol]]]:
     out: dict[str, dict[Symbol, list[Symbol]]] = {}
     for s in static:

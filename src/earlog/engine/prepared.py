@@ -26,7 +26,6 @@ from earlog.engine.arith import Arithmetic
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.program import FIRED, UNMET, program
-from earlog.engine.solve import _replay
 from earlog.scenario.model import Scenario
 
 COUNTRY_INPUT = "scenario_country"
@@ -36,7 +35,9 @@ _NAME = re.compile(r"([a-z_][A-Za-z0-9_']*)\s*\(")
 @dataclass(frozen=True)
 class Prepared:
     statements: tuple[tuple[str, ast.AST], ...]  # the dynamic statements, in program order
-    static_facts: tuple[Symbol, ...]  # static atoms a dynamic statement reads or a verdict shows
+    static_statements: tuple[tuple[str, ast.AST], ...]  # what the static closure is derived from
+    base_facts: tuple[Symbol, ...]  # the policy's facts and the overlay's
+    read: frozenset[str]  # static predicates a dynamic statement reads or a verdict shows
     static_predicates: frozenset[str]
 
 
@@ -77,8 +78,6 @@ def overlay_inputs() -> frozenset[str]:
 @functools.lru_cache(maxsize=32)
 def prepare(policy: Policy, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
             shown: frozenset[str]) -> Prepared:
-    from earlog.engine.vocabulary import vocabulary
-
     statements = program(policy, traced, False)
     shapes = [_heads_and_body(stmt) for _part, stmt in statements]
     defined: set[str] = set()
@@ -104,29 +103,34 @@ def prepare(policy: Policy, overlay: tuple[Symbol, ...], traced: frozenset[str] 
                    for (heads, body), (_p, stmt) in zip(shapes, statements, strict=True)]
     # statements without a body (non-ground facts, directives) go to both programs
     shared = [stmt.ast_type != ast.ASTType.Rule or not stmt.body for _p, stmt in statements]
-    # the static closure: static rules, the policy's facts, the overlay, every country
-    ctl = clingo.Control(["--warn=none", "--models=2"])
-    _replay(ctl, [s for s, st, sh in zip(statements, static_rule, shared, strict=True) if st or sh])
-    with ctl.backend() as b:
-        for part in policy.facts.values():
-            for sym in part:
-                b.add_rule([b.add_atom(sym)])
-        for sym in overlay:
-            b.add_rule([b.add_atom(sym)])
-        for code in sorted(vocabulary(policy).countries):
-            b.add_rule([b.add_atom(Function(COUNTRY_INPUT, [Function(code.lower())]))])
-    ctl.ground([("base", []), ("cumulative", [])], context=Arithmetic())
-    models: list[list[Symbol]] = []
-    ctl.solve(on_model=lambda m: models.append(m.symbols(atoms=True)))
-    if len(models) != 1:
-        from earlog.errors import EngineBug
-        raise EngineBug(f"the policy's static part gave {len(models)} answer sets; exactly one was expected")
     kept = [s for s, st in zip(statements, static_rule, strict=True) if not st]
     read: set[str] = set(shown)
     for (_heads, body), st in zip(shapes, static_rule, strict=True):
         if not st:
             read |= body
     read -= {FIRED, UNMET}
-    facts = tuple(s for s in models[0] if s.name in read)
-    return Prepared(statements=tuple(kept), static_facts=facts,
-                    static_predicates=frozenset(n for n in defined if n not in dynamic))
+    static_statements = tuple(s for s, st, sh in zip(statements, static_rule, shared, strict=True) if st or sh)
+    base_facts = tuple(sym for part in policy.facts.values() for sym in part) + tuple(overlay)
+    return Prepared(statements=tuple(kept), static_statements=static_statements, base_facts=base_facts,
+                    read=frozenset(read), static_predicates=frozenset(n for n in defined if n not in dynamic))
+
+
+def static_closure(static_text: tuple[str, str], base_facts: tuple[Symbol, ...], countries: frozenset[Symbol],
+                   read: frozenset[str]) -> tuple[Symbol, ...]:
+    """The static atoms (those some dynamic rule reads or a verdict shows) for a set of
+    countries, as the whole-scenario engine derives them when those are its countries."""
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    ctl.add("base", [], static_text[0])
+    ctl.add("cumulative", [], static_text[1])
+    with ctl.backend() as b:
+        for sym in base_facts:
+            b.add_rule([b.add_atom(sym)])
+        for c in sorted(countries):
+            b.add_rule([b.add_atom(Function(COUNTRY_INPUT, [c]))])
+    ctl.ground([("base", []), ("cumulative", [])], context=Arithmetic())
+    models: list[list[Symbol]] = []
+    ctl.solve(on_model=lambda m: models.append(m.symbols(atoms=True)))
+    if len(models) != 1:
+        from earlog.errors import EngineBug
+        raise EngineBug(f"the policy's static part gave {len(models)} answer sets; exactly one was expected")
+    return tuple(s for s in models[0] if s.name in read)

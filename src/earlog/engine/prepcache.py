@@ -25,7 +25,8 @@ from typing import Any
 
 from clingo import Symbol
 
-FORMAT = 1
+FORMAT = 2
+KEEP_OVERLAYS = 8
 # the modules whose code decides what is cached
 _ENGINE_FILES = ("policy.py", "program.py", "contract.py", "prepared.py", "facts.py", "prepcache.py",
                  "vocabulary.py")
@@ -63,11 +64,24 @@ def digest(root: Path) -> str:
 @dataclass(eq=False)
 class PreparedText:
     """A prepared overlay as text: the dynamic statements (with what each derives and needs),
-    the static atoms, and the static predicates."""
+    the static program (base and cumulative text) and its facts, the static predicates."""
 
     statements: tuple[tuple[str, str, frozenset[str], frozenset[str]], ...]  # (part, text, heads, needs)
-    static_facts: tuple[Symbol, ...]
+    static_text: tuple[str, str]
+    base_facts: tuple[Symbol, ...]
+    read: frozenset[str]
     static_predicates: frozenset[str]
+
+    def static_for(self, countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
+        """The static atoms for the countries a batch names (derived once per set of countries)."""
+        return _static_for(self, countries)
+
+
+@functools.lru_cache(maxsize=4096)
+def _static_for(prep: PreparedText, countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
+    from earlog.engine.prepared import static_closure
+
+    return static_closure(prep.static_text, prep.base_facts, countries, prep.read)
 
 
 @dataclass(eq=False)
@@ -90,6 +104,8 @@ class KeyedState:
         found = self.prepared.get(key)
         if found is None:
             found = self.prepared[key] = _prepare_text(self.policy_dir, overlay, traced, shown)
+            while len(self.prepared) > KEEP_OVERLAYS:  # the file stays small: the latest overlays
+                self.prepared.pop(next(iter(self.prepared)))
             self.dirty = True
             _save(self)
         return found
@@ -106,7 +122,11 @@ def _prepare_text(policy_dir: str | None, overlay: tuple[Symbol, ...], traced: f
     for part, stmt in prep.statements:
         heads, needs = _shape(stmt)
         statements.append((part, str(stmt), heads, needs))
-    return PreparedText(tuple(statements), prep.static_facts, prep.static_predicates)
+    static: dict[str, list[str]] = {"base": [], "cumulative": []}
+    for part, stmt in prep.static_statements:
+        static.setdefault(part, []).append(str(stmt))
+    return PreparedText(tuple(statements), ("\n".join(static["base"]), "\n".join(static["cumulative"])),
+                        prep.base_facts, prep.read, prep.static_predicates)
 
 
 @functools.lru_cache(maxsize=8)
@@ -183,7 +203,7 @@ def _encode_state(state: KeyedState) -> dict[str, Any]:
                    "facts": {k: _syms(v) for k, v in p.facts.items()},
                    "data": {k: _syms(v) for k, v in p.data.items()}},
         "contract": state.contract,
-        "prepared": {k: (v.statements, _syms(v.static_facts), v.static_predicates)
+        "prepared": {k: (v.statements, v.static_text, _syms(v.base_facts), v.read, v.static_predicates)
                      for k, v in state.prepared.items()},
     }
 
@@ -195,6 +215,6 @@ def _decode_state(data: dict[str, Any], root: Path, policy_dir: str | None) -> K
     policy = Policy(name=p["name"], root=str(root), statements=[], rules=p["rules"], files=p["files"],
                     signatures=p["signatures"], facts={k: _unsyms(v) for k, v in p["facts"].items()},
                     data={k: _unsyms(v) for k, v in p["data"].items()})
-    prepared = {k: PreparedText(st, _unsyms(sf), sp) for k, (st, sf, sp) in data["prepared"].items()}
+    prepared = {k: PreparedText(st, tx, _unsyms(bf), rd, sp) for k, (st, tx, bf, rd, sp) in data["prepared"].items()}
     return KeyedState(root=str(root), digest=data["digest"], policy=policy, policy_dir=policy_dir,
                       contract=data["contract"], prepared=prepared)
