@@ -220,7 +220,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         facts.extend(_prefixed(decode(x), prefix) for x in cross)
     before_preds = frozenset(c.chains.values())
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
-    prep = state.prepare(overlay, VERDICT_PREDICATES, shown)
+    prep = state.prepare(VERDICT_PREDICATES, shown)
     given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
     ctl = clingo.Control(["--warn=none", "--models=2"])
     base_text, cumulative_text = _live(prep, given)
@@ -228,7 +228,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     ctl.add("cumulative", [], cumulative_text)
     # static atoms are the same in every model: read once from the prepared closure, not shown
     _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
-    static = prep.static_for(frozenset(countries))
+    static = prep.static_for(overlay, frozenset(countries))
     static_shown = _static_shown(static, prep.static_predicates, shown)
     with ctl.backend() as b:
         for sym in static:

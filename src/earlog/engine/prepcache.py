@@ -25,7 +25,7 @@ from typing import Any
 
 from clingo import Symbol
 
-FORMAT = 2
+FORMAT = 3
 KEEP_OVERLAYS = 8
 # the modules whose code decides what is cached
 _ENGINE_FILES = ("policy.py", "program.py", "contract.py", "prepared.py", "facts.py", "prepcache.py",
@@ -72,16 +72,16 @@ class PreparedText:
     read: frozenset[str]
     static_predicates: frozenset[str]
 
-    def static_for(self, countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
-        """The static atoms for the countries a batch names (derived once per set of countries)."""
-        return _static_for(self, countries)
+    def static_for(self, overlay: tuple[Symbol, ...], countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
+        """The static atoms for an overlay and the countries a batch names (derived once for each)."""
+        return _static_for(self, overlay, countries)
 
 
 @functools.lru_cache(maxsize=4096)
-def _static_for(prep: PreparedText, countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
+def _static_for(prep: PreparedText, overlay: tuple[Symbol, ...], countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
     from earlog.engine.prepared import static_closure
 
-    return static_closure(prep.static_text, prep.base_facts, countries, prep.read)
+    return static_closure(prep.static_text, prep.base_facts + overlay, countries, prep.read)
 
 
 @dataclass(eq=False)
@@ -96,14 +96,13 @@ class KeyedState:
     prepared: dict[tuple[Any, ...], PreparedText] = field(default_factory=dict)
     dirty: bool = False
 
-    def prepare(self, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
-                shown: frozenset[str]) -> PreparedText:
-        from earlog.engine.keyed import encode
-
-        key = (tuple(encode(s) for s in overlay), traced, shown)
+    def prepare(self, traced: frozenset[str] | None, shown: frozenset[str]) -> PreparedText:
+        """The policy split for the keyed engine (the same for every overlay: the overlay enters
+        only the static closure, `PreparedText.static_for`)."""
+        key = (traced, shown)
         found = self.prepared.get(key)
         if found is None:
-            found = self.prepared[key] = _prepare_text(self.policy_dir, overlay, traced, shown)
+            found = self.prepared[key] = _prepare_text(self.policy_dir, (), traced, shown)
             while len(self.prepared) > KEEP_OVERLAYS:  # the file stays small: the latest overlays
                 self.prepared.pop(next(iter(self.prepared)))
             self.dirty = True
