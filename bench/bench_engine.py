@@ -4,7 +4,9 @@ Measures medians of
   (a) one transaction, warm, by the whole-scenario engine (`solve` + `build_verdicts`),
       by `earlog.evaluate` on a cache miss (the decision-key cache cleared before each
       call) and on a cache hit;
-  (b) the same with a party master of 5,000 declared parties (the transaction names two);
+  (b) the same with a party master of 5,000 declared parties (the transaction names two),
+      through `earlog.evaluate` (which validates the whole scenario each call) and through a
+      `Screener` holding the party master (one row per call);
   (c) whole processes: `earlog eval` of a two-order deal, keyed (prepared policy cached on
       disk) and with EARLOG_ENGINE=whole, and `earlog --help`, timed from outside
       (wall clock and the child's CPU seconds).
@@ -74,6 +76,21 @@ def single(reps: int, n_parties: int) -> dict[str, float]:
     return out
 
 
+def screener_rows(reps: int, n_parties: int) -> dict[str, float]:
+    """One transaction per call against a base of n parties held by a Screener (a desk that loads
+    its party master once): the cost must not grow with the master."""
+    base = scenario_from_dict(deal(n_parties))
+    tx = base.transactions[0]
+    base.transactions = []
+    s = screening.Screener(base)
+    rows = [screening.ScreenRow(0, tx)]
+    list(s.screen(rows))
+    return {
+        "keyed_miss": median_ms(lambda: list(s.screen(rows)), reps, before=screening._CACHE.clear),
+        "keyed_hit": median_ms(lambda: list(s.screen(rows)), reps * 5),
+    }
+
+
 def process(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(median wall seconds, median child CPU seconds) of a whole process."""
     walls, cpus = [], []
@@ -116,6 +133,12 @@ def main() -> None:
         r = single(args.reps, n)
         print(f"| {label} | {r['whole']:.2f} ms | {r['keyed_miss']:.2f} ms | {r['keyed_hit']:.3f} ms | "
               f"{r['keyed_miss'] / r['whole']:.2f}x |")
+    print()
+    print("| one transaction per call, party master held by a `Screener` | keyed, miss | keyed, hit |")
+    print("|---|---:|---:|")
+    for n in (2, 5000):
+        r = screener_rows(args.reps, n)
+        print(f"| {n:,} parties | {r['keyed_miss']:.2f} ms | {r['keyed_hit']:.3f} ms |")
     if not args.skip_cold:
         print()
         print("| whole process | wall (median) | CPU (median) |")

@@ -298,6 +298,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         for j in todo:
             results[j].variants[tuple(f for f, _v in combos[j][step])] = variants[j]
     if not eager:
+        solver.results = results
         for j, r in enumerate(results):
             r._solver, r._slot = solver, j
     return results
@@ -311,6 +312,8 @@ class _BatchSolver:
         self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
         self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
         self.values: dict[Symbol, bool] = {}
+        self.results: list[KeyResult] = []
+        self.completed = False
 
     def solve(self, assignment: dict[int, tuple[tuple[bool, int], ...]], todo: list[int]) -> dict[int, Variant]:
         chosen: dict[Symbol, bool] = {}
@@ -333,6 +336,17 @@ class _BatchSolver:
                          self.memberships, todo)
 
     def solve_for(self, j: int, fits: tuple[bool, ...], result: KeyResult) -> None:
+        """The fold needs a variant not solved yet: when one key of a batch crosses a cap, others
+        do too, so the remaining variants of the whole batch are solved at once."""
+        if not self.completed and self.results:
+            self.completed = True
+            for step in range(1, max(len(cs) for cs in self.combos)):
+                todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
+                variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
+                for k in todo:
+                    self.results[k].variants.setdefault(tuple(f for f, _v in self.combos[k][step]), variants[k])
+            if fits in result.variants:
+                return
         combo = next((cb for cb in self.combos[j] if tuple(f for f, _v in cb) == fits), None)
         if combo is None:
             raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")

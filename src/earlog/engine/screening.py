@@ -98,6 +98,7 @@ class Screener:
         self._children: dict[str, list[str]] | None = None
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
+        self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
         self.overlay = _overlay_key(base)
         self._scope = (state.root, state.digest, id(state), self.overlay)
         self.stats: dict[str, Any] = {}
@@ -271,8 +272,11 @@ class Screener:
             res = results[r.key[i]]
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
-            self.running = [(res.memberships[j][0], _untoken(res.memberships[j][1], ids), b, a)
-                            for j, (b, a) in enumerate(running)]
+            if running:
+                names = self._chain_names(r.closure[i], r.key[i], res)
+                self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
+            else:
+                self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
             yield index, _verdict(variant, r.txid[i], ids, running, res)
@@ -320,20 +324,17 @@ class Screener:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
         chosen: list[Any] = [None] * len(order)
-        closures = self._closure_list
         for i in order:
-            res: KeyResult = results[r.key[i]]
+            kid = r.key[i]
+            res: KeyResult = results[kid]
             if not res.memberships:
                 chosen[i] = (res.variant(()), ())
                 continue
-            ids = closures[r.closure[i]].ids
+            names = self._chain_names(r.closure[i], kid, res)
             fits = []
             befores = []
-            names = []
-            for chain, ekey, amount, cap in res.memberships:
-                name = (chain, _untoken(ekey, ids))
+            for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
                 v = totals.get(name, 0)
-                names.append(name)
                 befores.append(v)
                 fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
             variant: Variant = res.variant(tuple(fits))
@@ -344,6 +345,15 @@ class Screener:
                 running.append((v, after))
             chosen[i] = (variant, tuple(running))
         return chosen
+
+    def _chain_names(self, cid: int, kid: int, res: KeyResult) -> tuple[tuple[str, Any], ...]:
+        """The chains of a key's memberships with their keys in real ids (once per closure and key)."""
+        names = self._names.get((cid, kid))
+        if names is None:
+            ids = self._closure_list[cid].ids
+            names = self._names[(cid, kid)] = tuple((chain, _untoken(ekey, ids))
+                                                    for chain, ekey, _a, _c in res.memberships)
+        return names
 
     def _crossed(self, chosen: list[Any], r: _Rows, results: list) -> frozenset[Any]:
         if not self.contract.cross:
