@@ -202,3 +202,49 @@ def test_check_names_the_unknown_reference() -> None:
     with pytest.raises(InputError, match="consignee 'nobody' is not a declared party"):
         Screener(base).check(bad)
     Screener(base).check(rows[0].tx)
+
+
+# --- the prepared policy on disk ---------------------------------------------------------
+
+def test_prepared_policy_is_cached_on_disk_and_read_back(tmp_path: Path, monkeypatch) -> None:
+    """A second process reads the prepared policy from the cache and answers the same."""
+    import earlog
+    from earlog.engine import prepcache
+
+    monkeypatch.setenv("EARLOG_CACHE_DIR", str(tmp_path / "cache"))
+    d = str(POLICY)
+    sc = {"parties": [{"id": "acme", "hq": "BR"}], "items": [H100], "transactions": [_tx("a", "acme")]}
+    prepcache.keyed_state.cache_clear()
+    first = [v.to_json() for v in earlog.evaluate(sc, policy_dir=d)]
+    files = list((tmp_path / "cache").glob("prepared-*.pickle"))
+    assert len(files) == 1
+    prepcache.keyed_state.cache_clear()
+    state = prepcache.keyed_state(d)
+    assert state.policy.statements == []  # read back: no policy ASTs, nothing parsed
+    from earlog.engine import screening
+
+    screening._CACHE.clear()
+    assert [v.to_json() for v in earlog.evaluate(sc, policy_dir=d)] == first
+    prepcache.keyed_state.cache_clear()
+
+
+def test_an_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    import earlog
+    from earlog.engine import prepcache
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("EARLOG_CACHE_DIR", str(blocker / "cache"))
+    prepcache.keyed_state.cache_clear()
+    sc = {"parties": [{"id": "acme", "hq": "BR"}], "items": [H100], "transactions": [_tx("a", "acme")]}
+    assert earlog.evaluate(sc, policy_dir=str(POLICY))[0].outcome
+    prepcache.keyed_state.cache_clear()
+
+
+def test_a_changed_policy_gets_another_cache_file(tmp_path: Path) -> None:
+    from earlog.engine import prepcache
+
+    d = _policy_copy(tmp_path, lambda root: None)
+    before = prepcache.digest(Path(d))
+    (Path(d) / "params.lp").write_text((Path(d) / "params.lp").read_text() + "\n% a comment\n")
+    assert prepcache.digest(Path(d)) != before

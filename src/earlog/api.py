@@ -68,7 +68,7 @@ def vocabulary_for(policy_dir: str | None = None):  # -> Vocabulary
         from earlog.engine.prepcache import keyed_state
 
         try:
-            return vocabulary(keyed_state(policy_dir).policy)
+            return keyed_state(policy_dir).vocabulary
         except FastPathRefused:
             pass
     return vocabulary(load_policy(policy_dir))

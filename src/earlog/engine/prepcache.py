@@ -13,6 +13,7 @@ ignored (the policy is prepared in memory, as without a cache).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import hashlib
@@ -25,8 +26,9 @@ from typing import Any
 
 from clingo import Symbol
 
-FORMAT = 3
+FORMAT = 4
 KEEP_OVERLAYS = 8
+KEEP_STATICS = 512
 # the modules whose code decides what is cached
 _ENGINE_FILES = ("policy.py", "program.py", "contract.py", "prepared.py", "facts.py", "prepcache.py",
                  "vocabulary.py")
@@ -63,14 +65,17 @@ def digest(root: Path) -> str:
 
 @dataclass(eq=False)
 class PreparedText:
-    """A prepared overlay as text: the dynamic statements (with what each derives and needs),
-    the static program (base and cumulative text) and its facts, the static predicates."""
+    """A prepared policy as text: the dynamic statements (with what each derives and needs),
+    the static program (base and cumulative text) and its facts (encoded, decoded when a
+    static closure is first derived), the static predicates, and the static closures derived
+    so far (encoded, by overlay and countries; kept on disk with the rest)."""
 
     statements: tuple[tuple[str, str, frozenset[str], frozenset[str]], ...]  # (part, text, heads, needs)
     static_text: tuple[str, str]
-    base_facts: tuple[Symbol, ...]
+    base_encoded: tuple[Any, ...]
     read: frozenset[str]
     static_predicates: frozenset[str]
+    statics: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
 
     def static_for(self, overlay: tuple[Symbol, ...], countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
         """The static atoms for an overlay and the countries a batch names (derived once for each)."""
@@ -81,7 +86,19 @@ class PreparedText:
 def _static_for(prep: PreparedText, overlay: tuple[Symbol, ...], countries: frozenset[Symbol]) -> tuple[Symbol, ...]:
     from earlog.engine.prepared import static_closure
 
-    return static_closure(prep.static_text, prep.base_facts + overlay, countries, prep.read)
+    key = (_syms(overlay), tuple(sorted(str(c) for c in countries)))
+    found = prep.statics.get(key)
+    if found is not None:
+        return _unsyms(found)
+    atoms = static_closure(prep.static_text, _unsyms(prep.base_encoded) + overlay, countries, prep.read)
+    prep.statics[key] = _syms(atoms)
+    while len(prep.statics) > KEEP_STATICS:
+        prep.statics.pop(next(iter(prep.statics)))
+    _DIRTY.append(prep)
+    return atoms
+
+
+_DIRTY: list[PreparedText] = []  # closures derived in this process: the cache file is updated at exit
 
 
 @dataclass(eq=False)
@@ -93,6 +110,7 @@ class KeyedState:
     policy: Any  # earlog.engine.policy.Policy; from the cache: rules without statements
     policy_dir: str | None
     contract: Any  # earlog.engine.contract.Contract
+    vocabulary: Any  # earlog.scenario.model.Vocabulary
     prepared: dict[tuple[Any, ...], PreparedText] = field(default_factory=dict)
     dirty: bool = False
 
@@ -125,7 +143,7 @@ def _prepare_text(policy_dir: str | None, overlay: tuple[Symbol, ...], traced: f
     for part, stmt in prep.static_statements:
         static.setdefault(part, []).append(str(stmt))
     return PreparedText(tuple(statements), ("\n".join(static["base"]), "\n".join(static["cumulative"])),
-                        prep.base_facts, prep.read, prep.static_predicates)
+                        _syms(prep.base_facts), prep.read, prep.static_predicates)
 
 
 @functools.lru_cache(maxsize=8)
@@ -134,15 +152,17 @@ def keyed_state(policy_dir: str | None = None) -> KeyedState:
     root = policy_root(policy_dir)
     d = digest(root) if root.is_dir() else ""
     state = _load(root, d, policy_dir) if d else None
-    if state is not None:
-        return state
-    from earlog.engine.contract import contract
-    from earlog.engine.policy import load_policy
+    if state is None:
+        from earlog.engine.contract import contract
+        from earlog.engine.policy import load_policy
+        from earlog.engine.vocabulary import vocabulary
 
-    policy = load_policy(policy_dir)
-    state = KeyedState(root=str(root), digest=d, policy=policy, policy_dir=policy_dir, contract=contract(policy))
-    state.dirty = True
-    _save(state)
+        policy = load_policy(policy_dir)
+        state = KeyedState(root=str(root), digest=d, policy=policy, policy_dir=policy_dir,
+                           contract=contract(policy), vocabulary=vocabulary(policy))
+        state.dirty = True
+        _save(state)
+    _STATES.append(state)
     return state
 
 
@@ -195,15 +215,16 @@ def _unsyms(xs: Any) -> tuple[Symbol, ...]:
 
 def _encode_state(state: KeyedState) -> dict[str, Any]:
     p = state.policy
-    rules = {rid: dataclasses.replace(r, statement=None) for rid, r in p.rules.items()}
+    rules = {rid: dataclasses.replace(r, statement=None, source="") for rid, r in p.rules.items()}
     return {
         "format": FORMAT, "digest": state.digest,
         "policy": {"name": p.name, "files": p.files, "signatures": p.signatures, "rules": rules,
                    "facts": {k: _syms(v) for k, v in p.facts.items()},
                    "data": {k: _syms(v) for k, v in p.data.items()}},
         "contract": state.contract,
-        "prepared": {k: (v.statements, v.static_text, _syms(v.base_facts), v.read, v.static_predicates)
+        "prepared": {k: (v.statements, v.static_text, v.base_encoded, v.read, v.static_predicates, v.statics)
                      for k, v in state.prepared.items()},
+        "vocabulary": state.vocabulary,
     }
 
 
@@ -212,8 +233,42 @@ def _decode_state(data: dict[str, Any], root: Path, policy_dir: str | None) -> K
 
     p = data["policy"]
     policy = Policy(name=p["name"], root=str(root), statements=[], rules=p["rules"], files=p["files"],
-                    signatures=p["signatures"], facts={k: _unsyms(v) for k, v in p["facts"].items()},
-                    data={k: _unsyms(v) for k, v in p["data"].items()})
-    prepared = {k: PreparedText(st, tx, _unsyms(bf), rd, sp) for k, (st, tx, bf, rd, sp) in data["prepared"].items()}
+                    signatures=p["signatures"], facts=_LazySymbols(p["facts"]), data=_LazySymbols(p["data"]))
+    prepared = {k: PreparedText(*v) for k, v in data["prepared"].items()}
     return KeyedState(root=str(root), digest=data["digest"], policy=policy, policy_dir=policy_dir,
-                      contract=data["contract"], prepared=prepared)
+                      contract=data["contract"], vocabulary=data["vocabulary"], prepared=prepared)
+
+
+class _LazySymbols(dict):
+    """Encoded symbols by predicate, decoded on first access (a cold command reads few)."""
+
+    def __getitem__(self, key: str) -> tuple[Symbol, ...]:
+        v = super().__getitem__(key)
+        if v and not isinstance(v[0], Symbol):
+            v = _unsyms(v)
+            super().__setitem__(key, v)
+        return v
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def values(self):  # type: ignore[override]
+        return [self[k] for k in self]
+
+    def items(self):  # type: ignore[override]
+        return [(k, self[k]) for k in self]
+
+
+@atexit.register
+def _save_dirty() -> None:
+    """Closures derived in this process go to the cache file, once, at exit."""
+    if not _DIRTY:
+        return
+    for state in list(_STATES):
+        if any(p in state.prepared.values() for p in _DIRTY):
+            state.dirty = True
+            _save(state)
+    _DIRTY.clear()
+
+
+_STATES: list[KeyedState] = []

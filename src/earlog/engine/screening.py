@@ -111,10 +111,9 @@ class Screener:
 
     def check(self, tx: Transaction) -> None:
         """Raise InputError if the transaction names something the base does not declare."""
-        from earlog.engine.vocabulary import vocabulary
         from earlog.scenario.validate import _check_tx
 
-        vocab = vocabulary(self.policy)
+        vocab = keyed_state(self.policy_dir).vocabulary
 
         def country(code: str | None, src: Any, field: str) -> None:
             if code is not None and code not in vocab.countries:
