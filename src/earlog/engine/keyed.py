@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import clingo
-from clingo import Function, Number, String, Symbol, SymbolType, ast
+from clingo import Function, Number, String, Symbol, SymbolType
 
 from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import Contract
@@ -189,6 +189,31 @@ def _live(prep: PreparedText, given: frozenset[str]) -> tuple[str, str]:
     return "\n".join(parts["base"]), "\n".join(parts["cumulative"])
 
 
+FIT = "_earlog_fit"
+NOFIT = "_earlog_nofit"
+
+
+@functools.lru_cache(maxsize=8)
+def _fit_program(chains: tuple[tuple[str, str], ...]) -> str:
+    """The open totals: for each chain of the contract, a member's total before it is 0 when the
+    fold says it fits, and the least total that does not fit otherwise (two #external atoms,
+    declared in the program so that grounding keeps every rule instance that reads them)."""
+    out = []
+    for chain, before in chains:
+        out.append(f"#external {FIT}({chain}, T) : running_amount({chain}, T, _).")
+        out.append(f"#external {NOFIT}({chain}, T) : running_amount({chain}, T, _).")
+        out.append(f"{before}(T, 0) :- {FIT}({chain}, T).")
+        out.append(f"{before}(T, @earlog_nofit(A, Cap)) :- {NOFIT}({chain}, T), running_amount({chain}, T, A), "
+                   f"running_cap({chain}, T, Cap).")
+    return "\n" + "\n".join(out)
+
+
+class _Context(Arithmetic):
+    def earlog_nofit(self, a: Symbol, cap: Symbol) -> Symbol:
+        """The least total before a member that does not fit: cap - amount + 1 (at least 0)."""
+        return big(max(to_int(cap) - to_int(a) + 1, 0))
+
+
 @functools.lru_cache(maxsize=1024)
 def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
                   shown: frozenset[str]) -> tuple[Symbol, ...]:
@@ -225,7 +250,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     ctl = clingo.Control(["--warn=none", "--models=2"])
     base_text, cumulative_text = _live(prep, given)
     ctl.add("base", [], base_text)
-    ctl.add("cumulative", [], cumulative_text)
+    ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.chains.items()))))
     # static atoms are the same in every model: read once from the prepared closure, not shown
     _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
     static = prep.static_for(overlay, frozenset(countries))
@@ -235,8 +260,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             b.add_rule([b.add_atom(sym)])
         for sym in facts:
             b.add_rule([b.add_atom(sym)])
-    ctx = Arithmetic()
-    ctl.ground([("base", [])], context=ctx)
+    ctl.ground([("base", []), ("cumulative", [])], context=_Context())
     txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
     members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
     for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
@@ -270,24 +294,13 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         memberships.append(row)
     # the totals entered for each membership: one that fits (0) when any can, one that does not
     combos: list[list[tuple[tuple[bool, int], ...]]] = []
-    externals: list[Symbol] = []
-    loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
-    with ast.ProgramBuilder(ctl) as pb:
-        pb.add(ast.Program(loc, "cumulative", []))
-        for j, row in enumerate(memberships):
-            options = []
-            t = String(prefixes[j] + "t")
-            for chain, _k, a, cap in row:
-                opts = [(True, 0)] if a <= cap else []
-                opts.append((False, max(cap - a + 1, 0)))
-                options.append(opts)
-                for _fits, v in opts:
-                    atom = Function(c.chains[chain], [t, big(v)])
-                    externals.append(atom)
-                    pb.add(ast.External(loc, ast.SymbolicAtom(ast.SymbolicTerm(loc, atom)), [],
-                                        ast.SymbolicTerm(loc, Function("false"))))
-            combos.append(list(itertools.product(*options)))
-    ctl.ground([("cumulative", [])], context=ctx)
+    for row in memberships:
+        options = []
+        for _chain, _k, a, cap in row:
+            opts = [(True, 0)] if a <= cap else []
+            opts.append((False, max(cap - a + 1, 0)))
+            options.append(opts)
+        combos.append(list(itertools.product(*options)))
     solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
     results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e)) for m, e in zip(memberships, entries,
                                                                                         strict=True)]
@@ -319,10 +332,9 @@ class _BatchSolver:
         chosen: dict[Symbol, bool] = {}
         for j, combo in assignment.items():
             t = String(self.prefixes[j] + "t")
-            row = self.memberships[j]
-            for opts_i, ((chain, _k, _a, _cap), (_fits, v)) in enumerate(zip(row, combo, strict=True)):
-                for _f, w in {x[opts_i] for x in self.combos[j]}:
-                    chosen[Function(self.c.chains[chain], [t, big(w)])] = w == v
+            for (chain, _k, _a, _cap), (fits, _v) in zip(self.memberships[j], combo, strict=True):
+                chosen[Function(FIT, [Function(chain), t])] = fits
+                chosen[Function(NOFIT, [Function(chain), t])] = not fits
         for atom, value in chosen.items():
             if self.values.get(atom) != value:
                 self.ctl.assign_external(atom, value)
