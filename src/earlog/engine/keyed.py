@@ -28,8 +28,8 @@ from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
-from earlog.engine.program import FIRED, VERDICT_PREDICATES
-from earlog.engine.solve import Answer, _show
+from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
+from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
 
@@ -189,6 +189,14 @@ def _live(prep: PreparedText, given: frozenset[str]) -> tuple[str, str]:
     return "\n".join(parts["base"]), "\n".join(parts["cumulative"])
 
 
+@functools.lru_cache(maxsize=64)
+def _show_text(signatures: frozenset[tuple[str, int]], names: frozenset[str]) -> str:
+    """`#show` for the predicates read back (what solve._show adds as ASTs), as program text."""
+    sigs = sorted((n, a) for n, a in signatures if n in names)
+    sigs += [(n, a) for n, a in ((FIRED, 2), (UNMET, 3)) if n in names]
+    return "\n".join(f"#show {n}/{a}." for n, a in sigs)
+
+
 FIT = "_earlog_fit"
 NOFIT = "_earlog_nofit"
 
@@ -252,7 +260,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     ctl.add("base", [], base_text)
     ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.chains.items()))))
     # static atoms are the same in every model: read once from the prepared closure, not shown
-    _show(ctl, policy, (shown - prep.static_predicates) | {FIRED})
+    ctl.add("base", [], _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED}))
     static = prep.static_for(overlay, frozenset(countries))
     static_shown = _static_shown(static, prep.static_predicates, shown)
     with ctl.backend() as b:
