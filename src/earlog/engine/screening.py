@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import operator
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -68,11 +69,11 @@ class _Rows:
     """Compact per-row records: no Scenario objects, a few ints per row."""
 
     def __init__(self) -> None:
-        self.date: list[int] = []
-        self.ledger: list[bool] = []
-        self.index: list[int] = []  # input index, -1 for a ledger entry
-        self.closure: list[int] = []
-        self.key: list[int] = []
+        self.date = array("q")
+        self.ledger = bytearray()
+        self.index = array("q")  # input index, -1 for a ledger entry
+        self.closure = array("q")
+        self.key = array("q")
         self.txid: list[str] = []
 
 
@@ -240,7 +241,8 @@ class Screener:
         results: list[KeyResult | None] = [None] * len(key_list)
         hits, misses = self._solve(key_list, key_rows, results, r)
         t2 = time.perf_counter()
-        order = sorted(range(len(r.date)), key=lambda i: (r.date[i], 0 if r.ledger[i] else 1, i))
+        # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
+        order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
         chosen = self._fold(order, r, results)
         # cross-transaction conclusions: gather them from every transaction, give each its own
         for _round in range(3):
@@ -265,9 +267,9 @@ class Screener:
         t3 = time.perf_counter()
         self.stats = {"rows": n_rows, "ledger": len(self.base.ledger), "keys": len(key_list), "hits": hits,
                       "misses": misses, "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
-        by_index = sorted((r.index[i], i) for i in range(len(r.index)) if r.index[i] >= 0)
-        for index, i in by_index:
-            variant, running = chosen[i]
+        for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
+            index = r.index[i]
+            variant, running = _unpack(chosen[i], results[r.key[i]])
             res = results[r.key[i]]
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
@@ -327,7 +329,7 @@ class Screener:
             kid = r.key[i]
             res: KeyResult = results[kid]
             if not res.memberships:
-                chosen[i] = (res.variant(()), ())
+                chosen[i] = res.variant(())  # no running total: the variant alone
                 continue
             names = self._chain_names(r.closure[i], kid, res)
             fits = []
@@ -337,12 +339,9 @@ class Screener:
                 befores.append(v)
                 fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
             variant: Variant = res.variant(tuple(fits))
-            running = []
             for j, (name, v) in enumerate(zip(names, befores, strict=True)):
-                after = v + res.memberships[j][2] if variant.counts[j] else v
-                totals[name] = after
-                running.append((v, after))
-            chosen[i] = (variant, tuple(running))
+                totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
+            chosen[i] = (variant, *befores)  # the totals after are recomputed from these
         return chosen
 
     def _chain_names(self, cid: int, kid: int, res: KeyResult) -> tuple[tuple[str, Any], ...]:
@@ -358,7 +357,8 @@ class Screener:
         if not self.contract.cross:
             return frozenset()
         out = set()
-        for i, (variant, _running) in enumerate(chosen):
+        for i, entry in enumerate(chosen):
+            variant = entry[0] if isinstance(entry, tuple) else entry
             if variant.cross:
                 ids = self._closure_list[r.closure[i]].ids
                 out.update(_untoken(x, ids) for x in variant.cross)
@@ -403,6 +403,16 @@ class Screener:
             r.key[i] = kid
             changed = True
         return changed
+
+
+def _unpack(entry: Any, res: KeyResult) -> tuple[Variant, tuple[tuple[int, int], ...]]:
+    """A fold result, (variant, total before each membership) or the variant alone for a row in
+    no chain, as (variant, ((before, after), ...))."""
+    if not isinstance(entry, tuple):
+        return entry, ()
+    variant = entry[0]
+    return variant, tuple((b, b + m[2] if counts else b)
+                          for b, m, counts in zip(entry[1:], res.memberships, variant.counts, strict=True))
 
 
 def _untoken(x: Any, ids: tuple[str, ...]) -> Any:
