@@ -248,3 +248,19 @@ def test_a_changed_policy_gets_another_cache_file(tmp_path: Path) -> None:
     before = prepcache.digest(Path(d))
     (Path(d) / "params.lp").write_text((Path(d) / "params.lp").read_text() + "\n% a comment\n")
     assert prepcache.digest(Path(d)) != before
+
+
+def test_hostile_names_stay_names() -> None:
+    """User text never becomes ASP source: ids are replaced by role tokens before solving and
+    put back after, so ids that look like ASP, or like a token, come back unchanged."""
+    odd = ["x). license_required(y", "\x01e0", "owner \"quoted\""]
+    sc = scenario_from_dict({
+        "parties": [{"id": odd[0], "hq": "BR", "parent": odd[2]}, {"id": odd[2], "hq": "BR"},
+                    {"id": odd[1], "hq": "JP"}],
+        "items": [H100],
+        "transactions": [_tx("t).", odd[0]), _tx(odd[1], odd[1], to="JP")],
+    })
+    want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
+    got = [v.to_json() for _i, v in Screener(sc).screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    assert got == want
+    assert [v["transaction"] for v in got] == ["t).", odd[1]]
