@@ -78,7 +78,7 @@ class _Rows:
 
 
 _CACHE: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
-_CACHE_MAX = 50_000
+_CACHE_MAX = 20_000  # solved keys kept across calls (a few KB each)
 
 
 class Screener:
