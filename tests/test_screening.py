@@ -264,3 +264,18 @@ def test_hostile_names_stay_names() -> None:
     got = [v.to_json() for _i, v in Screener(sc).screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
     assert got == want
     assert [v["transaction"] for v in got] == ["t).", odd[1]]
+
+
+def test_misses_solved_in_a_process_pool() -> None:
+    """--jobs hands ProcessPoolExecutor.map to the Screener: payloads and answers cross processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from earlog.engine import screening
+
+    base, rows = _book()
+    want = [v.to_json() for _i, v in Screener(base).screen(rows)]
+    screening._CACHE.clear()
+    with ProcessPoolExecutor(2) as ex:
+        s = Screener(base, map_misses=ex.map)
+        assert [v.to_json() for _i, v in s.screen(rows)] == want
+    assert s.stats["misses"] >= 1

@@ -132,12 +132,12 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
     return sc
 
 
-def _compare(sc_dict: dict[str, Any]) -> int:
+def _compare(sc_dict: dict[str, Any], map_misses: Any = None) -> int:
     sc = scenario_from_dict(sc_dict)
     policy = load_policy()
     validate(sc, vocabulary(policy))
     want = [v.to_json() for v in build_verdicts(solve(sc, policy, shown=VERDICT_READS))]
-    s = Screener(sc)
+    s = Screener(sc, map_misses=map_misses)
     got = {i: v.to_json() for i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))}
     assert len(got) == len(want)
     for i, w in enumerate(want):
@@ -152,6 +152,15 @@ def _compare(sc_dict: dict[str, Any]) -> int:
 def test_screener_equals_whole_scenario_engine(seed: int) -> None:
     n = _compare(generate(seed, 200))
     assert n == 200
+
+
+def test_every_variant_solved_up_front_gives_the_same_verdicts() -> None:
+    """With map_misses (a process pool, Dask) every variant of a key is solved before the fold."""
+    from earlog.engine import screening
+
+    screening._CACHE.clear()
+    assert _compare(generate(99, 200), map_misses=lambda fn, xs: list(map(fn, xs))) == 200
+    screening._CACHE.clear()
 
 
 def test_caps_are_crossed() -> None:

@@ -315,7 +315,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     steps = max(len(cs) for cs in combos) if eager else 1
     for step in range(steps):
         todo = [j for j, cs in enumerate(combos) if step < len(cs)]
-        variants = solver.solve({j: combos[j][step] for j in range(len(entries))}, todo)
+        variants = solver.solve({j: cs[step % len(cs)] for j, cs in enumerate(combos)}, todo)
         for j in todo:
             results[j].variants[tuple(f for f, _v in combos[j][step])] = variants[j]
     if not eager:
