@@ -1,14 +1,17 @@
-"""Solve one decision key: one transaction, alone, with its running totals left open.
+"""Solve decision keys: each transaction alone, with its running totals left open.
 
-The scenario solved here holds the transaction, its item, the parties of its
-ownership trees and the overlay, with every id replaced by a role token
-(earlog.engine.screening makes it).  No other transaction is present, so no chain
-is linked: for each chain the transaction is a member of, the total before it
-enters as an `#external` atom of the chain's before-predicate (declared in the
-program, in the `cumulative` part, before that part is grounded), with one value
-that fits the cap and one that does not.  The program is grounded once and solved
-once per combination of fit / no fit; each gives a variant of the answer, and the
-ordered fold later picks the variant whose conditions hold.
+The scenario of a key holds the transaction, its item, the parties of its ownership
+trees and the overlay, with every id replaced by a role token (earlog.engine.screening
+makes it).  No other transaction is present, so no chain is linked: for each chain
+the transaction is a member of, the total before it is left open by two `#external`
+atoms declared in the program (`_earlog_fit`, `_earlog_nofit`; externals added only
+through the backend before grounding would lose rule instances), which give the
+chain's before-predicate a total that fits the cap (0) or the least one that does not.
+The program is grounded once — a batch of keys in one Control, each key's tokens set
+apart by a prefix — and solved once per combination of fit / no fit that is asked
+for; each gives a variant of the answer, and the ordered fold picks the variant whose
+conditions hold.  The program is the prepared policy's dynamic part (prepcache.py) as
+text, with the static closure for the batch's countries entered as facts.
 """
 
 from __future__ import annotations
