@@ -98,8 +98,9 @@ def generate(n_tx: int, seed: int = 2025, n_parties: int = 500) -> dict[str, Any
     def tx(tid: str) -> dict[str, Any]:
         consignee = rng.choice(parties)
         end_user = consignee if rng.random() < 0.8 else rng.choice(parties)
-        to = consignee["located"] if rng.random() < 0.85 else rng.choice(COUNTRIES)
         kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
+        # an in-country transfer stays where its consignee is (validation refuses the contradiction)
+        to = consignee["located"] if rng.random() < 0.85 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
         src = to if kind == "in_country_transfer" else ("US" if kind == "export" else rng.choice(COUNTRIES))
         day = rng.randrange(590)  # 2025-05-16 .. 2026-12-27: after the AI Diffusion compliance date
         date = time.strftime("%Y-%m-%d", time.gmtime(1747353600 + 86400 * day))

@@ -88,7 +88,7 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         c = rng.choice(parties)
         kind = rng.choice(KINDS)
         item = rng.choice(ITEMS)["id"]
-        to = c["located"] if rng.random() < 0.8 else rng.choice(COUNTRIES)
+        to = c["located"] if rng.random() < 0.8 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
         t = {"kind": kind, "item": item, "quantity": rng.choice([1, 10, 100, 400, 1000, 1700]),
              "from": to if kind == "in_country_transfer" else ("US" if rng.random() < 0.8 else rng.choice(COUNTRIES)),
              "to": to, "consignee": c["id"], "end_use": rng.choice(END_USES), "date": rng.choice(dates)}
