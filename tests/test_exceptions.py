@@ -300,6 +300,20 @@ def test_aca_fails_not_datacenter_3a090a() -> None:
     assert failed(verdict(s), "ACA") == ["aca.not_datacenter_3a090a"]
 
 
+@pytest.mark.parametrize("eccn", ["4A090.a", "5A992.z.1", "4A003.z.1.a"])
+def test_aca_datacenter_carve_out_follows_the_item(eccn: str) -> None:
+    """Seed 000: "Items designed or marketed for use in data centers and meeting the parameters of ECCN
+    3A090.a remain excluded from both exceptions": a datacenter 4A090.a server or .z item of the family
+    to India loses ACA and goes out under LPP (issue 10, point 1; interpretation datacenter_carve_out_items)."""
+    s = scenario(item={"eccn": eccn}, party={"located": "IN"}, tx={"to": "IN"})
+    v = verdict(s)
+    assert failed(v, "ACA") == ["aca.not_datacenter_3a090a"]
+    assert v["authorization"] == "LPP"
+    s["assume"] = {"datacenter_carve_out_items": "ic_parameters_only"}
+    s["items"][0]["tpp"] = 3000
+    assert verdict(s)["exceptions"]["ACA"]["available"] is True
+
+
 def test_aca_fails_destination_allowed() -> None:
     """Seed 004: "to any destination except for a Tier 3 destination"."""
     v = verdict(scenario(item={"datacenter": False}, party={"hq": "US", "located": "CN"}, tx={"to": "CN"}))
@@ -371,6 +385,16 @@ def test_nac_fails_not_datacenter_3a090a() -> None:
     s = nac()
     s["items"][0]["datacenter"] = True
     assert failed(verdict(s), "NAC") == ["nac.not_datacenter_3a090a"]
+
+
+def test_nac_fails_for_a_datacenter_4a090a_server() -> None:
+    """Seed 000: datacenter items "meeting the parameters of ECCN 3A090.a remain excluded from both
+    exceptions": a datacenter 4A090.a server to China is not authorized by NAC (issue 10, point 1)."""
+    s = nac()
+    s["items"][0].update({"datacenter": True, "eccn": "4A090.a"})
+    v = verdict(s)
+    assert failed(v, "NAC") == ["nac.not_datacenter_3a090a"]
+    assert v["outcome"] == "license_presumption_denial"
 
 
 def test_nac_fails_export_or_reexport() -> None:
