@@ -132,6 +132,21 @@ def test_aia_needs_tier1_headquarters() -> None:
     assert failed(v, "AIA") == ["aia.weights_hq_tier1"]
 
 
+def test_aia_weights_denied_to_us_subsidiary_of_tier3_parent() -> None:
+    # issue 10, point 2.  seed 004: the strict controls reach "entities headquartered in, or whose
+    # ultimate parent company is headquartered in, Macau or a Country Group D:5 destination"; seed 001:
+    # "the domestic transfer of a Controlled Model weight to the US subsidiary of the foreign-headquartered
+    # entity".  A transfer inside the US to such a subsidiary is not authorized by AIA and is denied.
+    s = weights(kind="in_country_transfer", to="US", consignee="dragon-us")
+    s["parties"] += [{"id": "dragon", "hq": "CN", "located": "CN"},
+                     {"id": "dragon-us", "hq": "US", "located": "US", "parent": "dragon",
+                      "storage_meets_supp10": True}]
+    v = verdict(s)
+    assert v["license_required"] is True
+    assert failed(v, "AIA") == ["aia.weights_not_tier3_linked"]
+    assert v["outcome"] == "license_presumption_denial"
+
+
 def test_aia_for_tier1_subsidiary_located_in_tier3_fails_location() -> None:
     # seed 004: "that are located outside of Tier 3 destinations"
     s = weights(to="CN", consignee="lab-jp")
