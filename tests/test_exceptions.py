@@ -45,6 +45,19 @@ def test_aia_available_with_authorized_designer() -> None:
     assert verdict(s)["exceptions"]["AIA"]["available"] is True
 
 
+@pytest.mark.parametrize("date, available", [("2026-04-13", True), ("2026-04-14", False)])
+def test_aia_authorized_designer_ends_april_13_2026(date: str, available: bool) -> None:
+    """Seed 004: "Until April 13, 2026, 'authorized' IC designers are ..."; "by April 13, 2026, the designer
+    will no longer be authorized" (issue 10, point 6: the AIA designer condition is dated too)."""
+    s = aia()
+    s["items"][0]["designer"] = "authorized"
+    s["transactions"][0]["date"] = date
+    v = verdict(s)
+    assert v["exceptions"]["AIA"]["available"] is available
+    if not available:
+        assert failed(v, "AIA") == ["aia.designer"]
+
+
 def test_aia_fails_dest_tier1() -> None:
     """Seed 004: AIA reaches only "parties located in Tier 1 destinations"; a Japanese lab's site in Brazil."""
     s = aia()
