@@ -69,6 +69,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
     ("date in words", _set(["transactions", 0, "date"], "June 1, 2025"), "$.transactions[0].date",
      "'June 1, 2025'"),
     ("unknown parameter", _set(["parameters"], {"lpp_cap": 1}), "$.parameters.lpp_cap", "'lpp_cap'"),
+    ("notification as text", _set(["transactions", 0, "prior_notification"], "yes"),
+     "$.transactions[0].prior_notification", "'yes'"),
+    ("training customers not a list", _set(["parties", 0, "trains_models_for"], "ghost"),
+     "$.parties[0].trains_models_for", "'ghost'"),
+    ("undeclared training customer", _set(["parties", 0, "trains_models_for"], ["ghost"]),
+     "$.parties[0].trains_models_for[0]", "'ghost'"),
 ]
 
 

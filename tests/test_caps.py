@@ -18,7 +18,8 @@ COUNTRY_CAP = 790_000_000
 def order(tid: str, qty: int, item: str = "h100", date: str = "2025-06-01", consignee: str = "buyer",
           **extra: Any) -> dict[str, Any]:
     t = {"id": tid, "kind": "export", "item": item, "quantity": qty, "from": "US", "to": "BR",
-         "consignee": consignee, "end_user": consignee, "end_use": "inference", "date": date}
+         "consignee": consignee, "end_user": consignee, "end_use": "inference", "date": date,
+         "prior_certification": True, "prior_notification": True}
     t.update(extra)
     return t
 

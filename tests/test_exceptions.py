@@ -313,6 +313,31 @@ def test_aca_fails_not_datacenter_3a090a() -> None:
     assert failed(verdict(s), "ACA") == ["aca.not_datacenter_3a090a"]
 
 
+@pytest.mark.parametrize("field, condition", [("prior_notification", "lpp.prior_notification"),
+                                              ("prior_certification", "lpp.certification")])
+def test_lpp_notification_and_certification_not_stated_are_not_made(field: str, condition: str) -> None:
+    """Seed 000: "Exports under the LPP exception require prior notification to BIS"; seed 004: LPP
+    transactions "are subject to certain certification, reporting, and notification requirements".
+    A fact the scenario does not state is read as not made (issue 10, point 5: fail closed)."""
+    s = scenario()
+    del s["transactions"][0][field]
+    v = verdict(s)
+    assert failed(v, "LPP") == [condition]
+    assert v["outcome"] == "license_presumption_approval"
+
+
+def test_aia_certification_contradicted_by_a_training_customer_outside_tier1() -> None:
+    """Seed 004: the AIA certification "requires the ultimate consignee to agree not to train AI models
+    specified in ECCN 4E091 for entities headquartered or located, or with ultimate parents headquartered,
+    outside of Tier 1 destinations"."""
+    s = aia()
+    s["parties"][0]["trains_models_for"] = ["rio"]
+    s["parties"].append({"id": "rio", "hq": "BR", "located": "BR"})
+    assert failed(verdict(s), "AIA") == ["aia.certification_not_contradicted"]
+    s["parties"][1].update({"hq": "DE", "located": "DE"})
+    assert verdict(s)["exceptions"]["AIA"]["available"] is True
+
+
 @pytest.mark.parametrize("eccn", ["4A090.a", "5A992.z.1", "4A003.z.1.a"])
 def test_aca_datacenter_carve_out_follows_the_item(eccn: str) -> None:
     """Seed 000: "Items designed or marketed for use in data centers and meeting the parameters of ECCN

@@ -55,6 +55,7 @@ _ITEM_LAW = {
 }
 _ITEM = _ITEM | _ITEM_LAW
 _PARTY = _PARTY | {"entity_list", "permanent_employee_of", "storage_meets_supp10", "produces_ics"}
+_PARTY = _PARTY | {"trains_models_for"}
 _ENTITY_LIST = {"footnote", "entry"}
 _PRODUCES = {"ic_type", "node_nm", "non_planar", "advanced_node"}
 _UNIT = {"mac_tops", "bit_length"}
@@ -66,6 +67,7 @@ _TX = {
 _TX = _TX | {"exporter"}
 _TX = _TX | {"en_route_on", "prior_certification", "provider", "training_authorized_by_bis",
              "for_advanced_node_production", "replaces_attrition"}
+_TX = _TX | {"prior_notification"}
 _LEDGER = _TX | {"authorization"}
 _COUNTRY = {"tier", "groups", "supp5_b", "group", "numbering"}
 _ECCN_FORMAT = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")
@@ -281,6 +283,13 @@ class _Reader:
                                                   "the id of the employing party")
         if "storage_meets_supp10" in d:
             p.storage_meets_supp10 = self.boolean(d["storage_meets_supp10"], f"{path}.storage_meets_supp10")
+        if d.get("trains_models_for") is not None:
+            tm = d["trains_models_for"]
+            if not isinstance(tm, list):
+                raise self.err(f"{path}.trains_models_for",
+                               f"expected a list of party ids such as [\"customer\"], got {_show(tm)}")
+            p.trains_models_for = [self.string(q, f"{path}.trains_models_for[{i}]", "a party id")
+                                   for i, q in enumerate(tm)]
         if d.get("produces_ics") is not None:
             q = f"{path}.produces_ics"
             o = self.obj(d["produces_ics"], q, _PRODUCES, "what a facility produces")
@@ -502,7 +511,8 @@ class _Reader:
                                                ATTRITION_CAUSES, "a cause of attrition")
         if d.get("provider") is not None:
             t.provider = self.string(d["provider"], f"{path}.provider", "a party id")
-        for flag in ("prior_certification", "training_authorized_by_bis", "for_advanced_node_production"):
+        for flag in ("prior_certification", "prior_notification", "training_authorized_by_bis",
+                     "for_advanced_node_production"):
             if flag in d:
                 setattr(t, flag, self.boolean(d[flag], f"{path}.{flag}"))
         return t

@@ -43,6 +43,10 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
             raise InputError(str(p.src.at("permanent_employee_of")),
                              f"employer {p.permanent_employee_of!r} is not a declared party"
                              f"{_hint(p.permanent_employee_of, parties)}")
+        for i, q in enumerate(p.trains_models_for):
+            if q not in parties:
+                raise InputError(str(p.src.at(f"trains_models_for[{i}]")),
+                                 f"trains_models_for {q!r} is not a declared party{_hint(q, parties)}")
         if p.entity_list_entry is not None and p.entity_list_entry not in vocab.entity_list_entries:
             raise InputError(str(p.src.at("entity_list.entry")),
                              f"unknown Entity List entry {p.entity_list_entry!r}"
