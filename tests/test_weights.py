@@ -44,6 +44,15 @@ def test_trained_with_1e26_operations_is_4e091() -> None:
     assert v["requirements"][0]["rule"] == "req.rs_4e091_worldwide"
 
 
+def test_exactly_1e26_operations_under_seed_002_reading() -> None:
+    # seed 002: "trained on more than 10^26 computational operations" (interpretation eccn_4e091_threshold)
+    s = weights({"training_ops": "100000000000000000000000000"})
+    s["assume"] = {"eccn_4e091_threshold": "more_than"}
+    assert verdict(s)["classification"]["eccn"] is None
+    s["items"][0]["training_ops"] = "100000000000000000000000001"
+    assert verdict(s)["classification"]["eccn"] == "4E091"
+
+
 def test_one_operation_short_of_1e26_is_not_4e091() -> None:
     # seed 004: "10^26 or more 'operations'" -- 10^26 - 1 is below
     v = verdict(weights({"training_ops": "99999999999999999999999999"}))
