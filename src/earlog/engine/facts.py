@@ -85,6 +85,8 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
         yield F("item", [s])
         if it.eccn is not None:
             yield F("item_eccn", [s, String(it.eccn)])
+        if it.for_eccn is not None:
+            yield F("item_for_eccn", [s, String(it.for_eccn)])
         if it.tpp is not None:
             yield F("item_tpp", [s, big(it.tpp)])
         if it.datacenter:

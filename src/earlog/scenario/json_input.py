@@ -42,7 +42,7 @@ _PARTY = {"id", "hq", "parent", "located", "government_controlled", "distributor
 _PARTY_DD = {"role", "approved_ic_designer", "approved_osat", "agrees_to_report", "deployment"}
 _PARTY = _PARTY | _PARTY_DD
 _VEU = {"type", "locations"}
-_ITEM = {"id", "eccn", "tpp", "datacenter", "designer"}
+_ITEM = {"id", "eccn", "tpp", "datacenter", "designer", "for_eccn"}
 _SPECS = {"mac_tops", "bit_length", "processing_units"}
 _ITEM_DD = _SPECS | {
     "die_area_mm2", "performance_density", "hbm", "transistor_count", "node_nm", "non_planar",
@@ -331,9 +331,16 @@ class _Reader:
             # an ECCN may be left to the specifications (classification.lp), never to a bare TPP
             it.eccn = self.string(self.req(d, "eccn", path, "an item without mac_tops/bit_length"),
                                   f"{path}.eccn", "an ECCN such as \"3A090.a\"")
-        if d.get("tpp") is not None or not (has_specs or weights):
+        if d.get("for_eccn") is not None:
+            it.for_eccn = self.string(d["for_eccn"], f"{path}.for_eccn",
+                                      "the ECCN of the hardware the software or technology is for, such as \"3A090.a\"")
+        # software and technology, and EAR99 items, have no processing performance of their own
+        no_tpp = it.for_eccn is not None or it.eccn == "EAR99"
+        if d.get("tpp") is not None or not (has_specs or weights or no_tpp):
             it.tpp = self.natural(self.req(d, "tpp", path, "an item without mac_tops/bit_length"),
                                   f"{path}.tpp", "a TPP")
+        elif no_tpp:
+            it.tpp = 0
         self.item_dd(d, path, it)
         self.item_law(d, path, it)
         if "datacenter" in d:

@@ -129,6 +129,8 @@ class Attestation:
 class Item:
     id: str
     eccn: str | None = None
+    # for software or technology: the ECCN of the hardware it is for (items.lp)
+    for_eccn: str | None = None
     tpp: int | None = None
     datacenter: bool = False
     designer: str | None = None
@@ -239,3 +241,6 @@ class Vocabulary:
     authorizations: set[str]  # e.g. {"LPP", "UVEU", "license"}
     entity_list_entries: set[str] = field(default_factory=set)  # e.g. {"sophgo"}
     versions: set[str] = field(default_factory=set)  # the policy versions the folder declares
+    # software/technology ECCNs, which need the hardware ECCN they are for (items.lp)
+    software_technology_eccns: set[str] = field(default_factory=set)
+    hardware_eccns: set[str] = field(default_factory=set)
