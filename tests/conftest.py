@@ -32,7 +32,10 @@ BASE: dict[str, Any] = {
     ],
     "transactions": [
         {"id": "t1", "kind": "export", "item": "h100", "quantity": 10, "from": "US", "to": "BR",
-         "consignee": "buyer", "end_user": "buyer", "end_use": "inference", "date": "2025-06-01"},
+         "consignee": "buyer", "end_user": "buyer", "end_use": "inference", "date": "2025-06-01",
+         # the certification and prior notification the exceptions require were given
+         # (policy/exceptions/scope.lp: a fact not stated is read as not given)
+         "prior_certification": True, "prior_notification": True},
     ],
 }
 

@@ -69,6 +69,15 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
     ("date in words", _set(["transactions", 0, "date"], "June 1, 2025"), "$.transactions[0].date",
      "'June 1, 2025'"),
     ("unknown parameter", _set(["parameters"], {"lpp_cap": 1}), "$.parameters.lpp_cap", "'lpp_cap'"),
+    ("notification as text", _set(["transactions", 0, "prior_notification"], "yes"),
+     "$.transactions[0].prior_notification", "'yes'"),
+    ("training customers not a list", _set(["parties", 0, "trains_models_for"], "ghost"),
+     "$.parties[0].trains_models_for", "'ghost'"),
+    ("technology without its hardware ECCN", _set(["items", 0, "eccn"], "3E001"), "$.items[0].eccn", "'3E001'"),
+    ("unknown hardware ECCN for technology", lambda s: s["items"][0].update(eccn="3E001", for_eccn="3A090.x"),
+     "$.items[0].for_eccn", "'3A090.x'"),
+    ("undeclared training customer", _set(["parties", 0, "trains_models_for"], ["ghost"]),
+     "$.parties[0].trains_models_for[0]", "'ghost'"),
 ]
 
 

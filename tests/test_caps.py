@@ -26,7 +26,8 @@ def old_keys(allocation: dict[str, Any]) -> dict[str, Any]:
 def order(tid: str, qty: int, item: str = "h100", date: str = "2025-06-01", consignee: str = "buyer",
           **extra: Any) -> dict[str, Any]:
     t = {"id": tid, "kind": "export", "item": item, "quantity": qty, "from": "US", "to": "BR",
-         "consignee": consignee, "end_user": consignee, "end_use": "inference", "date": date}
+         "consignee": consignee, "end_user": consignee, "end_use": "inference", "date": date,
+         "prior_certification": True, "prior_notification": True}
     t.update(extra)
     return t
 
@@ -89,6 +90,19 @@ def test_lpp_cap_shared_across_subsidiaries_of_one_parent() -> None:
                        order("c", 1, "one", "2025-05-22", "sub3")], parties))
     assert [v[t]["authorization"] for t in "ab"] == ["LPP", "LPP"]
     assert failed(v["c"], "LPP") == ["lpp.within_cap"]
+
+
+def test_lpp_cap_per_receiving_entity_under_seeds_001_003() -> None:
+    """Seeds 001 ("to an individual ultimate consignee") and 003 ("to any individual ultimate consignee")
+    do not define the term: under interpretation lpp_cap_aggregation = receiving_entity each subsidiary
+    has its own cap, so the third order of the shared-cap test above goes out under LPP."""
+    parties = [{"id": "parent", "hq": "BR", "located": "BR"}] + [
+        {"id": f"sub{i}", "hq": "BR", "located": "BR", "parent": "parent"} for i in (1, 2, 3)]
+    s = book([order("a", 26_000, "k", "2025-05-20", "sub1"),
+              order("b", 900_000, "one", "2025-05-21", "sub2"),
+              order("c", 1, "one", "2025-05-22", "sub3")], parties)
+    s["assume"] = {"lpp_cap_aggregation": "receiving_entity"}
+    assert [verdicts(s)[t]["authorization"] for t in "abc"] == ["LPP", "LPP", "LPP"]
 
 
 def test_lpp_cap_is_per_ultimate_consignee() -> None:

@@ -18,7 +18,8 @@ SUITE = """\
 # Baseline: a Brazilian cloud orders 1,000 datacenter H100s; LPP covers it.
 party nuvem { hq: BR, located: BR }
 item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
-transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_use: inference, date: 2025-06-01 }
+transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_use: inference,
+                 prior_notification: yes, prior_certification: yes, date: 2025-06-01 }
 expect outcome = authorized_by_exception by outcome.exception
 expect authorization = AIA
 case "A Chinese-headquartered consignee is reviewed with a presumption of denial" with nuvem.hq = CN {
@@ -39,8 +40,8 @@ def test_test_prints_one_line_per_failure_and_the_summary(tmp_path: Path) -> Non
     r = earlog("test", str(tmp_path))
     assert r.returncode == 1, r.stderr
     assert r.stdout.splitlines() == [
-        f"{f}:6: expect authorization = AIA — actual: LPP",
-        f"{f}:9: expect exception LPP available — actual: LPP not available; failed lpp.consignee_not_tier3 "
+        f"{f}:7: expect authorization = AIA — actual: LPP",
+        f"{f}:10: expect exception LPP available — actual: LPP not available; failed lpp.consignee_not_tier3 "
         "[case: A Chinese-headquartered consignee is reviewed with a presumption of denial]",
         "2 passed, 2 failed",
     ]
@@ -110,7 +111,8 @@ def test_repl_loop_declares_asks_and_recovers_from_errors() -> None:
     out: list[str] = []
     run_lines(["party nuvem {", "  hq: BR, located: BR", "}",
                "item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }",
-               "transaction t1 { export 1,000 h100 from US to BR,", " consignee: nuvem, date: 2025-06-01 }",
+               "transaction t1 { export 1,000 h100 from US to BR,",
+               " consignee: nuvem, prior_notification: yes, prior_certification: yes, date: 2025-06-01 }",
                "what if nuvm.hq = CN", "ask outcome", ":names", ":quit", "ask"], out.append)
     assert out[0].startswith("error: <repl 4>:1:9: nothing is named 'nuvm' (did you mean 'nuvem'?)")
     assert out[1] == "t1: outcome = authorized_by_exception"
@@ -132,7 +134,7 @@ def test_pytest_collects_earlog_files_with_the_same_failure_text(tmp_path: Path)
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", str(tmp_path)],
                        capture_output=True, text=True, cwd=tmp_path, env=os.environ.copy())
     assert "2 failed, 2 passed" in r.stdout, r.stdout
-    assert f"{tmp_path / 'suite.earlog'}:6: expect authorization = AIA — actual: LPP" in r.stdout
+    assert f"{tmp_path / 'suite.earlog'}:7: expect authorization = AIA — actual: LPP" in r.stdout
 
 
 def test_declarations_without_questions_are_still_checked(tmp_path) -> None:

@@ -29,7 +29,7 @@ BASELINE = """\
 item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 party nuvem { hq: BR, located: BR }
 transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference,
-                 date: 2025-06-01 }
+                 prior_notification: yes, prior_certification: yes, date: 2025-06-01 }
 case "LPP is available for a Tier 2 consignee within the annual cap" {
   expect exception LPP available by lpp.available
 }

@@ -56,9 +56,11 @@ def test_declarations_build_the_same_scenario_as_the_json_file() -> None:
     party acme-us { hq: US, located: US }
     item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
     transaction small-order { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem,
-                              end_use: inference, date: 2025-06-01 }
+                              end_use: inference, date: 2025-06-01,
+                              prior_certification: yes, prior_notification: yes }
     transaction second-order { kind: export, item: h100, quantity: 1000, from: US, to: BR,
-                               consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-07-01 }
+                               consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-07-01,
+                               prior_certification: yes, prior_notification: yes }
     """
     ctx = plan(parse_text(text + "ask", "x.earlog"))[0].context
     assert ctx.scenario == _without_src(load_json_file(ROOT / "queries/scenarios/brazil_cloud.json"), ctx.scenario)

@@ -45,6 +45,19 @@ def test_aia_available_with_authorized_designer() -> None:
     assert verdict(s)["exceptions"]["AIA"]["available"] is True
 
 
+@pytest.mark.parametrize("date, available", [("2026-04-13", True), ("2026-04-14", False)])
+def test_aia_authorized_designer_ends_april_13_2026(date: str, available: bool) -> None:
+    """Seed 004: "Until April 13, 2026, 'authorized' IC designers are ..."; "by April 13, 2026, the designer
+    will no longer be authorized" (issue 10, point 6: the AIA designer condition is dated too)."""
+    s = aia()
+    s["items"][0]["designer"] = "authorized"
+    s["transactions"][0]["date"] = date
+    v = verdict(s)
+    assert v["exceptions"]["AIA"]["available"] is available
+    if not available:
+        assert failed(v, "AIA") == ["aia.designer"]
+
+
 def test_aia_fails_dest_tier1() -> None:
     """Seed 004: AIA reaches only "parties located in Tier 1 destinations"; a Japanese lab's site in Brazil."""
     s = aia()
@@ -300,6 +313,45 @@ def test_aca_fails_not_datacenter_3a090a() -> None:
     assert failed(verdict(s), "ACA") == ["aca.not_datacenter_3a090a"]
 
 
+@pytest.mark.parametrize("field, condition", [("prior_notification", "lpp.prior_notification"),
+                                              ("prior_certification", "lpp.certification")])
+def test_lpp_notification_and_certification_not_stated_are_not_made(field: str, condition: str) -> None:
+    """Seed 000: "Exports under the LPP exception require prior notification to BIS"; seed 004: LPP
+    transactions "are subject to certain certification, reporting, and notification requirements".
+    A fact the scenario does not state is read as not made (issue 10, point 5: fail closed)."""
+    s = scenario()
+    del s["transactions"][0][field]
+    v = verdict(s)
+    assert failed(v, "LPP") == [condition]
+    assert v["outcome"] == "license_presumption_approval"
+
+
+def test_aia_certification_contradicted_by_a_training_customer_outside_tier1() -> None:
+    """Seed 004: the AIA certification "requires the ultimate consignee to agree not to train AI models
+    specified in ECCN 4E091 for entities headquartered or located, or with ultimate parents headquartered,
+    outside of Tier 1 destinations"."""
+    s = aia()
+    s["parties"][0]["trains_models_for"] = ["rio"]
+    s["parties"].append({"id": "rio", "hq": "BR", "located": "BR"})
+    assert failed(verdict(s), "AIA") == ["aia.certification_not_contradicted"]
+    s["parties"][1].update({"hq": "DE", "located": "DE"})
+    assert verdict(s)["exceptions"]["AIA"]["available"] is True
+
+
+@pytest.mark.parametrize("eccn", ["4A090.a", "5A992.z.1", "4A003.z.1.a"])
+def test_aca_datacenter_carve_out_follows_the_item(eccn: str) -> None:
+    """Seed 000: "Items designed or marketed for use in data centers and meeting the parameters of ECCN
+    3A090.a remain excluded from both exceptions": a datacenter 4A090.a server or .z item of the family
+    to India loses ACA and goes out under LPP (issue 10, point 1; interpretation datacenter_carve_out_items)."""
+    s = scenario(item={"eccn": eccn}, party={"located": "IN"}, tx={"to": "IN"})
+    v = verdict(s)
+    assert failed(v, "ACA") == ["aca.not_datacenter_3a090a"]
+    assert v["authorization"] == "LPP"
+    s["assume"] = {"datacenter_carve_out_items": "ic_parameters_only"}
+    s["items"][0]["tpp"] = 3000
+    assert verdict(s)["exceptions"]["ACA"]["available"] is True
+
+
 def test_aca_fails_destination_allowed() -> None:
     """Seed 004: "to any destination except for a Tier 3 destination"."""
     v = verdict(scenario(item={"datacenter": False}, party={"hq": "US", "located": "CN"}, tx={"to": "CN"}))
@@ -371,6 +423,16 @@ def test_nac_fails_not_datacenter_3a090a() -> None:
     s = nac()
     s["items"][0]["datacenter"] = True
     assert failed(verdict(s), "NAC") == ["nac.not_datacenter_3a090a"]
+
+
+def test_nac_fails_for_a_datacenter_4a090a_server() -> None:
+    """Seed 000: datacenter items "meeting the parameters of ECCN 3A090.a remain excluded from both
+    exceptions": a datacenter 4A090.a server to China is not authorized by NAC (issue 10, point 1)."""
+    s = nac()
+    s["items"][0].update({"datacenter": True, "eccn": "4A090.a"})
+    v = verdict(s)
+    assert failed(v, "NAC") == ["nac.not_datacenter_3a090a"]
+    assert v["outcome"] == "license_presumption_denial"
 
 
 def test_nac_fails_export_or_reexport() -> None:

@@ -61,7 +61,8 @@ def test_aia_why_available_for_us_buyer_in_germany() -> None:
     """Seed 004: AIA for parties located in Tier 1 "that are headquartered in ... Tier 1 destinations"."""
     e = why(us_buyer_in("DE"), 'exception_available("t1", aia)', depth=2)
     assert e.fired_rule_ids() == {"aia.available", "exceptions.relevant", "tx.family", "aia.dest_tier1",
-                                  "aia.hq_tier1", "aia.no_parent_outside_tier1", "aia.designer"}
+                                  "aia.hq_tier1", "aia.no_parent_outside_tier1", "aia.designer",
+                                  "aia.prior_certification", "aia.certification_not_contradicted"}
 
 
 def test_acm_why_not_inference_end_use() -> None:
@@ -77,7 +78,8 @@ def test_lpp_why_available_names_every_condition() -> None:
     e = why(scenario(), 'exception_available("t1", lpp)', depth=2)
     lpp = {r for r in e.fired_rule_ids() if r.startswith("lpp.")}
     assert lpp == {"lpp.available", "lpp.export_or_reexport", "lpp.no_distributor", "lpp.direct_to_consignee",
-                   "lpp.dest_tier12", "lpp.consignee_not_tier3", "lpp.within_cap"}
+                   "lpp.dest_tier12", "lpp.consignee_not_tier3", "lpp.prior_notification", "lpp.certification",
+                   "lpp.within_cap"}
 
 
 def test_lpp_why_not_over_cap_shows_the_numbers() -> None:

@@ -29,7 +29,7 @@ def chain(*hqs: str) -> list[dict[str, Any]]:
 def shipment(parties: list[dict[str, Any]], to: str, datacenter: bool = True, **tx: Any) -> dict[str, Any]:
     t = {"id": "t1", "kind": "export", "item": "chip", "quantity": 10, "from": "US", "to": to,
          "consignee": "p0", "end_user": "p0", "end_use": "production", "ultimate_destination": "US",
-         "date": "2025-06-01"}
+         "date": "2025-06-01", "prior_certification": True, "prior_notification": True}
     t.update(tx)
     return {
         "parties": parties,

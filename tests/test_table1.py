@@ -52,6 +52,7 @@ def cell_scenario(eccn: str, dest: str, entity: str, datacenter: bool = False) -
             "id": "t1", "kind": "export", "item": "chip", "quantity": 10, "from": "US", "to": dest,
             "consignee": "entity", "end_user": "entity", "end_use": "production",
             "ultimate_destination": "US", "date": "2025-06-01",
+            "prior_certification": True, "prior_notification": True,
         }],
     }
 

@@ -44,6 +44,15 @@ def test_trained_with_1e26_operations_is_4e091() -> None:
     assert v["requirements"][0]["rule"] == "req.rs_4e091_worldwide"
 
 
+def test_exactly_1e26_operations_under_seed_002_reading() -> None:
+    # seed 002: "trained on more than 10^26 computational operations" (interpretation eccn_4e091_threshold)
+    s = weights({"training_ops": "100000000000000000000000000"})
+    s["assume"] = {"eccn_4e091_threshold": "more_than"}
+    assert verdict(s)["classification"]["eccn"] is None
+    s["items"][0]["training_ops"] = "100000000000000000000000001"
+    assert verdict(s)["classification"]["eccn"] == "4E091"
+
+
 def test_one_operation_short_of_1e26_is_not_4e091() -> None:
     # seed 004: "10^26 or more 'operations'" -- 10^26 - 1 is below
     v = verdict(weights({"training_ops": "99999999999999999999999999"}))
@@ -130,6 +139,21 @@ def test_aia_needs_tier1_headquarters() -> None:
     # seed 004: "to entities headquartered in, or whose ultimate parent company is headquartered in, Tier 1"
     v = verdict(weights(to="BR", consignee="cloud-br"))
     assert failed(v, "AIA") == ["aia.weights_hq_tier1"]
+
+
+def test_aia_weights_denied_to_us_subsidiary_of_tier3_parent() -> None:
+    # issue 10, point 2.  seed 004: the strict controls reach "entities headquartered in, or whose
+    # ultimate parent company is headquartered in, Macau or a Country Group D:5 destination"; seed 001:
+    # "the domestic transfer of a Controlled Model weight to the US subsidiary of the foreign-headquartered
+    # entity".  A transfer inside the US to such a subsidiary is not authorized by AIA and is denied.
+    s = weights(kind="in_country_transfer", to="US", consignee="dragon-us")
+    s["parties"] += [{"id": "dragon", "hq": "CN", "located": "CN"},
+                     {"id": "dragon-us", "hq": "US", "located": "US", "parent": "dragon",
+                      "storage_meets_supp10": True}]
+    v = verdict(s)
+    assert v["license_required"] is True
+    assert failed(v, "AIA") == ["aia.weights_not_tier3_linked"]
+    assert v["outcome"] == "license_presumption_denial"
 
 
 def test_aia_for_tier1_subsidiary_located_in_tier3_fails_location() -> None:

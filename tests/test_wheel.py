@@ -65,7 +65,8 @@ def test_installed_copy_loads_its_own_policy(wheel: Path, tmp_path: Path) -> Non
         "parties": [{"id": "buyer", "hq": "BR"}],
         "items": [{"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}],
         "transactions": [{"id": "t1", "kind": "export", "item": "h100", "quantity": 10, "from": "US", "to": "BR",
-                          "consignee": "buyer", "date": "2025-06-01"}],
+                          "consignee": "buyer", "date": "2025-06-01",
+                          "prior_certification": True, "prior_notification": True}],
     }
     r = subprocess.run([sys.executable, "-c", PROBE, json.dumps(scenario)], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120)

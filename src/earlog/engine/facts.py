@@ -87,6 +87,8 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
         yield F("item", [s])
         if it.eccn is not None:
             yield F("item_eccn", [s, String(it.eccn)])
+        if it.for_eccn is not None:
+            yield F("item_for_eccn", [s, String(it.for_eccn)])
         if it.tpp is not None:
             yield F("item_tpp", [s, big(it.tpp)])
         if it.datacenter:
@@ -112,6 +114,8 @@ def _party_law_facts(p: Party, s: Symbol) -> Iterator[Symbol]:
         yield F("permanent_employee_of", [s, String(p.permanent_employee_of)])
     if p.storage_meets_supp10:
         yield F("storage_meets_supp10", [s])
+    for q in p.trains_models_for:
+        yield F("trains_models_for", [s, String(q)])
     if p.produces_ics is not None:
         yield F("party_produces_ics", [s, const(p.produces_ics.ic_type)])
         if p.produces_ics.node_nm is not None:
@@ -219,6 +223,8 @@ def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
         yield F("tx_provider", [s, String(t.provider)])
     if t.prior_certification:
         yield F("tx_prior_certification", [s])
+    if t.prior_notification:
+        yield F("tx_prior_notification", [s])
     if t.training_authorized_by_bis:
         yield F("tx_bis_training_authorization", [s])
     if t.replaces_attrition is not None:

@@ -16,6 +16,11 @@ def vocabulary(policy: Policy) -> Vocabulary:
     countries = {s.arguments[0].name.upper(): s.arguments[1].string for s in ans.get("country")}
     groups = {_group_name(s.arguments[1].name) for s in ans.get("country_group")}
     eccns = {s.arguments[0].string for s in ans.get("eccn_family")}
+    # software/technology ECCNs (classified by the hardware they are for) and ECCNs outside the rule
+    software = {s.arguments[0].string for s in ans.get("software_technology_eccn")}
+    outside = {s.arguments[0].string for s in ans.get("eccn_outside_rule")}
+    hardware = set(eccns)
+    eccns |= software | outside
     params = {s.arguments[0].name: to_int(s.arguments[1]) for s in ans.get("param_default")}
     # a parameter the law names without publishing its value: a scenario must supply it
     params.update({s.arguments[0].name: None for s in ans.get("param_unpublished")})
@@ -28,7 +33,8 @@ def vocabulary(policy: Policy) -> Vocabulary:
     return Vocabulary(countries=countries, groups=groups, eccns=eccns, parameters=params,
                       interpretations=interps, authorizations=auths,
                       entity_list_entries={s.arguments[0].name for s in ans.get("entity_list_entry")},
-                      versions={s.arguments[0].string for s in ans.get("policy_version")})
+                      versions={s.arguments[0].string for s in ans.get("policy_version")},
+                      software_technology_eccns=software, hardware_eccns=hardware)
 
 
 class _Facts:

@@ -44,7 +44,7 @@ _PARTY = {"id", "hq", "parent", "located", "government_controlled", "distributor
 _PARTY_DD = {"role", "approved_ic_designer", "approved_osat", "agrees_to_report", "deployment"}
 _PARTY = _PARTY | _PARTY_DD
 _VEU = {"type", "locations"}
-_ITEM = {"id", "eccn", "tpp", "datacenter", "designer"}
+_ITEM = {"id", "eccn", "tpp", "datacenter", "designer", "for_eccn"}
 _SPECS = {"mac_tops", "bit_length", "processing_units"}
 _ITEM_DD = _SPECS | {
     "die_area_mm2", "performance_density", "hbm", "transistor_count", "node_nm", "non_planar",
@@ -57,6 +57,7 @@ _ITEM_LAW = {
 }
 _ITEM = _ITEM | _ITEM_LAW
 _PARTY = _PARTY | {"entity_list", "permanent_employee_of", "storage_meets_supp10", "produces_ics"}
+_PARTY = _PARTY | {"trains_models_for"}
 _ENTITY_LIST = {"footnote", "entry"}
 _PRODUCES = {"ic_type", "node_nm", "non_planar", "advanced_node"}
 _UNIT = {"mac_tops", "bit_length"}
@@ -68,6 +69,7 @@ _TX = {
 _TX = _TX | {"exporter"}
 _TX = _TX | {"en_route_on", "prior_certification", "provider", "training_authorized_by_bis",
              "for_advanced_node_production", "replaces_attrition"}
+_TX = _TX | {"prior_notification"}
 _LEDGER = _TX | {"authorization"}
 _COUNTRY = {"tier", "groups", "supp5_b", "group", "numbering"}
 _ECCN_FORMAT = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")
@@ -325,6 +327,13 @@ class _Reader:
                                                   "the id of the employing party")
         if "storage_meets_supp10" in d:
             p.storage_meets_supp10 = self.boolean(d["storage_meets_supp10"], f"{path}.storage_meets_supp10")
+        if d.get("trains_models_for") is not None:
+            tm = d["trains_models_for"]
+            if not isinstance(tm, list):
+                raise self.err(f"{path}.trains_models_for",
+                               f"expected a list of party ids such as [\"customer\"], got {_show(tm)}")
+            p.trains_models_for = [self.string(q, f"{path}.trains_models_for[{i}]", "a party id")
+                                   for i, q in enumerate(tm)]
         if d.get("produces_ics") is not None:
             q = f"{path}.produces_ics"
             o = self.obj(d["produces_ics"], q, _PRODUCES, "what a facility produces")
@@ -366,9 +375,16 @@ class _Reader:
             # an ECCN may be left to the specifications (classification.lp), never to a bare TPP
             it.eccn = self.string(self.req(d, "eccn", path, "an item without mac_tops/bit_length"),
                                   f"{path}.eccn", "an ECCN such as \"3A090.a\"")
-        if d.get("tpp") is not None or not (has_specs or weights):
+        if d.get("for_eccn") is not None:
+            it.for_eccn = self.string(d["for_eccn"], f"{path}.for_eccn",
+                                      "the ECCN of the hardware the software or technology is for, such as \"3A090.a\"")
+        # software and technology, and EAR99 items, have no processing performance of their own
+        no_tpp = it.for_eccn is not None or it.eccn == "EAR99"
+        if d.get("tpp") is not None or not (has_specs or weights or no_tpp):
             it.tpp = self.natural(self.req(d, "tpp", path, "an item without mac_tops/bit_length"),
                                   f"{path}.tpp", "a TPP")
+        elif no_tpp:
+            it.tpp = 0
         self.item_dd(d, path, it)
         self.item_law(d, path, it)
         if "datacenter" in d:
@@ -569,7 +585,8 @@ class _Reader:
                                                ATTRITION_CAUSES, "a cause of attrition")
         if d.get("provider") is not None:
             t.provider = self.string(d["provider"], f"{path}.provider", "a party id")
-        for flag in ("prior_certification", "training_authorized_by_bis", "for_advanced_node_production"):
+        for flag in ("prior_certification", "prior_notification", "training_authorized_by_bis",
+                     "for_advanced_node_production"):
             if flag in d:
                 setattr(t, flag, self.boolean(d[flag], f"{path}.{flag}"))
         return t

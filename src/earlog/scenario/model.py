@@ -88,6 +88,9 @@ class Party:
     permanent_employee_of: str | None = None
     # the party's facility meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748
     storage_meets_supp10: bool = False
+    # parties the party is known to plan to train AI models for (itself or as IaaS): the
+    # AIA certification excludes some of them (exceptions/aia.lp)
+    trains_models_for: list[str] = field(default_factory=list)
     produces_ics: ProducesIcs | None = None
     src: Src = NOWHERE
 
@@ -126,6 +129,8 @@ class Attestation:
 class Item:
     id: str
     eccn: str | None = None
+    # for software or technology: the ECCN of the hardware it is for (items.lp)
+    for_eccn: str | None = None
     tpp: int | None = None
     # None: not given; the policy then takes the restrictive reading (missing_facts.lp)
     datacenter: bool | None = None
@@ -173,7 +178,10 @@ class Transaction:
     exporter: str | None = None
     # dates.lp, weights.lp, red_flags.lp, entity_list.lp
     en_route_on: int | None = None  # YYYYMMDD, a day the shipment was en route aboard a carrier
+    # certifications and notifications the exceptions make conditions; a fact not stated
+    # is read as not given / not made (policy/exceptions/scope.lp)
     prior_certification: bool = False
+    prior_notification: bool = False
     provider: str | None = None
     training_authorized_by_bis: bool = False
     for_advanced_node_production: bool = False
@@ -234,3 +242,6 @@ class Vocabulary:
     authorizations: set[str]  # e.g. {"LPP", "UVEU", "license"}
     entity_list_entries: set[str] = field(default_factory=set)  # e.g. {"sophgo"}
     versions: set[str] = field(default_factory=set)  # the policy versions the folder declares
+    # software/technology ECCNs, which need the hardware ECCN they are for (items.lp)
+    software_technology_eccns: set[str] = field(default_factory=set)
+    hardware_eccns: set[str] = field(default_factory=set)

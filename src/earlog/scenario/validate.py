@@ -43,6 +43,10 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
             raise InputError(str(p.src.at("permanent_employee_of")),
                              f"employer {p.permanent_employee_of!r} is not a declared party"
                              f"{_hint(p.permanent_employee_of, parties)}")
+        for i, q in enumerate(p.trains_models_for):
+            if q not in parties:
+                raise InputError(str(p.src.at(f"trains_models_for[{i}]")),
+                                 f"trains_models_for {q!r} is not a declared party{_hint(q, parties)}")
         if p.entity_list_entry is not None and p.entity_list_entry not in vocab.entity_list_entries:
             raise InputError(str(p.src.at("entity_list.entry")),
                              f"unknown Entity List entry {p.entity_list_entry!r}"
@@ -57,6 +61,7 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
             raise InputError(str(it.src.at("eccn")),
                              f"unknown ECCN {it.eccn!r}{_hint(it.eccn, vocab.eccns)}; "
                              f"earlog knows: {', '.join(sorted(vocab.eccns))}")
+        _check_software_technology(it, vocab)
     for t in [*sc.ledger, *sc.transactions]:
         _check_tx(t, parties, items, vocab, country)
         _check_locations(t, parties)
@@ -91,6 +96,24 @@ def _check_item_parties(it: Item, parties: dict) -> None:
         if pid is not None and pid not in parties:
             raise InputError(str(it.src.at(field)), f"{field.split('.')[-1]} {pid!r} is not a declared party"
                                                     f"{_hint(pid, parties)}")
+
+
+def _check_software_technology(it: Item, vocab: Vocabulary) -> None:
+    """Software and technology are classified by the hardware they are for: never guessed."""
+    sw = vocab.software_technology_eccns
+    if it.eccn in sw and it.for_eccn is None:
+        raise InputError(str(it.src.at("eccn")),
+                         f"ECCN {it.eccn!r} is software or technology: give for_eccn, the ECCN of the hardware "
+                         "it is for (such as \"3A090.a\")")
+    if it.for_eccn is not None:
+        if it.eccn not in sw:
+            raise InputError(str(it.src.at("for_eccn")),
+                             f"for_eccn is given only for software or technology ECCNs "
+                             f"({', '.join(sorted(sw))}), not for {it.eccn!r}")
+        if it.for_eccn not in vocab.hardware_eccns:
+            raise InputError(str(it.src.at("for_eccn")),
+                             f"unknown hardware ECCN {it.for_eccn!r}{_hint(it.for_eccn, vocab.hardware_eccns)}; "
+                             f"expected one of {', '.join(sorted(vocab.hardware_eccns))}")
 
 
 def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, country) -> None:
