@@ -1,0 +1,178 @@
+"""Evaluate a scenario with pyDatalog: the second, independent engine.
+
+The clauses come from translate.py (the same statements, twins included, that
+the clingo engine grounds).  pyDatalog's own resolution (SLG with tabling)
+does every join, recursion, negation and comparison.  The driver here feeds it
+one stratum at a time, in the order the translator computed: each strongly
+connected component of predicates is asked for all its atoms, which then
+replace its rules as facts, so the next stratum's negations read a complete
+table.  Between strata the driver folds the body aggregates (count, sum, min,
+max over distinct element tuples; translate.py says why), and between the
+`base` and `cumulative` parts it links the running-total chains with the same
+function the clingo engine uses (engine/chains.py).
+
+Values are the clingo symbols themselves, so the answer is an `engine.Answer`
+that `verdict.build_verdicts` reads exactly as it reads clingo's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from clingo import Function, Symbol
+from pyDatalog import pyEngine
+from pyDatalog.Logic import Logic
+
+from earlog.datalog import terms
+from earlog.datalog.translate import Cmp, Eval, Key, Neg, Node, Part, Pos, Translation, Var, cached_translation
+from earlog.engine.chains import LINKS, MEMBER, chain_links
+from earlog.engine.facts import scenario_facts
+from earlog.engine.policy import Policy
+from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES, WHY, live_program
+from earlog.engine.solve import Answer
+from earlog.errors import EngineBug
+from earlog.scenario.model import Scenario
+
+_NONE = pyEngine.Const(None)
+
+
+def _term(a: Var | Symbol) -> object:
+    return pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(a)
+
+
+def _call(ev: Eval):
+    fn, inputs = ev.fn, ev.inputs
+
+    def call(*values: Symbol) -> object:
+        return fn(dict(zip(inputs, values, strict=True)))
+
+    return call
+
+
+def _literal(lit: Pos | Neg | Cmp | Eval) -> object:
+    if isinstance(lit, Pos):
+        return pyEngine.Literal(lit.pred, [_term(a) for a in lit.args])
+    if isinstance(lit, Neg):
+        return pyEngine.Literal("~" + lit.pred, [_term(a) for a in lit.args])
+    if isinstance(lit, Cmp):
+        return pyEngine.Literal(lit.op, [_term(lit.left), _term(lit.right)])
+    op = pyEngine.Operation(_NONE, _call(lit), pyEngine.VarTuple([pyEngine.Var(n) for n in lit.inputs]))
+    return pyEngine.Literal("==", [pyEngine.Var(lit.out.name), op])
+
+
+class _Run:
+    """One evaluation: a fresh pyDatalog logic, filled stratum by stratum."""
+
+    def __init__(self) -> None:
+        Logic()  # a fresh logic for this thread: nothing of an earlier evaluation remains
+        self.tables: dict[Key, set[tuple[Symbol, ...]]] = defaultdict(set)
+
+    def declare(self, keys: Iterable[Key]) -> None:
+        """Every predicate a body reads must exist in pyDatalog's database, even empty."""
+        for name, arity in keys:
+            pyEngine.insert(pyEngine.Pred(name, arity))
+
+    def add_facts(self, key: Key, rows: Iterable[tuple[Symbol, ...]]) -> None:
+        table = self.tables[key]
+        name = key[0]
+        for row in rows:
+            if row not in table:
+                table.add(row)
+                pyEngine.assert_(pyEngine.Clause(pyEngine.Literal(name, [pyEngine.Const(v) for v in row]), []))
+
+    def add_symbols(self, symbols: Iterable[Symbol]) -> None:
+        by_key: dict[Key, list[tuple[Symbol, ...]]] = defaultdict(list)
+        for s in symbols:
+            by_key[(s.name, len(s.arguments))].append(tuple(s.arguments))
+        self.declare(by_key)
+        for key, rows in by_key.items():
+            self.add_facts(key, rows)
+
+    def ask(self, node: Node) -> list[tuple[Symbol, ...]]:
+        """Every atom of a node: its predicate with the constants its heads fix."""
+        (name, _arity), shape = node
+        terms.ERRORS.clear()
+        query = [pyEngine.Var(f"X{i}") if c is None else pyEngine.Const(c) for i, c in enumerate(shape)]
+        result = pyEngine.Literal(name, query).ask()
+        if terms.ERRORS:
+            raise EngineBug(f"pyDatalog engine: {terms.ERRORS[0]}")
+        if result is True:
+            return [tuple(shape)]
+        return [tuple(row) for row in result or ()]
+
+    def part(self, part: Part) -> None:
+        self.declare(part.reads)
+        self.declare(part.clauses)
+        for scc in part.strata:
+            if len(scc) == 1 and scc[0][0] in part.aggregates:
+                self.fold(part, scc[0][0])
+                continue
+            asserted: dict[Node, list[object]] = defaultdict(list)
+            for node in scc:
+                key = node[0]
+                for c in part.nodes[node]:
+                    head = pyEngine.Literal(key[0], [_term(a) for a in c.args])
+                    clause = pyEngine.Clause(head, [_literal(lit) for lit in c.body])
+                    pyEngine.assert_(clause)
+                    asserted[node].append(clause)
+            for node in scc:
+                rows = self.ask(node)
+                for clause in asserted.get(node, ()):
+                    pyEngine.retract(clause)
+                self.add_facts(node[0], rows)
+        for key, where in part.constraints.items():
+            if self.tables.get(key):
+                raise EngineBug(f"the integrity constraint of {where} is violated: "
+                                "the policy gave no answer set for this scenario")
+
+    def fold(self, part: Part, key: Key) -> None:
+        spec = part.aggregates[key]
+        elements: dict[tuple[Symbol, ...], set[Symbol]] = defaultdict(set)
+        for row in self.tables.get(spec.elements, ()):
+            elements[row[:-1]].add(row[-1])
+        rows = [(*ctx, terms.aggregate(spec.function, sorted(elements.get(ctx, ()))))
+                for ctx in self.tables.get(spec.context, ())]
+        self.add_facts(key, rows)
+
+    def atoms(self) -> dict[Key, set[tuple[Symbol, ...]]]:
+        return self.tables
+
+
+def evaluate_translation(translation: Translation, policy: Policy, facts: list[Symbol],
+                         order: dict[str, int]) -> dict[Key, set[tuple[Symbol, ...]]]:
+    """Every atom of the unique model, by predicate."""
+    run = _Run()
+    base, cumulative = translation.parts
+    run.add_symbols(policy.facts.get("base", ()))
+    run.add_symbols(facts)
+    run.part(base)
+    members = [Function(MEMBER[0], list(row)) for row in run.tables.get(MEMBER, ())]
+    run.add_symbols(policy.facts.get("cumulative", ()))
+    run.add_symbols(chain_links(members, order))
+    run.declare((name, a) for name, a in (("chain_first", 2), ("chain_next", 3)))
+    run.part(cumulative)
+    return run.atoms()
+
+
+def solve(sc: Scenario, policy: Policy, traced: frozenset[str] | None = VERDICT_PREDICATES,
+          shown: frozenset[str] | None = None, explain: bool = False) -> Answer:
+    """Evaluate a scenario with pyDatalog; the same signature and answer as `engine.solve`."""
+    facts = list(scenario_facts(sc))
+    given = frozenset({s.name for s in facts} | LINKS)
+    statements = live_program(policy, traced, explain, given)
+    translation = cached_translation(policy, statements)
+    order = {t.id: i for i, t in enumerate(sc.in_order())}
+    tables = evaluate_translation(translation, policy, facts, order)
+    if shown is not None:
+        names = shown | {FIRED, WHY}
+        keep = {(n, a) for n, a in policy.signatures if n in names}
+        keep |= {(FIRED, 2), (WHY, 4)} | ({(UNMET, 3)} if UNMET in names else set())
+    atoms: dict[str, list[Symbol]] = defaultdict(list)
+    for (name, arity), rows in tables.items():
+        if name.startswith("_earlog_agg") or name.startswith("_earlog_constraint"):
+            continue
+        if shown is not None and (name, arity) not in keep:
+            continue
+        atoms[name].extend(Function(name, list(r)) for r in rows)
+    return Answer(atoms=dict(atoms), scenario=sc, policy=policy)
