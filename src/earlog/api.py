@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from earlog.engine import load_policy, solve, vocabulary
+from earlog.engine import load_policy, vocabulary
 from earlog.scenario.json_input import load_json_file, scenario_from_dict
 from earlog.scenario.model import Scenario
 from earlog.scenario.validate import validate
@@ -13,13 +13,18 @@ from earlog.verdict import VERDICT_READS, Verdict, build_verdicts
 
 
 def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: str | None = None,
-             explain: bool = False) -> list[Verdict]:
+             explain: bool = False, engine: str = "clingo") -> list[Verdict]:
     """Evaluate a scenario (model, JSON-shaped dict, or path to a JSON file).
 
     explain=True fills each verdict's `explanation` with the why-tree of its
     outcome (JSON schema earlog.explanation/1, docs/explanations.md).
+    engine="pydatalog" evaluates the same policy with pyDatalog instead of clingo
+    (docs/engines.md); the verdicts are read by the same code.
     Raises InputError for a bad scenario before anything is evaluated.
     """
+    from earlog.datalog.engines import solver
+
+    solve = solver(engine)
     if isinstance(scenario, (str, Path)):
         scenario = load_json_file(scenario)
     elif isinstance(scenario, dict):

@@ -20,6 +20,9 @@ def test_cmd(
     exceptions: Annotated[list[Path] | None, typer.Option(
         "--exceptions", help="Coverage allowlist: `rule.id reason` per line (default: coverage_exceptions.txt "
         "in each folder named).")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="clingo, pydatalog, or both (every scenario on both; each field they disagree on "
+        "fails)")] = "clingo",
 ) -> None:
     """Run every `expect` in the .earlog files under PATH; one line per failure, then `N passed, M failed`.
 
@@ -39,6 +42,9 @@ def test_cmd(
     check_format(format, FORMATS_TEXT_JSON)
     files = find_files(paths)
     planned = [(f, expectations(f)) for f in files]  # every file checked before any is run
+    from earlog.datalog.agree import engine_check
+
+    disagreements = engine_check(planned, engine)  # --engine: which engine runs; `both` compares them
     cov = None
     if coverage:
         from earlog.dsl.coverage import Coverage, default_exception_files, fired_rules, read_exceptions
@@ -49,7 +55,7 @@ def test_cmd(
         # evaluated first, with every rule traced; the steps below reuse these evaluations
         fired, scenarios = fired_rules([s for _f, steps in planned for s in steps])
         cov = Coverage(policy, fired, scenarios, reasons)
-    results = []
+    results = list(disagreements)
     for f, steps in planned:
         if all(s.todo for s in steps):
             results.append(no_expectations(f, len(steps)))

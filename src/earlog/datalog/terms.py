@@ -20,10 +20,12 @@ import clingo
 from clingo import Function, Number, Symbol, SymbolType, ast
 
 from earlog.engine.arith import Arithmetic
+from earlog.errors import PolicyError
 
 
-class TranslationError(ValueError):
-    """A construct the translator does not express faithfully (the message names it)."""
+class TranslationError(PolicyError):
+    """A construct the translator does not express faithfully (the message names the
+    rule and the construct); reported like any policy error, exit code 2."""
 
 
 class _Undefined:
