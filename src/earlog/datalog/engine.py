@@ -131,7 +131,7 @@ class _Run:
         elements: dict[tuple[Symbol, ...], set[Symbol]] = defaultdict(set)
         for row in self.tables.get(spec.elements, ()):
             elements[row[:-1]].add(row[-1])
-        rows = [(*ctx, terms.aggregate(spec.function, sorted(elements.get(ctx, ()))))
+        rows = [(*ctx, terms.aggregate(spec.function, sorted(elements.get(ctx, ())), not spec.assigned))
                 for ctx in self.tables.get(spec.context, ())]
         self.add_facts(key, rows)
 

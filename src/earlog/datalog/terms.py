@@ -29,7 +29,8 @@ class TranslationError(PolicyError):
 
 
 class _Undefined:
-    """The value of a term clingo leaves undefined: equal to nothing, comparable to nothing."""
+    """The value of a term clingo leaves undefined: equal to nothing, comparable to
+    nothing (an `==` with it fails, so the instance that needs it is dropped)."""
 
     __slots__ = ()
 
@@ -37,7 +38,7 @@ class _Undefined:
         return False
 
     def __ne__(self, other: object) -> bool:
-        return False
+        return True  # pyDatalog tests `!=` to decide whether to unify: never skip
 
     def __lt__(self, other: object) -> bool:
         return False
@@ -192,18 +193,69 @@ def _external(name: str, fn: Callable[..., object], args: Sequence[Evaluator]) -
     return call
 
 
-def aggregate(function: int, elements: Sequence[Symbol]) -> Symbol:
+class WideNumber:
+    """A sum past 32 bits, compared exactly: clingo checks an aggregate's guards on
+    the exact sum and wraps it only when it assigns the sum to a variable."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def _key(self, other: object) -> int | None:
+        if isinstance(other, WideNumber):
+            return 0 if other.n == self.n else (1 if self.n > other.n else -1)
+        if isinstance(other, Symbol):
+            if other.type == SymbolType.Number:
+                return 0 if other.number == self.n else (1 if self.n > other.number else -1)
+            return 1 if other.type == SymbolType.Infimum else -1  # numbers precede other terms
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        return self._key(other) == 0
+
+    def __ne__(self, other: object) -> bool:
+        return self._key(other) != 0
+
+    def __lt__(self, other: object) -> bool:
+        k = self._key(other)
+        return k is not None and k < 0
+
+    def __le__(self, other: object) -> bool:
+        k = self._key(other)
+        return k is not None and k <= 0
+
+    def __gt__(self, other: object) -> bool:
+        k = self._key(other)
+        return k is not None and k > 0
+
+    def __ge__(self, other: object) -> bool:
+        k = self._key(other)
+        return k is not None and k >= 0
+
+    def __hash__(self) -> int:
+        return hash(self.n)
+
+
+def _number(n: int, exact: bool) -> object:
+    if exact and wrap32(n) != n:
+        return WideNumber(n)
+    return Number(wrap32(n))
+
+
+def aggregate(function: int, elements: Sequence[Symbol], exact: bool = False) -> object:
     """The value of a body aggregate over its (distinct) element tuples, as clingo
-    computes it: #sum ignores elements whose weight is not an integer, and a sum
-    wraps like every clingo integer."""
+    computes it: #sum ignores elements whose weight is not an integer; a sum wraps
+    like every clingo integer when assigned, and is compared exactly (`exact`)
+    when only the aggregate's guards read it."""
     if function == ast.AggregateFunction.Count:
-        return Number(wrap32(len(elements)))
+        return _number(len(elements), exact)
     weights = [e.arguments[0] for e in elements if e.arguments]
     if function in (ast.AggregateFunction.Sum, ast.AggregateFunction.SumPlus):
         nums = [w.number for w in weights if w.type == SymbolType.Number]
         if function == ast.AggregateFunction.SumPlus:
             nums = [n for n in nums if n > 0]
-        return Number(wrap32(sum(nums)))
+        return _number(sum(nums), exact)
     if function == ast.AggregateFunction.Min:
         return min(weights) if weights else clingo.Supremum
     if function == ast.AggregateFunction.Max:

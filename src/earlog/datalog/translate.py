@@ -106,6 +106,7 @@ class AggregateSpec:
     elements: Key
     function: int
     origin: str
+    assigned: bool  # False: only guards read the value, which clingo compares exactly
 
 
 @dataclass
@@ -497,7 +498,7 @@ def _aggregate(lit: ast.AST, items: list[_Item], head_terms: Sequence[ast.AST], 
         tup = ast.Function(loc, "", list(e.terms), 0)
         args, body = _ordered([*context, *cond], [*gterms, tup], f"{where} (an element of `{lit}`)", names)
         _add(part, Clause(elem_key, args, body, where))
-    part.aggregates[value_key] = AggregateSpec(value_key, ctx_key, elem_key, agg.function, where)
+    part.aggregates[value_key] = AggregateSpec(value_key, ctx_key, elem_key, agg.function, where, assigned is not None)
     result = ast.Variable(loc, assigned or f"_A{n}")
     out = [*context, _Item("pos", value_key[0], (*gterms, result), text=str(lit))]
     if lg is not None and assigned is None:
