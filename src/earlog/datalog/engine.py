@@ -101,10 +101,12 @@ class _Run:
             return [tuple(shape)]
         return [tuple(row) for row in result or ()]
 
-    def part(self, part: Part) -> None:
+    def part(self, part: Part, needed: frozenset[Key] | None = None) -> None:
         self.declare(part.reads)
         self.declare(part.clauses)
         for scc in part.strata:
+            if needed is not None and not any(node[0] in needed for node in scc):
+                continue  # nothing shown reads it, directly or through another predicate
             if len(scc) == 1 and scc[0][0] in part.aggregates:
                 self.fold(part, scc[0][0])
                 continue
@@ -139,19 +141,50 @@ class _Run:
         return self.tables
 
 
+def needed_keys(translation: Translation, names: frozenset[str]) -> frozenset[Key]:
+    """The predicates the named ones depend on (with themselves, the chains and the
+    constraints): all a shown answer needs computed."""
+    hit = translation.needed.get(names)
+    if hit is not None:
+        return hit
+    deps: dict[Key, set[Key]] = defaultdict(set)
+    roots: set[Key] = set()
+    for part in translation.parts:
+        for key, clauses in part.clauses.items():
+            for c in clauses:
+                deps[key].update((lit.pred, len(lit.args)) for lit in c.body if isinstance(lit, (Pos, Neg)))
+        for key, spec in part.aggregates.items():
+            deps[key].update((spec.context, spec.elements))
+        roots.update(k for k in part.clauses if k[0] in names)
+        roots.update(part.constraints)
+    roots.add(MEMBER)
+    seen: set[Key] = set()
+    todo = list(roots)
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo.extend(deps.get(k, ()))
+    out = translation.needed[names] = frozenset(seen)
+    return out
+
+
 def evaluate_translation(translation: Translation, policy: Policy, facts: list[Symbol],
-                         order: dict[str, int]) -> dict[Key, set[tuple[Symbol, ...]]]:
-    """Every atom of the unique model, by predicate."""
+                         order: dict[str, int], names: frozenset[str] | None = None,
+                         ) -> dict[Key, set[tuple[Symbol, ...]]]:
+    """Every atom of the unique model, by predicate (with `names`: every atom of those
+    predicates and of what they depend on)."""
+    needed = None if names is None else needed_keys(translation, names)
     run = _Run()
     base, cumulative = translation.parts
     run.add_symbols(policy.facts.get("base", ()))
     run.add_symbols(facts)
-    run.part(base)
+    run.part(base, needed)
     members = [Function(MEMBER[0], list(row)) for row in run.tables.get(MEMBER, ())]
     run.add_symbols(policy.facts.get("cumulative", ()))
     run.add_symbols(chain_links(members, order))
     run.declare((name, a) for name, a in (("chain_first", 2), ("chain_next", 3)))
-    run.part(cumulative)
+    run.part(cumulative, needed)
     return run.atoms()
 
 
@@ -163,9 +196,9 @@ def solve(sc: Scenario, policy: Policy, traced: frozenset[str] | None = VERDICT_
     statements = live_program(policy, traced, explain, given)
     translation = cached_translation(policy, statements)
     order = {t.id: i for i, t in enumerate(sc.in_order())}
-    tables = evaluate_translation(translation, policy, facts, order)
-    if shown is not None:
-        names = shown | {FIRED, WHY}
+    names = None if shown is None else frozenset(shown | {FIRED, WHY})
+    tables = evaluate_translation(translation, policy, facts, order, names)
+    if names is not None:
         keep = {(n, a) for n, a in policy.signatures if n in names}
         keep |= {(FIRED, 2), (WHY, 4)} | ({(UNMET, 3)} if UNMET in names else set())
     atoms: dict[str, list[Symbol]] = defaultdict(list)

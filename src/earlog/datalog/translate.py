@@ -123,6 +123,7 @@ class Part:
 @dataclass
 class Translation:
     parts: list[Part]
+    needed: dict[frozenset[str], frozenset[Key]] = field(default_factory=dict)  # cache, engine.needed_keys
 
 
 _CMP = {
