@@ -25,6 +25,7 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from earlog.datalog import terms
+from earlog.datalog.terms import Value
 from earlog.datalog.translate import Cmp, Eval, Key, Neg, Node, Part, Pos, Translation, Var, cached_translation
 from earlog.engine.chains import LINKS, MEMBER, chain_links
 from earlog.engine.facts import scenario_facts
@@ -37,54 +38,67 @@ from earlog.scenario.model import Scenario
 _NONE = pyEngine.Const(None)
 
 
-def _term(a: Var | Symbol) -> object:
-    return pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(a)
-
-
-def _call(ev: Eval):
-    fn, inputs = ev.fn, ev.inputs
-
-    def call(*values: Symbol) -> object:
-        return fn(dict(zip(inputs, values, strict=True)))
-
-    return call
-
-
-def _literal(lit: Pos | Neg | Cmp | Eval) -> object:
-    if isinstance(lit, Pos):
-        return pyEngine.Literal(lit.pred, [_term(a) for a in lit.args])
-    if isinstance(lit, Neg):
-        return pyEngine.Literal("~" + lit.pred, [_term(a) for a in lit.args])
-    if isinstance(lit, Cmp):
-        return pyEngine.Literal(lit.op, [_term(lit.left), _term(lit.right)])
-    op = pyEngine.Operation(_NONE, _call(lit), pyEngine.VarTuple([pyEngine.Var(n) for n in lit.inputs]))
-    return pyEngine.Literal("==", [pyEngine.Var(lit.out.name), op])
-
-
 class _Run:
-    """One evaluation: a fresh pyDatalog logic, filled stratum by stratum."""
+    """One evaluation: a fresh pyDatalog logic, filled stratum by stratum.  Values
+    are interned (terms.Value), so equal symbols are one object."""
 
     def __init__(self) -> None:
         Logic()  # a fresh logic for this thread: nothing of an earlier evaluation remains
-        self.tables: dict[Key, set[tuple[Symbol, ...]]] = defaultdict(set)
+        self.tables: dict[Key, set[tuple[object, ...]]] = defaultdict(set)
+        self.values: dict[Symbol, Value] = {}
+        self.preds: dict[tuple[str, int], object] = {}
+
+    def value(self, sym: Symbol) -> Value:
+        v = self.values.get(sym)
+        if v is None:
+            v = self.values[sym] = Value(sym)
+        return v
+
+    def pred(self, name: str, arity: int) -> object:
+        p = self.preds.get((name, arity))
+        if p is None:
+            p = self.preds[(name, arity)] = pyEngine.Literal(name, [_NONE] * arity).pred
+        return p
+
+    def term(self, a: Var | Symbol) -> object:
+        return pyEngine.Var(a.name) if isinstance(a, Var) else pyEngine.Const(self.value(a))
+
+    def call(self, ev: Eval):
+        fn, inputs, intern = ev.fn, ev.inputs, self.value
+
+        def call(*values: Value) -> object:
+            out = fn({n: v.sym for n, v in zip(inputs, values, strict=True)})
+            return intern(out) if isinstance(out, Symbol) else out
+
+        return call
+
+    def literal(self, lit: Pos | Neg | Cmp | Eval) -> object:
+        if isinstance(lit, Pos):
+            return pyEngine.Literal(self.pred(lit.pred, len(lit.args)), [self.term(a) for a in lit.args])
+        if isinstance(lit, Neg):
+            return pyEngine.Literal(self.pred("~" + lit.pred, len(lit.args)), [self.term(a) for a in lit.args])
+        if isinstance(lit, Cmp):
+            return pyEngine.Literal(self.pred(lit.op, 2), [self.term(lit.left), self.term(lit.right)])
+        op = pyEngine.Operation(_NONE, self.call(lit), pyEngine.VarTuple([pyEngine.Var(n) for n in lit.inputs]))
+        return pyEngine.Literal(self.pred("==", 2), [pyEngine.Var(lit.out.name), op])
 
     def declare(self, keys: Iterable[Key]) -> None:
         """Every predicate a body reads must exist in pyDatalog's database, even empty."""
         for name, arity in keys:
-            pyEngine.insert(pyEngine.Pred(name, arity))
+            pyEngine.insert(self.pred(name, arity))
 
-    def add_facts(self, key: Key, rows: Iterable[tuple[Symbol, ...]]) -> None:
+    def add_facts(self, key: Key, rows: Iterable[tuple[object, ...]]) -> None:
         table = self.tables[key]
-        name = key[0]
+        pred = self.pred(*key)
         for row in rows:
             if row not in table:
                 table.add(row)
-                pyEngine.assert_(pyEngine.Clause(pyEngine.Literal(name, [pyEngine.Const(v) for v in row]), []))
+                pyEngine.assert_(pyEngine.Clause(pyEngine.Literal(pred, [pyEngine.Const(v) for v in row]), []))
 
     def add_symbols(self, symbols: Iterable[Symbol]) -> None:
         by_key: dict[Key, list[tuple[Symbol, ...]]] = defaultdict(list)
         for s in symbols:
-            by_key[(s.name, len(s.arguments))].append(tuple(s.arguments))
+            by_key[(s.name, len(s.arguments))].append(tuple(self.value(a) for a in s.arguments))
         self.declare(by_key)
         for key, rows in by_key.items():
             self.add_facts(key, rows)
@@ -93,12 +107,12 @@ class _Run:
         """Every atom of a node: its predicate with the constants its heads fix."""
         (name, _arity), shape = node
         terms.ERRORS.clear()
-        query = [pyEngine.Var(f"X{i}") if c is None else pyEngine.Const(c) for i, c in enumerate(shape)]
-        result = pyEngine.Literal(name, query).ask()
+        query = [pyEngine.Var(f"X{i}") if c is None else pyEngine.Const(self.value(c)) for i, c in enumerate(shape)]
+        result = pyEngine.Literal(self.pred(name, len(shape)), query).ask()
         if terms.ERRORS:
             raise EngineBug(f"pyDatalog engine: {terms.ERRORS[0]}")
         if result is True:
-            return [tuple(shape)]
+            return [tuple(self.value(c) for c in shape)]
         return [tuple(row) for row in result or ()]
 
     def part(self, part: Part, needed: frozenset[Key] | None = None) -> None:
@@ -114,8 +128,8 @@ class _Run:
             for node in scc:
                 key = node[0]
                 for c in part.nodes[node]:
-                    head = pyEngine.Literal(key[0], [_term(a) for a in c.args])
-                    clause = pyEngine.Clause(head, [_literal(lit) for lit in c.body])
+                    head = pyEngine.Literal(self.pred(*key), [self.term(a) for a in c.args])
+                    clause = pyEngine.Clause(head, [self.literal(lit) for lit in c.body])
                     pyEngine.assert_(clause)
                     asserted[node].append(clause)
             for node in scc:
@@ -130,15 +144,19 @@ class _Run:
 
     def fold(self, part: Part, key: Key) -> None:
         spec = part.aggregates[key]
-        elements: dict[tuple[Symbol, ...], set[Symbol]] = defaultdict(set)
+        elements: dict[tuple[object, ...], set[Symbol]] = defaultdict(set)
         for row in self.tables.get(spec.elements, ()):
-            elements[row[:-1]].add(row[-1])
-        rows = [(*ctx, terms.aggregate(spec.function, sorted(elements.get(ctx, ())), not spec.assigned))
-                for ctx in self.tables.get(spec.context, ())]
+            elements[row[:-1]].add(row[-1].sym)
+        rows = []
+        for ctx in self.tables.get(spec.context, ()):
+            v = terms.aggregate(spec.function, sorted(elements.get(ctx, ())), not spec.assigned)
+            rows.append((*ctx, self.value(v) if isinstance(v, Symbol) else v))
         self.add_facts(key, rows)
 
     def atoms(self) -> dict[Key, set[tuple[Symbol, ...]]]:
-        return self.tables
+        """The tables as clingo symbols (the aggregates' own tables left out)."""
+        return {key: {tuple(v.sym for v in row) for row in rows}
+                for key, rows in self.tables.items() if not key[0].startswith("_earlog_agg")}
 
 
 def needed_keys(translation: Translation, names: frozenset[str]) -> frozenset[Key]:
@@ -180,7 +198,7 @@ def evaluate_translation(translation: Translation, policy: Policy, facts: list[S
     run.add_symbols(policy.facts.get("base", ()))
     run.add_symbols(facts)
     run.part(base, needed)
-    members = [Function(MEMBER[0], list(row)) for row in run.tables.get(MEMBER, ())]
+    members = [Function(MEMBER[0], [v.sym for v in row]) for row in run.tables.get(MEMBER, ())]
     run.add_symbols(policy.facts.get("cumulative", ()))
     run.add_symbols(chain_links(members, order))
     run.declare((name, a) for name, a in (("chain_first", 2), ("chain_next", 3)))

@@ -193,6 +193,36 @@ def _external(name: str, fn: Callable[..., object], args: Sequence[Evaluator]) -
     return call
 
 
+class Value:
+    """A clingo symbol interned for one evaluation: pyDatalog hashes and compares its
+    values all the time, and an interned object does both by identity, in C.  The
+    order comparisons (`<` ...) are the symbol's, i.e. clingo's term order."""
+
+    __slots__ = ("sym",)
+
+    def __init__(self, sym: Symbol) -> None:
+        self.sym = sym
+
+    def __lt__(self, other: object) -> bool:
+        return self.sym < _plain(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.sym <= _plain(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.sym > _plain(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.sym >= _plain(other)
+
+    def __repr__(self) -> str:
+        return str(self.sym)
+
+
+def _plain(v: object) -> object:
+    return v.sym if isinstance(v, Value) else v
+
+
 class WideNumber:
     """A sum past 32 bits, compared exactly: clingo checks an aggregate's guards on
     the exact sum and wraps it only when it assigns the sum to a variable."""
@@ -203,6 +233,7 @@ class WideNumber:
         self.n = n
 
     def _key(self, other: object) -> int | None:
+        other = _plain(other)
         if isinstance(other, WideNumber):
             return 0 if other.n == self.n else (1 if self.n > other.n else -1)
         if isinstance(other, Symbol):
