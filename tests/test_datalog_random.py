@@ -32,7 +32,7 @@ from earlog.scenario.model import (
 )
 from earlog.scenario.validate import validate
 
-EXAMPLES_CI = 150
+EXAMPLES_CI = 200
 EXAMPLES_ALL = 3000
 ALL = os.environ.get("EARLOG_BOTH_ENGINES") == "all"
 
