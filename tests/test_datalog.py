@@ -13,7 +13,7 @@ from clingo import Function, Number, String, Symbol, ast
 import earlog
 from earlog.datalog import TranslationError
 from earlog.datalog.engine import evaluate_translation
-from earlog.datalog.translate import translate
+from earlog.datalog.translate import INTERNAL, translate
 from earlog.engine.arith import Arithmetic
 from earlog.engine.chains import chain_links
 from earlog.engine.policy import load_policy
@@ -61,7 +61,7 @@ def _clingo(policy, facts: list[Symbol], order: dict[str, int]) -> set[Symbol]:
 
 def _datalog(policy, facts: list[Symbol], order: dict[str, int]) -> set[Symbol]:
     tables = evaluate_translation(translate(policy, program(policy, None)), policy, facts, order)
-    return {Function(name, list(row)) for (name, _a), rows in tables.items() if not name.startswith("_earlog_agg")
+    return {Function(name, list(row)) for (name, _a), rows in tables.items() if not name.startswith(INTERNAL)
             for row in rows}
 
 
@@ -95,6 +95,10 @@ TOY = [
     ("toy.stratified_by_value_2", "denied(X) :- status(X, denied)."),
     ("toy.stratified_by_value_3", "status(X, approved) :- p(X), not denied(X)."),
     ("toy.chain", "chain_member(c, k, T) :- t(T)."),
+    ("toy.two_aggregates", "two(A, K, S) :- n(A), K = #count{ B : n(B), B < A }, S = #sum{ B : n(B), B > A }, K < 4."),
+    ("toy.conditional", "allbig(X) :- c(X), n(A) : n(A), A > 2."),
+    ("toy.conditional_global", "dominates(A) :- n(A), B < A : n(B), B != A."),
+    ("toy.conditional_negated", "free(X) :- p(X), not r(X) : p(X)."),
 ]
 FACTS = (" ".join(f"n({n})." for n in NUMBERS) + ' s("a"). s("b"). c(foo). c(bar). p(a;b;c). r(a).'
          ' edge(1, 2). edge(2, 3). edge(3, 1). t("x"). t("y"). t("z").')
@@ -122,13 +126,14 @@ def test_every_translated_construct_gives_clingos_atoms(tmp_path: Path) -> None:
     assert not any(s.name == "bad" for s in got)
     assert Function("run", [String("y"), Number(3)]) in got
     assert Function("status", [Function("b"), Function("approved")]) in got
+    assert Function("dominates", [Number(2147483647)]) in got and Function("allbig", [Function("foo")]) in got
 
 
 @pytest.mark.parametrize(("text", "construct"), [
     ("{ chosen(X) } :- p(X).", "a choice rule"),
     ("left(X) ; right(X) :- p(X).", "a disjunctive head"),
     ("x(X) :- p(X), not not r(X).", "double negation"),
-    ("x(X) :- p(X), q(Y) : r(Y).", "conditional literal"),
+    ("x(X) :- p(X), X < Y + 1 : r(Y).", "the conditional literal"),
     ("x(X) :- p(X), X = 1..3.", "interval"),
     ("x(@pow(X, 2)) :- n(X).", "@pow is not one of earlog's"),
     ("x(X ** 2) :- n(X).", "the operator"),

@@ -26,7 +26,19 @@ from pyDatalog.Logic import Logic
 
 from earlog.datalog import terms
 from earlog.datalog.terms import Value
-from earlog.datalog.translate import Cmp, Eval, Key, Neg, Node, Part, Pos, Translation, Var, cached_translation
+from earlog.datalog.translate import (
+    INTERNAL,
+    Cmp,
+    Eval,
+    Key,
+    Neg,
+    Node,
+    Part,
+    Pos,
+    Translation,
+    Var,
+    cached_translation,
+)
 from earlog.engine.chains import LINKS, MEMBER, chain_links
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
@@ -156,7 +168,7 @@ class _Run:
     def atoms(self) -> dict[Key, set[tuple[Symbol, ...]]]:
         """The tables as clingo symbols (the aggregates' own tables left out)."""
         return {key: {tuple(v.sym for v in row) for row in rows}
-                for key, rows in self.tables.items() if not key[0].startswith("_earlog_agg")}
+                for key, rows in self.tables.items() if not key[0].startswith(INTERNAL)}
 
 
 def needed_keys(translation: Translation, names: frozenset[str]) -> frozenset[Key]:
@@ -221,7 +233,7 @@ def solve(sc: Scenario, policy: Policy, traced: frozenset[str] | None = VERDICT_
         keep |= {(FIRED, 2), (WHY, 4)} | ({(UNMET, 3)} if UNMET in names else set())
     atoms: dict[str, list[Symbol]] = defaultdict(list)
     for (name, arity), rows in tables.items():
-        if name.startswith("_earlog_agg") or name.startswith("_earlog_constraint"):
+        if name.startswith(INTERNAL):
             continue
         if shown is not None and (name, arity) not in keep:
             continue

@@ -15,16 +15,20 @@ Translated (rule by rule, after unpooling):
 - comparisons `= != < <= > >=` over clingo's term order, `X = term` as assignment;
 - arithmetic `+ - * / \\` and unary `-` with clingo's 32-bit semantics, compound
   terms and tuples, and the @-functions of engine/arith.py (terms.py);
-- body aggregates `#count`, `#sum`, `#sum+`, `#min`, `#max` with guards: the
-  aggregate's context (the rule's other literals) and each element become rules
-  pyDatalog evaluates; the value over each context's distinct element tuples is
-  folded by the driver (engine.py) once those rules are complete.
+- body aggregates `#count`, `#sum`, `#sum+`, `#min`, `#max` with guards (any
+  number per rule): the aggregate's context (the rule's plain literals) and each
+  element become rules pyDatalog evaluates; the value over each context's distinct
+  element tuples is folded by the driver (engine.py) once those rules are complete;
+- conditional literals `L : C` in a body (L an atom, `not` atom or a comparison of
+  plain terms), as `not _earlog_dl_condN(globals)` where that predicate holds when
+  some binding makes C true and L false;
+- `#show` and `#defined` statements are ignored (no atom depends on them).
 
 Refused, with the rule id, file:line and the construct: disjunctive and choice
 heads, head aggregates, classical negation, `not not`, negated comparisons and
-aggregates, conditional literals, intervals, the operators `** & ? ^ ~ |..|`,
-unknown @-functions, statements other than rules, an unsafe variable, and
-negation or an aggregate that is not stratified within its program part.
+aggregates, other conditional literals, intervals, the operators `** & ? ^ ~ |..|`,
+unknown @-functions, other statements (`#const`, `#external`, ...), an unsafe
+variable, and negation or an aggregate that is not stratified within its part.
 
 Stratification is computed per program part from the predicate dependency graph:
 `base` first, then `cumulative` over base's complete result (as clingo grounds
@@ -131,7 +135,9 @@ _CMP = {
     ast.ComparisonOperator.LessThan: "<", ast.ComparisonOperator.LessEqual: "<=",
     ast.ComparisonOperator.GreaterThan: ">", ast.ComparisonOperator.GreaterEqual: ">=",
 }
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 PARTS = ("base", "cumulative")  # the parts the clingo engine grounds, in its order
+INTERNAL = "_earlog_dl_"  # the translator's own predicates (aggregates, conditions, constraints)
 
 
 def origins(policy: Policy, statements: Iterable[tuple[str, ast.AST]]) -> list[tuple[str, ast.AST, str]]:
@@ -185,8 +191,9 @@ def cached_translation(policy: Policy, statements: tuple[tuple[str, ast.AST], ..
 
 def _statement(stmt: ast.AST, where: str, part: Part, names: Iterable[int]) -> None:
     kind = stmt.ast_type
-    if kind in (ast.ASTType.Comment, ast.ASTType.Program):
-        return
+    if kind in (ast.ASTType.Comment, ast.ASTType.Program, ast.ASTType.ShowSignature, ast.ASTType.ShowTerm,
+                ast.ASTType.Defined):
+        return  # no atom depends on them (the engine reads the predicates it needs itself)
     if kind != ast.ASTType.Rule:
         raise TranslationError(f"{where}: the statement kind {kind.name} is not translated "
                                "(only rules, facts and constraints are)")
@@ -248,7 +255,7 @@ def _body_items(body: Iterable[ast.AST], where: str) -> list[_Item] | None:
     items: list[_Item] = []
     for lit in body:
         if lit.ast_type == ast.ASTType.ConditionalLiteral:
-            raise TranslationError(f"{where}: the conditional literal `{lit}` is not translated")
+            continue  # handled by the caller
         if lit.ast_type != ast.ASTType.Literal:
             raise TranslationError(f"{where}: the body element `{lit}` is not translated")
         atom = lit.atom
@@ -434,17 +441,85 @@ def _rule(stmt: ast.AST, where: str, part: Part, names: Iterable[int]) -> None:
         return  # a body with #false never holds
     aggs = [lit for lit in stmt.body if lit.ast_type == ast.ASTType.Literal
             and lit.atom.ast_type == ast.ASTType.BodyAggregate]
-    if len(aggs) > 1:
-        raise TranslationError(f"{where}: more than one aggregate in a rule body")
+    conds = [lit for lit in stmt.body if lit.ast_type == ast.ASTType.ConditionalLiteral]
     if head is None:
-        name = f"_earlog_constraint{next(names)}"
+        name = f"_earlog_dl_constraint{next(names)}"
         head = (name, [])
         part.constraints[(name, 0)] = where
     pred, head_terms = head
-    if aggs:
-        items = _aggregate(aggs[0], items, head_terms, where, part, names)
+    if aggs or conds:
+        items = _complex_body(items, aggs, conds, head_terms, where, part, names)
     args, body = _ordered(items, head_terms, where, names)
     _add(part, Clause((pred, len(args)), args, body, where))
+
+
+def _complex_body(items: list[_Item], aggs: list[ast.AST], conds: list[ast.AST], head_terms: Sequence[ast.AST],
+                  where: str, part: Part, names: Iterable[int]) -> list[_Item]:
+    """Aggregates and conditional literals each become an atom of a predicate their own
+    rules define over the rule's context: the plain literals that do not read a value
+    an aggregate assigns."""
+    positive_vars = set().union(set(), *(i.variables() for i in items if i.kind == "pos"))
+    assigned: dict[int, str | None] = {}
+    for k, lit in enumerate(aggs):
+        lg = lit.atom.left_guard
+        assigned[k] = (lg.term.name if lg is not None and lg.comparison == ast.ComparisonOperator.Equal
+                       and lg.term.ast_type == ast.ASTType.Variable and lg.term.name not in positive_vars else None)
+    values = {v for v in assigned.values() if v}
+    context = [i for i in items if not (i.variables() & values)]
+    rest = [i for i in items if i not in context]
+    out = list(context)
+    for k, lit in enumerate(aggs):
+        shared = _shared(lit, aggs, conds, items, head_terms)
+        out.extend(_aggregate(lit, context, shared, assigned[k], where, part, names))
+    for lit in conds:
+        out.append(_conditional(lit, context, _shared(lit, aggs, conds, items, head_terms), where, part, names))
+    return out + rest
+
+
+def _shared(lit: ast.AST, aggs: list[ast.AST], conds: list[ast.AST], items: list[_Item],
+            head_terms: Sequence[ast.AST]) -> set[str]:
+    """The global variables of an aggregate or conditional literal: those that also
+    occur in the head, in a plain body literal or in an aggregate's guard (a variable
+    only inside aggregates' elements or conditions is local to each)."""
+    elsewhere: set[str] = set()
+    for t in head_terms:
+        elsewhere.update(variables_of(t))
+    for i in items:
+        elsewhere |= i.variables()
+    for a in aggs:
+        for g in (a.atom.left_guard, a.atom.right_guard):
+            if g is not None:
+                elsewhere.update(variables_of(g.term))
+    return set(variables_of(lit)) & elsewhere
+
+
+def _conditional(lit: ast.AST, context: list[_Item], outside: set[str], where: str, part: Part,
+                 names: Iterable[int]) -> _Item:
+    """`L : C` holds when no binding of C's own variables makes C true and L false:
+    `not _earlog_dl_condN(globals)` with `_earlog_dl_condN(globals) :- context, C, not L.`"""
+    head = lit.literal
+    atom = head.atom if head.ast_type == ast.ASTType.Literal else None
+    if atom is not None and atom.ast_type == ast.ASTType.Comparison and head.sign == ast.Sign.NoSign \
+            and len(atom.guards) == 1 and _is_plain(atom.term) and _is_plain(atom.guards[0].term):
+        # plain terms always compare, so `not (A < B)` is exactly `A >= B`
+        violated = _Item("cmp", terms=(atom.term, atom.guards[0].term), op=_NEGATED[_CMP[atom.guards[0].comparison]],
+                         text=str(head))
+    elif atom is not None and atom.ast_type == ast.ASTType.SymbolicAtom and head.sign != ast.Sign.DoubleNegation:
+        name, args = _atom_parts(head, where)
+        violated = _Item("neg" if head.sign == ast.Sign.NoSign else "pos", name, tuple(args), text=str(head))
+    else:
+        raise TranslationError(f"{where}: the conditional literal `{lit}` (before `:` an atom, `not` atom or a "
+                               "comparison of plain terms is translated)")
+    cond = _body_items(lit.condition, where)
+    if cond is None:
+        return _Item("cmp", terms=(ast.SymbolicTerm(lit.location, Function("t")),) * 2, op="==", text=str(lit))
+    globals_ = sorted((set(variables_of(lit)) & outside) - {"_"})
+    n = next(names)
+    gterms = [ast.Variable(lit.location, g) for g in globals_]
+    key = (f"_earlog_dl_cond{n}", len(globals_))
+    a, body = _ordered([*context, *cond, violated], gterms, f"{where} (the conditional literal `{lit}`)", names)
+    _add(part, Clause(key, a, body, where))
+    return _Item("neg", key[0], tuple(gterms), text=str(lit))
 
 
 def _add(part: Part, clause: Clause) -> None:
@@ -454,10 +529,10 @@ def _add(part: Part, clause: Clause) -> None:
             part.reads.add((lit.pred, len(lit.args)))
 
 
-def _aggregate(lit: ast.AST, items: list[_Item], head_terms: Sequence[ast.AST], where: str,
+def _aggregate(lit: ast.AST, context: list[_Item], outside: set[str], assigned: str | None, where: str,
                part: Part, names: Iterable[int]) -> list[_Item]:
-    """Replace a body aggregate by an atom of its value; add the rules that give the
-    aggregate's context and elements."""
+    """An atom of a body aggregate's value (and its guards); adds the rules that give
+    the aggregate's context and elements."""
     agg = lit.atom
     if lit.sign != ast.Sign.NoSign:
         raise TranslationError(f"{where}: the negated aggregate `{lit}` is not translated")
@@ -467,29 +542,14 @@ def _aggregate(lit: ast.AST, items: list[_Item], head_terms: Sequence[ast.AST], 
             inside.update(variables_of(t))
         for c in e.condition:
             inside.update(variables_of(c))
-    outside: set[str] = set()
-    for t in head_terms:
-        outside.update(variables_of(t))
-    for i in items:
-        outside |= i.variables()
-    for g in (agg.left_guard, agg.right_guard):
-        if g is not None:
-            outside.update(variables_of(g.term))
-    positive_vars = set().union(set(), *(i.variables() for i in items if i.kind == "pos"))
-    assigned = None
     lg = agg.left_guard
-    if (lg is not None and lg.comparison == ast.ComparisonOperator.Equal and lg.term.ast_type == ast.ASTType.Variable
-            and lg.term.name not in positive_vars):
-        assigned = lg.term.name
     globals_ = sorted((inside & outside) - {"_"} - ({assigned} if assigned else set()))
-    context = [i for i in items if assigned is None or assigned not in i.variables()]
-    rest = [i for i in items if i not in context]
     n = next(names)
     loc = lit.location
     gterms = [ast.Variable(loc, g) for g in globals_]
-    ctx_key = (f"_earlog_agg{n}_context", len(globals_))
-    elem_key = (f"_earlog_agg{n}_elements", len(globals_) + 1)
-    value_key = (f"_earlog_agg{n}_value", len(globals_) + 1)
+    ctx_key = (f"_earlog_dl_agg{n}_context", len(globals_))
+    elem_key = (f"_earlog_dl_agg{n}_elements", len(globals_) + 1)
+    value_key = (f"_earlog_dl_agg{n}_value", len(globals_) + 1)
     args, body = _ordered(list(context), gterms, f"{where} (the context of `{lit}`)", names)
     _add(part, Clause(ctx_key, args, body, where))
     for e in agg.elements:
@@ -501,13 +561,13 @@ def _aggregate(lit: ast.AST, items: list[_Item], head_terms: Sequence[ast.AST], 
         _add(part, Clause(elem_key, args, body, where))
     part.aggregates[value_key] = AggregateSpec(value_key, ctx_key, elem_key, agg.function, where, assigned is not None)
     result = ast.Variable(loc, assigned or f"_A{n}")
-    out = [*context, _Item("pos", value_key[0], (*gterms, result), text=str(lit))]
+    out = [_Item("pos", value_key[0], (*gterms, result), text=str(lit))]
     if lg is not None and assigned is None:
         out.append(_Item("cmp", terms=(lg.term, result), op=_CMP[lg.comparison], text=str(lit)))
     if agg.right_guard is not None:
         out.append(_Item("cmp", terms=(result, agg.right_guard.term), op=_CMP[agg.right_guard.comparison],
                          text=str(lit)))
-    return out + rest
+    return out
 
 
 def _shape(args: Sequence[Arg]) -> tuple[Symbol | None, ...]:
