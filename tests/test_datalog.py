@@ -4,6 +4,8 @@ accept is refused with the rule id, file:line and the construct."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import clingo
@@ -12,6 +14,7 @@ from clingo import Function, Number, String, Symbol, ast
 
 import earlog
 from earlog.datalog import TranslationError
+from earlog.datalog.agree import compare
 from earlog.datalog.engine import evaluate_translation
 from earlog.datalog.translate import INTERNAL, translate
 from earlog.engine.arith import Arithmetic
@@ -200,3 +203,29 @@ def test_explanations_come_from_the_same_provenance_on_both_engines() -> None:
 def test_an_unknown_engine_is_a_one_line_error() -> None:
     with pytest.raises(earlog.errors.EarlogError, match="--engine: expected clingo or pydatalog, got 'prolog'"):
         earlog.evaluate({"parties": [], "items": [], "transactions": []}, engine="prolog")
+
+
+def test_a_disagreement_names_the_transaction_the_field_and_both_values() -> None:
+    path = Path(__file__).parents[1] / "queries" / "scenarios" / "brazil_cloud.json"
+    clingo_side = earlog.evaluate(path)
+    other = earlog.evaluate(path, engine="pydatalog")
+    assert compare(clingo_side, other) == []
+    other[0].outcome = "license_presumption_denial"
+    (d,) = compare(clingo_side, other)
+    assert d.text() == (f"engines disagree on outcome of {other[0].transaction}: "
+                        f'clingo "{clingo_side[0].outcome}", pydatalog "license_presumption_denial"')
+
+
+def test_earlog_test_runs_a_suite_on_both_engines() -> None:
+    suite = Path(__file__).parents[1] / "queries" / "exceptions" / "hbm.earlog"
+
+    def earlog_test(engine: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "earlog.cli", "test", "--engine", engine, str(suite)],
+                              capture_output=True, text=True)
+
+    r = earlog_test("both")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().endswith(" passed, 0 failed")
+    r = earlog_test("prolog")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "earlog: error: --engine: expected clingo or pydatalog or both, got 'prolog'"
