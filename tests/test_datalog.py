@@ -21,6 +21,7 @@ from earlog.engine.arith import Arithmetic
 from earlog.engine.chains import chain_links
 from earlog.engine.policy import load_policy
 from earlog.engine.program import program
+from earlog.errors import EngineBug
 
 
 def _policy(tmp_path: Path, rules: list[tuple[str, str]], facts: str = "", cumulative: str = "") -> object:
@@ -153,11 +154,29 @@ def test_a_construct_outside_the_fragment_is_refused_naming_the_rule(tmp_path: P
     assert construct in msg
 
 
-def test_negation_through_a_cycle_is_refused_naming_the_rule(tmp_path: Path) -> None:
+def test_negation_through_a_cycle_of_predicates_is_evaluated_when_the_facts_break_it(tmp_path: Path) -> None:
+    """`win` reads `not win` of the next position: not stratified by predicate, but on an
+    acyclic board the well-founded model is total, and it is clingo's answer set."""
+    policy = _policy(tmp_path, [("toy.win", "win(X) :- move(X, Y), not win(Y).")],
+                     "move(a, b). move(b, c). move(c, d). move(x, a). move(x, d).")
+    got = _datalog(policy, [], {})
+    assert got == _clingo(policy, [], {})
+    assert {s for s in got if s.name == "win"} == {Function("win", [Function(c)]) for c in ("c", "a", "x")}
+
+
+def test_negation_through_a_cycle_the_facts_do_not_break_has_no_unique_answer(tmp_path: Path) -> None:
     policy = _policy(tmp_path, [("toy.win", "win(X) :- move(X, Y), not win(Y).")], "move(a, b). move(b, a).")
+    with pytest.raises(EngineBug, match=r"no unique answer set: win\([ab]\) is neither true nor false under "
+                                        r"rule toy\.win \(toy\.lp:4\): `not win`"):
+        _datalog(policy, [], {})
+
+
+def test_an_aggregate_through_a_cycle_is_refused_naming_the_rule(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, [("toy.grow", "size(X, N) :- item(X), N = #count{ Y : size(Y, _), Y < X }.")],
+                     "item(1). item(2).")
     with pytest.raises(TranslationError) as e:
         translate(policy, program(policy, None))
-    assert str(e.value).startswith("rule toy.win (toy.lp:4): `not win` is not stratified in the `base` part")
+    assert str(e.value).startswith("rule toy.grow (toy.lp:4): an aggregate is not stratified in the `base` part")
 
 
 def test_the_shipped_policy_translates_with_nothing_refused() -> None:

@@ -9,7 +9,10 @@ replace its rules as facts, so the next stratum's negations read a complete
 table.  Between strata the driver folds the body aggregates (count, sum, min,
 max over distinct element tuples; translate.py says why), and between the
 `base` and `cumulative` parts it links the running-total chains with the same
-function the clingo engine uses (engine/chains.py).
+function the clingo engine uses (engine/chains.py).  A stratum whose negation
+runs through a cycle of predicates is evaluated by the alternating fixpoint of
+its well-founded model, each step a pyDatalog evaluation of the stratum with the
+cyclic negations read against the previous step's atoms.
 
 Values are the clingo symbols themselves, so the answer is an `engine.Answer`
 that `verdict.build_verdicts` reads exactly as it reads clingo's.
@@ -48,6 +51,7 @@ from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
 
 _NONE = pyEngine.Const(None)
+ASSUMED = INTERNAL + "assumed_"  # the interpretation a well-founded iteration reads its negations against
 
 
 class _Run:
@@ -84,11 +88,12 @@ class _Run:
 
         return call
 
-    def literal(self, lit: Pos | Neg | Cmp | Eval) -> object:
+    def literal(self, lit: Pos | Neg | Cmp | Eval, assumed: frozenset[Key] = frozenset()) -> object:
         if isinstance(lit, Pos):
             return pyEngine.Literal(self.pred(lit.pred, len(lit.args)), [self.term(a) for a in lit.args])
         if isinstance(lit, Neg):
-            return pyEngine.Literal(self.pred("~" + lit.pred, len(lit.args)), [self.term(a) for a in lit.args])
+            name = ASSUMED + lit.pred if (lit.pred, len(lit.args)) in assumed else lit.pred
+            return pyEngine.Literal(self.pred("~" + name, len(lit.args)), [self.term(a) for a in lit.args])
         if isinstance(lit, Cmp):
             return pyEngine.Literal(self.pred(lit.op, 2), [self.term(lit.left), self.term(lit.right)])
         op = pyEngine.Operation(_NONE, self.call(lit), pyEngine.VarTuple([pyEngine.Var(n) for n in lit.inputs]))
@@ -130,29 +135,104 @@ class _Run:
     def part(self, part: Part, needed: frozenset[Key] | None = None) -> None:
         self.declare(part.reads)
         self.declare(part.clauses)
-        for scc in part.strata:
+        for i, scc in enumerate(part.strata):
             if needed is not None and not any(node[0] in needed for node in scc):
                 continue  # nothing shown reads it, directly or through another predicate
             if len(scc) == 1 and scc[0][0] in part.aggregates:
                 self.fold(part, scc[0][0])
                 continue
-            asserted: dict[Node, list[object]] = defaultdict(list)
-            for node in scc:
-                key = node[0]
-                for c in part.nodes[node]:
-                    head = pyEngine.Literal(self.pred(*key), [self.term(a) for a in c.args])
-                    clause = pyEngine.Clause(head, [self.literal(lit) for lit in c.body])
-                    pyEngine.assert_(clause)
-                    asserted[node].append(clause)
-            for node in scc:
-                rows = self.ask(node)
-                for clause in asserted.get(node, ()):
-                    pyEngine.retract(clause)
-                self.add_facts(node[0], rows)
+            if i in part.cyclic:
+                self.well_founded(part, scc, part.cyclic[i])
+                continue
+            for key, rows in self.stratum(part, scc).items():
+                self.add_facts(key, rows)
         for key, where in part.constraints.items():
             if self.tables.get(key):
                 raise EngineBug(f"the integrity constraint of {where} is violated: "
                                 "the policy gave no answer set for this scenario")
+
+    def stratum(self, part: Part, scc: list[Node], assumed: frozenset[Key] = frozenset(),
+                keep: bool = True) -> dict[Key, set[tuple[object, ...]]]:
+        """Every atom of a stratum's nodes.  Each node asked in turn is then put in as
+        facts in place of its rules; with keep=False those facts are taken out again
+        at the end (an iteration of the well-founded evaluation).  Negations of the
+        `assumed` predicates read their `_earlog_dl_assumed_` copies instead."""
+        asserted: dict[Node, list[object]] = defaultdict(list)
+        for node in scc:
+            key = node[0]
+            for c in part.nodes[node]:
+                head = pyEngine.Literal(self.pred(*key), [self.term(a) for a in c.args])
+                clause = pyEngine.Clause(head, [self.literal(lit, assumed) for lit in c.body])
+                pyEngine.assert_(clause)
+                asserted[node].append(clause)
+        out: dict[Key, set[tuple[object, ...]]] = defaultdict(set)
+        added: list[tuple[Key, tuple[object, ...]]] = []
+        for node in scc:
+            rows = self.ask(node)
+            for clause in asserted.get(node, ()):
+                pyEngine.retract(clause)
+            key = node[0]
+            out[key].update(rows)
+            fresh = [r for r in rows if r not in self.tables[key]]
+            self.add_facts(key, fresh)
+            added.extend((key, r) for r in fresh)
+        if not keep:
+            for key, row in added:
+                self.remove_fact(key, row)
+        return out
+
+    def remove_fact(self, key: Key, row: tuple[object, ...]) -> None:
+        self.tables[key].discard(row)
+        pyEngine.retract(pyEngine.Clause(pyEngine.Literal(self.pred(*key), [pyEngine.Const(v) for v in row]), []))
+
+    def well_founded(self, part: Part, scc: list[Node], why: list[str]) -> None:
+        """A stratum with negation through a cycle of predicates (e.g. running totals
+        whose every step reads the previous transaction's route): the alternating
+        fixpoint of its well-founded model.  When that model is total it is the
+        program's unique answer set, which is what clingo computes; when it is not,
+        the scenario has no unique answer and that is reported like clingo's case."""
+        keys = {node[0] for node in scc}
+        assumed = frozenset(k for k in keys if (ASSUMED + k[0], k[1]) in self.assumed_keys(part, scc, keys))
+        base = {k: set(self.tables.get(k, ())) for k in assumed}  # what lower strata fixed
+
+        def gamma(interpretation: dict[Key, set[tuple[object, ...]]]) -> dict[Key, set[tuple[object, ...]]]:
+            for k in assumed:
+                name = (ASSUMED + k[0], k[1])
+                for row in list(self.tables.get(name, ())):
+                    self.remove_fact(name, row)
+                self.add_facts(name, base[k] | interpretation.get(k, set()))
+            return self.stratum(part, scc, assumed, keep=False)
+
+        true: dict[Key, set[tuple[object, ...]]] = {}
+        possible = gamma(true)
+        while True:
+            new_true = gamma(possible)
+            new_possible = gamma(new_true)
+            if new_true == true and new_possible == possible:
+                break
+            true, possible = new_true, new_possible
+        undefined = [(k, r) for k in possible for r in possible[k] - true.get(k, set())]
+        if undefined:
+            k, r = undefined[0]
+            atom = Function(k[0], [v.sym for v in r])
+            raise EngineBug(f"no unique answer set: {atom} is neither true nor false under "
+                            f"{'; '.join(why[:3])} (negation through a cycle the scenario does not break)")
+        for k in assumed:
+            for row in list(self.tables.get((ASSUMED + k[0], k[1]), ())):
+                self.remove_fact((ASSUMED + k[0], k[1]), row)
+        for key, rows in true.items():
+            self.add_facts(key, rows)
+
+    def assumed_keys(self, part: Part, scc: list[Node], keys: set[Key]) -> set[Key]:
+        """The `_earlog_dl_assumed_` predicates the stratum's negations read."""
+        out = set()
+        for node in scc:
+            for c in part.nodes[node]:
+                for lit in c.body:
+                    if isinstance(lit, Neg) and (lit.pred, len(lit.args)) in keys:
+                        out.add((ASSUMED + lit.pred, len(lit.args)))
+        self.declare(out)
+        return out
 
     def fold(self, part: Part, key: Key) -> None:
         spec = part.aggregates[key]

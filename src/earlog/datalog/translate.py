@@ -28,7 +28,13 @@ Refused, with the rule id, file:line and the construct: disjunctive and choice
 heads, head aggregates, classical negation, `not not`, negated comparisons and
 aggregates, other conditional literals, intervals, the operators `** & ? ^ ~ |..|`,
 unknown @-functions, other statements (`#const`, `#external`, ...), an unsafe
-variable, and negation or an aggregate that is not stratified within its part.
+variable, and an aggregate through a cycle of predicates.
+
+Negation through a cycle of predicates (running totals whose every step reads the
+previous transaction's route) is not refused: such a stratum is marked `cyclic`
+and evaluated by its well-founded model (engine.py); when the scenario's facts
+break the cycle that model is total and is the unique answer set clingo computes,
+otherwise the evaluation stops with "no unique answer set", as clingo's would.
 
 Stratification is computed per program part from the predicate dependency graph:
 `base` first, then `cumulative` over base's complete result (as clingo grounds
@@ -121,6 +127,9 @@ class Part:
     nodes: dict[Node, list[Clause]] = field(default_factory=dict)
     strata: list[list[Node]] = field(default_factory=list)  # SCCs in evaluation order
     constraints: dict[Key, str] = field(default_factory=dict)  # head of a constraint's rule -> origin
+    # strata whose negation runs through a cycle of predicates (by index in `strata`), with
+    # the literals that do: evaluated by the well-founded semantics, which must be total
+    cyclic: dict[int, list[str]] = field(default_factory=dict)
     reads: set[Key] = field(default_factory=set)  # every predicate a body reads
 
 
@@ -610,15 +619,17 @@ def _stratify(part: Part) -> None:
                 edges[(key, (None,) * key[1])].append((dep, True, spec.origin, "an aggregate"))
     order = sorted(nodes, key=lambda n: (n[0], [str(x) for x in n[1]]))
     sccs = _tarjan(order, {k: [d for d, *_ in v] for k, v in edges.items()})
-    for scc in sccs:
+    for i, scc in enumerate(sccs):
         members = set(scc)
         for k in scc:
             for dep, negative, origin, what in edges[k]:
                 if negative and dep in members:
-                    raise TranslationError(
-                        f"{origin}: {what} is not stratified in the `{part.name}` part: "
-                        f"{_show(dep)} depends on {_show(k)} through a cycle "
-                        f"({', '.join(sorted(_show(m) for m in members))})")
+                    if what == "an aggregate":
+                        raise TranslationError(
+                            f"{origin}: an aggregate is not stratified in the `{part.name}` part: "
+                            f"{_show(dep)} depends on {_show(k)} through a cycle "
+                            f"({', '.join(sorted(_show(m) for m in members))})")
+                    part.cyclic.setdefault(i, []).append(f"{origin}: {what}")
     part.nodes = nodes
     part.strata = sccs
 
