@@ -63,6 +63,9 @@ class _Run:
         self.tables: dict[Key, set[tuple[object, ...]]] = defaultdict(set)
         self.values: dict[Symbol, Value] = {}
         self.preds: dict[tuple[str, int], object] = {}
+        # in a well-founded iteration that over-estimates, an @-function may meet values of
+        # a state that is not the answer (e.g. a zero divisor); those instances are dropped
+        self.tolerate_errors = False
 
     def value(self, sym: Symbol) -> Value:
         v = self.values.get(sym)
@@ -126,7 +129,7 @@ class _Run:
         terms.ERRORS.clear()
         query = [pyEngine.Var(f"X{i}") if c is None else pyEngine.Const(self.value(c)) for i, c in enumerate(shape)]
         result = pyEngine.Literal(self.pred(name, len(shape)), query).ask()
-        if terms.ERRORS:
+        if terms.ERRORS and not self.tolerate_errors:
             raise EngineBug(f"pyDatalog engine: {terms.ERRORS[0]}")
         if result is True:
             return [tuple(self.value(c) for c in shape)]
@@ -195,19 +198,24 @@ class _Run:
         assumed = frozenset(k for k in keys if (ASSUMED + k[0], k[1]) in self.assumed_keys(part, scc, keys))
         base = {k: set(self.tables.get(k, ())) for k in assumed}  # what lower strata fixed
 
-        def gamma(interpretation: dict[Key, set[tuple[object, ...]]]) -> dict[Key, set[tuple[object, ...]]]:
+        def gamma(interpretation: dict[Key, set[tuple[object, ...]]],
+                  over: bool) -> dict[Key, set[tuple[object, ...]]]:
+            self.tolerate_errors = over
             for k in assumed:
                 name = (ASSUMED + k[0], k[1])
                 for row in list(self.tables.get(name, ())):
                     self.remove_fact(name, row)
                 self.add_facts(name, base[k] | interpretation.get(k, set()))
-            return self.stratum(part, scc, assumed, keep=False)
+            try:
+                return self.stratum(part, scc, assumed, keep=False)
+            finally:
+                self.tolerate_errors = False
 
         true: dict[Key, set[tuple[object, ...]]] = {}
-        possible = gamma(true)
+        possible = gamma(true, over=True)
         while True:
-            new_true = gamma(possible)
-            new_possible = gamma(new_true)
+            new_true = gamma(possible, over=False)
+            new_possible = gamma(new_true, over=True)
             if new_true == true and new_possible == possible:
                 break
             true, possible = new_true, new_possible
