@@ -103,6 +103,7 @@ TOY = [
     ("toy.conditional", "allbig(X) :- c(X), n(A) : n(A), A > 2."),
     ("toy.conditional_global", "dominates(A) :- n(A), B < A : n(B), B != A."),
     ("toy.conditional_negated", "free(X) :- p(X), not r(X) : p(X)."),
+    ("toy.guarded_division", "ratio(A, @div(100, A)) :- n(A), A != 0, @leq(A, 0) = 0."),
 ]
 FACTS = (" ".join(f"n({n})." for n in NUMBERS) + ' s("a"). s("b"). c(foo). c(bar). p(a;b;c). r(a).'
          ' edge(1, 2). edge(2, 3). edge(3, 1). t("x"). t("y"). t("z").')
@@ -168,6 +169,16 @@ def test_negation_through_a_cycle_the_facts_do_not_break_has_no_unique_answer(tm
     policy = _policy(tmp_path, [("toy.win", "win(X) :- move(X, Y), not win(Y).")], "move(a, b). move(b, a).")
     with pytest.raises(EngineBug, match=r"no unique answer set: win\([ab]\) is neither true nor false under "
                                         r"rule toy\.win \(toy\.lp:4\): `not win`"):
+        _datalog(policy, [], {})
+
+
+def test_an_error_in_an_external_function_stops_both_engines(tmp_path: Path) -> None:
+    """clingo aborts when an @-function raises on an instance it grounds; so does the
+    pyDatalog engine (a guarded call, above, that never runs is no error)."""
+    policy = _policy(tmp_path, [("toy.unguarded_division", "ratio(A, @div(100, A)) :- n(A).")], "n(0). n(5).")
+    with pytest.raises(ZeroDivisionError):
+        _clingo(policy, [], {})
+    with pytest.raises(EngineBug, match=r"@div\(100, 0\) failed"):
         _datalog(policy, [], {})
 
 

@@ -59,6 +59,29 @@ _FUNCTIONS = Arithmetic()
 ERRORS: list[str] = []
 
 
+class Failure(_Undefined):
+    """The value of an @-function call that raised.  pyDatalog computes a term as soon
+    as its variables are bound, even before the literals ahead of it in the body
+    are checked; the error counts (as it would in clingo) only when the body
+    reaches the literal that needs the value, i.e. when it is compared."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __eq__(self, other: object) -> bool:
+        ERRORS.append(self.message)
+        return False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _failure(values: Sequence[object]) -> Failure | None:
+    return next((v for v in values if isinstance(v, Failure)), None)
+
+
 def wrap32(n: int) -> int:
     """clingo's integers are 32-bit two's complement and wrap silently."""
     return (n + 2**31) % 2**32 - 2**31
@@ -125,6 +148,8 @@ def compile_term(term: ast.AST, where: str) -> Evaluator:
 
         def neg(env: dict[str, Symbol]) -> object:
             v = arg(env)
+            if isinstance(v, Failure):
+                return v
             if isinstance(v, Symbol):
                 if v.type == SymbolType.Number:
                     return Number(wrap32(-v.number))
@@ -141,6 +166,9 @@ def compile_term(term: ast.AST, where: str) -> Evaluator:
 
         def binary(env: dict[str, Symbol]) -> object:
             a, b = left(env), right(env)
+            failed = _failure((a, b))
+            if failed is not None:
+                return failed
             if not (isinstance(a, Symbol) and isinstance(b, Symbol)
                     and a.type == SymbolType.Number and b.type == SymbolType.Number):
                 return UNDEFINED
@@ -168,6 +196,9 @@ def compile_term(term: ast.AST, where: str) -> Evaluator:
 def _constructor(name: str, args: Sequence[Evaluator]) -> Evaluator:
     def build(env: dict[str, Symbol]) -> object:
         vals = [a(env) for a in args]
+        failed = _failure(vals)
+        if failed is not None:
+            return failed
         if not all(isinstance(v, Symbol) for v in vals):
             return UNDEFINED
         return Function(name, vals)
@@ -178,16 +209,17 @@ def _constructor(name: str, args: Sequence[Evaluator]) -> Evaluator:
 def _external(name: str, fn: Callable[..., object], args: Sequence[Evaluator]) -> Evaluator:
     def call(env: dict[str, Symbol]) -> object:
         vals = [a(env) for a in args]
+        failed = _failure(vals)
+        if failed is not None:
+            return failed
         if not all(isinstance(v, Symbol) for v in vals):
             return UNDEFINED
         try:
             out = fn(*vals)
         except Exception as e:  # clingo aborts grounding on an error in an @-function
-            ERRORS.append(f"@{name}({', '.join(map(str, vals))}) failed: {e}")
-            return UNDEFINED
+            return Failure(f"@{name}({', '.join(map(str, vals))}) failed: {e}")
         if not isinstance(out, Symbol):
-            ERRORS.append(f"@{name}({', '.join(map(str, vals))}) returned {out!r}, not one symbol")
-            return UNDEFINED
+            return Failure(f"@{name}({', '.join(map(str, vals))}) returned {out!r}, not one symbol")
         return out
 
     return call
