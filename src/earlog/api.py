@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from earlog.engine import load_policy, solve, vocabulary
+from earlog.engine import load_policy, vocabulary
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.scenario.model import Scenario
 from earlog.scenario.validate import validate
@@ -13,24 +13,31 @@ from earlog.verdict import VERDICT_READS, Verdict, build_verdicts
 
 
 def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: str | None = None,
-             explain: bool = False) -> list[Verdict]:
+             explain: bool = False, engine: str = "clingo") -> list[Verdict]:
     """Evaluate a scenario (model, JSON-shaped dict, or path to a JSON or .earlog file).
 
     explain=True fills each verdict's `explanation` with the why-tree of its
     outcome (JSON schema earlog.explanation/1, docs/explanations.md).
+    engine="pydatalog" evaluates the same policy with pyDatalog instead of clingo
+    (docs/engines.md); the verdicts are read by the same code.
     Raises InputError for a bad scenario before anything is evaluated.
     """
+    from earlog.datalog.engines import solver
+
+    solve = solver(engine)
     if isinstance(scenario, (str, Path)):
         from earlog.scenario.load import load_scenario
 
         scenario = load_scenario(scenario)
     elif isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
-    if not explain:
+    if not explain and engine == "clingo":
         validate(scenario, vocabulary_for(policy_dir))
         return evaluate_verdicts(scenario, policy_dir)
     policy = load_policy(policy_dir)
     validate(scenario, vocabulary(policy))
+    if not explain:  # another engine: the whole scenario at once, read by the same verdict code
+        return build_verdicts(solve(scenario, policy, shown=VERDICT_READS))
     from earlog.explain.why import outcome_explanations
 
     ans = solve(scenario, policy, shown=VERDICT_READS, explain=True)

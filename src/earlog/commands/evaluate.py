@@ -15,6 +15,7 @@ from earlog.commands.app import FORMATS_TEXT_JSON, app, check_format
 def eval_cmd(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario file(s): .json, .earlog, or - for stdin.")],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    engine: Annotated[str, typer.Option("--engine", help="clingo or pydatalog (docs/engines.md)")] = "clingo",
 ) -> None:
     """Evaluate scenarios (JSON or .earlog files, - for stdin) and print one verdict per transaction.
 
@@ -26,6 +27,9 @@ def eval_cmd(
     from earlog.scenario.validate import require_transactions, validate
 
     check_format(format, FORMATS_TEXT_JSON)
+    from earlog.datalog.engines import check_engine
+
+    check_engine(engine)
     # every file is read and checked before any is evaluated: nothing is evaluated partially
     loaded = [(path, load_scenario(path)) for path in scenarios]
     vocab = vocabulary_for()
@@ -34,7 +38,7 @@ def eval_cmd(
         require_transactions(sc)
     out = []
     for path, sc in loaded:
-        verdicts = evaluate(sc)
+        verdicts = evaluate(sc, engine=engine)
         if format == "json":
             out.append([v.to_json() for v in verdicts])
         else:

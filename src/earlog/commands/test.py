@@ -29,6 +29,9 @@ def test_cmd(
     exceptions: Annotated[list[Path] | None, typer.Option(
         "--exceptions", help="Coverage allowlist: `rule.id reason` per line (default: coverage_exceptions.txt "
         "in each folder named).")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="clingo, pydatalog, or both (every scenario on both; each field they disagree on "
+        "fails)")] = "clingo",
 ) -> None:
     """Run every `expect` in the .earlog files under PATH; one line per failure, then `N passed, M failed`.
 
@@ -62,6 +65,9 @@ def test_cmd(
     if keyword:
         planned = [(f, [s for s in steps if selected(f"{s.file}::{s.case or ''}::{s.question.text}", keyword)])
                    for f, steps in planned]
+    from earlog.datalog.agree import engine_check
+
+    results.extend(engine_check(planned, engine))  # --engine: which engine runs; `both` compares them
     cov = None
     if coverage:
         from earlog.dsl.coverage import Coverage, default_exception_files, fired_rules, read_exceptions

@@ -32,6 +32,7 @@ class Context:
     scenario: Scenario
     _evaluated: tuple[list[Any], Any] | None = None
     _traced_all: bool = False
+    engine: str = "clingo"  # or "pydatalog" (earlog test --engine)
 
     def evaluate(self, trace_all: bool = False) -> tuple[list[Any], Any]:
         """(verdicts, answer set); the answer set gives the rules that fired.
@@ -51,10 +52,12 @@ class Context:
                 except FastPathRefused:
                     pass
         if self._evaluated is None or (trace_all and not self._traced_all):
-            from earlog.engine import load_policy, solve
+            from earlog.datalog.engines import solver
+            from earlog.engine import load_policy
             from earlog.engine.program import VERDICT_PREDICATES
             from earlog.verdict import VERDICT_READS, build_verdicts
 
+            solve = solver(self.engine)
             ans = solve(self.scenario, load_policy(), traced=None if trace_all else VERDICT_PREDICATES,
                         shown=VERDICT_READS)
             self._evaluated = (build_verdicts(ans), ans)
