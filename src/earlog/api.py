@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from earlog.engine import load_policy, vocabulary
+from earlog.engine import load_policy, solve, vocabulary
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.scenario.model import Scenario
 from earlog.scenario.validate import validate
