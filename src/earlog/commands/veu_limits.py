@@ -79,6 +79,12 @@ def veu_limits_cmd(
 ) -> None:
     """Check a VEU's deployment plan against the UVEU / NVEU portfolio limits.
 
+    The plan is the party's "deployment" in the scenario: TPP installed or planned per
+    country, e.g. {"id": "acme", "hq": "US", "veu": {"type": "UVEU", "locations": ["IN"]},
+    "deployment": {"US": 3000000000, "GB": 720000000, "IN": 280000000}}.  Each limit is
+    printed with the share it measured and the limit (`tier1_share: met, 93.0% >= 75%`);
+    --country adds how much more TPP can go there.
+
     Example: earlog veu-limits plan.json acme --country IN
     """
     check_format(format, FORMATS_TEXT_JSON)
@@ -86,14 +92,6 @@ def veu_limits_cmd(
     if format == "json":
         typer.echo(json.dumps(r, indent=2))
         return
-    typer.echo(f"{r['party']} ({r['veu']}): total {r['total_tpp']:,} TPP")
-    for lim in r["limits"]:
-        where = f" in {lim['country']}" if "country" in lim else ""
-        typer.echo(f"  {lim['limit']}{where}: {lim['status']}  [{lim['rule']}]")
-    for c, h in r["headroom"].items():
-        if h is None:
-            continue
-        amount = h["tpp"] if isinstance(h["tpp"], str) else f"{h['tpp']:,} TPP"
-        typer.echo(f"  can still go to {c}: {amount}")
-        for b in h["bounds"]:
-            typer.echo(f"    bound {b['limit']}: {b['bound_tpp']}  [{b['rule']}]")
+    from earlog.render.veu_limits_text import limit_figures, render_veu_limits
+
+    typer.echo(render_veu_limits(r, limit_figures(scenario, party, country)))

@@ -131,10 +131,11 @@ def question(q: Question) -> str:
             return f"ask {', '.join(name(n) for n in q.names)}" + (
                 f" for {', '.join(name(n) for n in q.txs)}" if q.txs else "")
         return "ask" + (f" {', '.join(name(n) for n in q.txs)}" if q.txs else "")
+    depth = "" if q.depth is None else " all" if q.depth == "all" else f" depth {q.depth}"
     if q.kind == "why":
-        return f"why {conclusion(q.conclusion)}"
+        return f"why {conclusion(q.conclusion)}{depth}"
     if q.kind == "why_not":
-        return f"why not {conclusion(q.conclusion)}"
+        return f"why not {conclusion(q.conclusion)}{depth}"
     if q.kind == "what_if":
         return "what if " + ", ".join(change(c) for c in q.changes)
     return f"{q.kind} {expectation(q.expectation)}"

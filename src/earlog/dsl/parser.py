@@ -120,7 +120,57 @@ def comments(text: str) -> list[tuple[int, int, str]]:
 
 # --- syntax errors in words ---------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def unsupported_keywords() -> frozenset[str]:
+    """Keywords the grammar parses but earlog cannot answer yet, never offered in an error's
+    "expected" list: the grammar marks them with a line `// unsupported: find check`."""
+    grammar = resources.files("earlog.dsl").joinpath("earlog.lark").read_text(encoding="utf-8")
+    words: set[str] = set()
+    for line in grammar.splitlines():
+        m = re.match(r"^//\s*unsupported:\s*(.*)$", line.strip())
+        if m:
+            words.update(m.group(1).split())
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def statement_starters() -> frozenset[str]:
+    """The terminals that can start a statement (what the parser accepts at the start of a file)."""
+    return frozenset(_lark().parse_interactive("", start="start").accepts()) - {"$END"}
+
+
+def _fitting(e: UnexpectedInput, fallback: set[str]) -> set[str]:
+    """The terminals that really fit where the error is.  LALR's expected set can hold
+    look-aheads of merged states (`}` after a complete statement); the interactive
+    parser tries each terminal on a copy of the parser and keeps those it accepts."""
+    ip = getattr(e, "interactive_parser", None)
+    if ip is not None:
+        try:
+            return set(ip.accepts())
+        except Exception:  # noqa: BLE001 - any failure: the expected set is still right, only longer
+            pass
+    return fallback
+
+
+def _offered(expected: set[str]) -> set[str]:
+    kw = keywords()
+    hidden = unsupported_keywords()
+    return {t for t in expected if kw.get(t) not in hidden}
+
+
 def _describe(expected: set[str]) -> str:
+    """What fits, in words: the words that continue the statement, and "a new statement"
+    in place of the list of every statement keyword."""
+    expected = _offered(expected)
+    starters = _offered(set(statement_starters()))
+    if starters and starters <= expected:
+        rest = expected - starters - {"$END"}
+        statement = "a new statement (such as 'ask', 'why', 'expect' or 'party'; see docs/language.md)"
+        return f"{_list(rest)}, or {statement}" if rest else statement
+    return _list(expected)
+
+
+def _list(expected: set[str]) -> str:
     kw = keywords()
     words: list[str] = []
     for name in sorted(expected):
@@ -150,27 +200,27 @@ def _prev_word(text: str, line: int, col: int) -> tuple[str, Span] | None:
 
 
 def syntax_error(e: UnexpectedInput, text: str, file: str) -> DslError:
-    kws = word_keywords()
+    kws = word_keywords() - unsupported_keywords()
     if isinstance(e, UnexpectedCharacters):
-        expected = set(e.allowed or ())
+        expected = _fitting(e, set(e.allowed or ()))
         span = Span(e.line, e.column, e.line, e.column + 1)
         ch = text[e.pos_in_stream] if 0 <= e.pos_in_stream < len(text) else ""
         m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[e.pos_in_stream:])
         if m:
             span = Span(e.line, e.column, e.line, e.column + len(m.group(0)))
-            options = [keywords()[t] for t in expected if t in keywords() and keywords()[t].isalpha()]
+            options = [keywords()[t] for t in _offered(expected) if t in keywords() and keywords()[t].isalpha()]
             return DslError(file, text, span, f"unexpected word {m.group(0)!r}; expected {_describe(expected)}"
                             + did_you_mean(m.group(0), options))
         what = "a quote that is never closed" if ch == '"' else f"unexpected character {ch!r}"
         return DslError(file, text, span, f"{what}; expected {_describe(expected)}")
     if isinstance(e, UnexpectedToken):
         tok: Token = e.token
-        expected = set(e.expected or ())
+        expected = _fitting(e, set(e.expected or ()))
         if tok.type == "$END":
             return _at_end(text, file, expected)
         span = Span.of(tok)
         shown = f"{tok.value!r}"
-        options = [keywords()[t] for t in expected if t in keywords() and keywords()[t].isalpha()]
+        options = [keywords()[t] for t in _offered(expected) if t in keywords() and keywords()[t].isalpha()]
         hint = did_you_mean(str(tok.value), options) if tok.type == "NAME" else ""
         if not hint:
             prev = _prev_word(text, tok.line, tok.column)
@@ -180,7 +230,7 @@ def syntax_error(e: UnexpectedInput, text: str, file: str) -> DslError:
                     return DslError(file, text, prev[1], f"unknown word {prev[0]!r}{near}")
         return DslError(file, text, span, f"unexpected {shown}; expected {_describe(expected)}{hint}")
     if isinstance(e, UnexpectedEOF):
-        return _at_end(text, file, set(e.expected or ()))
+        return _at_end(text, file, _fitting(e, set(e.expected or ())))
     return DslError(file, text, None, str(e))
 
 
@@ -199,6 +249,9 @@ def _at_end(text: str, file: str, expected: set[str]) -> DslError:
 def _unquote(s: str) -> str:
     body = s[1:-1]
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+_MAX_DEPTH = 1000  # `why ... depth N`: more levels than any derivation has
 
 
 def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | float:
@@ -391,6 +444,17 @@ class _Builder:
                     q.txs = first
         elif k in ("why", "why_not"):
             q.conclusion = self.conclusion(ch[0])
+            if len(ch) > 1:
+                d = ch[1]
+                if d.data == "depth_all":
+                    q.depth = "all"
+                else:
+                    tok = d.children[0]
+                    n = _number(tok, self.file, self.text)
+                    if not isinstance(n, int) or n < 0 or n > _MAX_DEPTH:
+                        raise DslError(self.file, self.text, Span.of(tok),
+                                       f"expected a depth of 0 to {_MAX_DEPTH} levels (or `all`), got {str(tok)}")
+                    q.depth = n
         elif k == "what_if":
             q.changes = [self.change(c) for c in ch[0].children]
         else:  # expect, find, check
