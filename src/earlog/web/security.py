@@ -1,0 +1,143 @@
+"""The workbench's guards, as one ASGI middleware: the access token (when the server
+listens beyond loopback), cross-site POSTs, and the upload size limit.
+
+- Token: a request carries it as `Authorization: Bearer T`, the `X-Earlog-Token`
+  header, or the `earlog_token` cookie; a first visit with `?token=T` sets the cookie
+  and redirects to the same path without it (so the token leaves the address bar).
+- Cross-site: a POST whose `Sec-Fetch-Site` is cross-site/same-site, or whose `Origin`
+  is not this server, is refused (403); page forms also carry a CSRF token (the
+  `X-CSRF-Token` header htmx sends, or a `csrf` field) bound to this server process.
+  API clients without a browser (curl) send neither Origin nor Sec-Fetch-Site.
+- Size: a request body larger than the limit is refused with 413 before it is read
+  into memory, whether it declares its length or streams.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+TOKEN_COOKIE = "earlog_token"
+CSRF_HEADER = "x-csrf-token"
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class TooLarge(Exception):
+    pass
+
+
+class Guard:
+    """Wraps the app; every request passes here first."""
+
+    def __init__(self, app: Any, *, token: str | None, max_upload: int, csrf_secret: str | None = None) -> None:
+        self.app = app
+        self.token = token
+        self.max_upload = max_upload
+        self.csrf = csrf_secret or secrets.token_urlsafe(32)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if self.token is not None:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            given = query.get("token", [None])[0]
+            if given is not None and hmac.compare_digest(given, self.token):
+                rest = {k: v for k, v in query.items() if k != "token"}
+                loc = scope.get("path", "/") + (("?" + urlencode(rest, doseq=True)) if rest else "")
+                await _respond(send, 303, b"", "text/plain", [
+                    (b"location", loc.encode("latin-1")),
+                    (b"set-cookie", f"{TOKEN_COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/".encode())])
+                return
+            if not self._has_token(headers):
+                await _json(send, 401, "this earlog server needs its access token: open the URL it printed "
+                                       "(with ?token=...) or send the header X-Earlog-Token")
+                return
+        if scope.get("method") == "POST":
+            problem = self._cross_site(headers)
+            if problem:
+                await _json(send, 403, problem)
+                return
+            length = headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_upload:
+                await _json(send, 413, _too_large(self.max_upload))
+                return
+            receive = self._limited(receive)
+        scope.setdefault("state", {})["csrf"] = self.csrf
+        try:
+            await self.app(scope, receive, send)
+        except TooLarge:
+            await _json(send, 413, _too_large(self.max_upload))
+
+    def _has_token(self, headers: dict[str, str]) -> bool:
+        cands = [headers.get("x-earlog-token", "")]
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            cands.append(auth[7:].strip())
+        if "cookie" in headers:
+            c = SimpleCookie()
+            try:
+                c.load(headers["cookie"])
+            except Exception:  # noqa: BLE001 - a malformed cookie header is no token
+                c = SimpleCookie()
+            if TOKEN_COOKIE in c:
+                cands.append(c[TOKEN_COOKIE].value)
+        assert self.token is not None
+        return any(x and hmac.compare_digest(x, self.token) for x in cands)
+
+    def _cross_site(self, headers: dict[str, str]) -> str | None:
+        site = headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return f"refused a cross-site POST (Sec-Fetch-Site: {site})"
+        origin = headers.get("origin")
+        if origin is not None and origin != "null":
+            host = headers.get("host", "")
+            if urlsplit(origin).netloc != host:
+                return f"refused a POST from another origin ({origin}); this server is {host}"
+        elif origin == "null":
+            return "refused a POST from an opaque origin"
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_upload
+
+        async def wrapped() -> dict[str, Any]:
+            nonlocal seen
+            msg = await receive()
+            if msg.get("type") == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise TooLarge()
+            return msg
+
+        return wrapped
+
+    def check_csrf(self, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(given, self.csrf)
+
+
+def _too_large(limit: int) -> str:
+    return (f"the upload is larger than this server's limit of {limit:,} bytes "
+            f"(start it with `earlog serve --max-upload N` to allow more)")
+
+
+async def _json(send: Send, status: int, message: str) -> None:
+    await _respond(send, status, json.dumps({"error": message}).encode(), "application/json")
+
+
+async def _respond(send: Send, status: int, body: bytes, ctype: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode()),
+                            *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
