@@ -264,8 +264,13 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
         if job.state != "done":
             return JSONResponse({"error": job.error}, 400)
         with job.report.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        return JSONResponse({"summary": job.summary, "rows": rows})
+            lines = f.read().splitlines()
+        stamp: dict[str, Any] = {}
+        if lines and lines[0].startswith("# earlog "):
+            stamp = json.loads(lines.pop(0)[len("# earlog "):])
+            stamp.update(book=job.book_name, base="the uploaded base scenario")
+        rows = list(csv.DictReader(lines))
+        return JSONResponse({"summary": job.summary, "stamp": stamp, "rows": rows})
 
     return guard
 

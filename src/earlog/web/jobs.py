@@ -94,6 +94,7 @@ class Jobs:
         book, base = self.paths(job)
         try:
             summary = screen(book, base, job.report, Options())
+            self._own_names(job, book, base)
             job.summary = summary.to_json()
             job.summary_text = summary.render()
             job.state = "done"
@@ -106,6 +107,17 @@ class Jobs:
             job.state = "failed"
         finally:
             job.finished = time.monotonic()
+
+    def _own_names(self, job: Job, book: Path, base: Path) -> None:
+        """The report's stamp names the uploaded file, not the server's temporary paths."""
+        import json
+
+        text = job.report.read_text(encoding="utf-8")
+        first, sep, rest = text.partition("\n")
+        if first.startswith("# earlog "):
+            first = first.replace(json.dumps(str(book))[1:-1], json.dumps(job.book_name)[1:-1])
+            first = first.replace(json.dumps(str(base))[1:-1], "uploaded base scenario")
+            job.report.write_text(first + sep + rest, encoding="utf-8")
 
     def _forget_old(self) -> None:
         while len(self._jobs) > KEEP_JOBS:

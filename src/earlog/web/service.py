@@ -325,7 +325,8 @@ def deciding_rule(verdict: dict[str, Any] | None, field: str) -> str | None:
     if verdict is None:
         return None
     parts = field.split(".")
-    top = verdict.get(f"{parts[0]}_rule")
+    # the outcome rule concludes the authorization with the outcome
+    top = verdict.get(f"{'outcome' if parts[0] == 'authorization' else parts[0]}_rule")
     if isinstance(top, str) and top:
         return top
     node: Any = verdict
