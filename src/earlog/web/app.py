@@ -116,8 +116,9 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
         try:
             deal = service.read_deal(str(form.get("deal", "")))
             kind, tx, code = str(form.get("kind", "")), str(form.get("tx", "")), str(form.get("code", ""))
-            atom = service.conclusion_atom(deal, kind, tx, code)
-            why_not = not service.holds(deal, kind, tx, code)
+            verdicts = service.verdicts_json(deal)
+            atom = service.conclusion_atom(deal, kind, tx, code, verdicts)
+            why_not = not service.holds(verdicts, kind, tx, code)
             depth_s = str(form.get("depth", "1"))
             if not (depth_s == "all" or (depth_s.isdigit() and len(depth_s) < 4)):
                 raise InputError("depth", f"expected a number of levels or all, got {depth_s!r}")
@@ -131,7 +132,7 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
                 svg, svg_error = None, str(e)
         except EarlogError as e:
             return page(request, "_error.html", error=service.error_parts(e))
-        failed = service.failed_of(deal, kind, tx, code) if why_not else []
+        failed = service.failed_of(verdicts, kind, tx, code) if why_not else []
         if why_not and not failed:
             failed = service.failed_conditions(expl)
         return page(request, "_why.html", kind=kind, tx=tx, code=code, why_not=why_not, atom=str(atom),

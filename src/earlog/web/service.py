@@ -148,15 +148,16 @@ def conclusions(verdict: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def conclusion_atom(deal: Deal, kind: str, tx: str, code: str) -> Symbol:
+def conclusion_atom(deal: Deal, kind: str, tx: str, code: str,
+                    verdicts: list[dict[str, Any]] | None = None) -> Symbol:
     """The atom of a clicked conclusion.  The predicate is chosen from a fixed list of
     verdict conclusions; the transaction and code are checked against the verdict."""
     if kind not in CONCLUSION_KINDS:
         raise InputError("conclusion", f"expected one of {', '.join(CONCLUSION_KINDS)}, got {kind!r}")
-    verdicts = {v["transaction"]: v for v in verdicts_json(deal)}
-    if tx not in verdicts:
-        raise InputError("conclusion", f"no transaction named {tx!r}; the deal has: {', '.join(verdicts) or 'none'}")
-    v = verdicts[tx]
+    by_tx = {v["transaction"]: v for v in (verdicts if verdicts is not None else verdicts_json(deal))}
+    if tx not in by_tx:
+        raise InputError("conclusion", f"no transaction named {tx!r}; the deal has: {', '.join(by_tx) or 'none'}")
+    v = by_tx[tx]
     if kind == "outcome":
         return Function("outcome", [String(tx), Function(v["outcome"])])
     if kind == "license_required":
@@ -168,8 +169,8 @@ def conclusion_atom(deal: Deal, kind: str, tx: str, code: str) -> Symbol:
     return Function(pred, [String(tx), Function(code.lower())])
 
 
-def holds(deal: Deal, kind: str, tx: str, code: str) -> bool:
-    for c in conclusions(next(v for v in verdicts_json(deal) if v["transaction"] == tx)):
+def holds(verdicts: list[dict[str, Any]], kind: str, tx: str, code: str) -> bool:
+    for c in conclusions(next(v for v in verdicts if v["transaction"] == tx)):
         if c["kind"] == kind and c["code"] == code:
             return bool(c["holds"])
     return False
@@ -209,11 +210,11 @@ def tree_svg(expl: Any, depth: int | None) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def failed_of(deal: Deal, kind: str, tx: str, code: str) -> list[dict[str, str]]:
+def failed_of(verdicts: list[dict[str, Any]], kind: str, tx: str, code: str) -> list[dict[str, str]]:
     """The failed conditions the verdict itself gives for an unavailable exception or VEU."""
     if kind not in ("exception", "veu"):
         return []
-    v = next((v for v in verdicts_json(deal) if v["transaction"] == tx), {})
+    v = next((v for v in verdicts if v["transaction"] == tx), {})
     av = (v.get("exceptions" if kind == "exception" else "veu") or {}).get(code) or {}
     return [{"rule": "", "cite": "", "condition": str(f), "first": ""} for f in av.get("failed", [])]
 
