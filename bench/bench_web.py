@@ -49,14 +49,18 @@ transaction kyoto_order {
 CSRF = "bench-csrf-secret-0123456789"
 
 
-def median_ms(fn: Callable[[], object], reps: int) -> float:
-    fn()  # warm-up: policy loaded, caches filled
-    times = []
+def medians_ms(fns: list[Callable[[], object]], reps: int) -> list[float]:
+    """Round-robin over the calls (one of each per round), so a burst of load on the
+    shared machine hits every route alike; one warm-up round first."""
+    for fn in fns:
+        fn()  # warm-up: policy loaded, caches filled
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            times[i].append((time.perf_counter() - t0) * 1000)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -88,12 +92,10 @@ def main() -> None:
         rows.append(("POST /deal/why (memo + SVG tree, 1 level)", lambda: ok(c.post(
             "/deal/why", data={"deal": DEAL, "kind": "exception", "tx": "nuvem_order", "code": "LPP",
                                "depth": "1"}, headers=h))))
-    base = None
-    print(f"deal of 3 transactions; median of {args.reps} calls each (test client, in process)")
-    for name, fn in rows:
-        ms = median_ms(fn, args.reps)
-        base = base or ms
-        print(f"  {name:<52} {ms:8.1f} ms   x{ms / base:5.2f}")
+    print(f"deal of 3 transactions; median of {args.reps} calls each (test client, in process, round-robin)")
+    meds = medians_ms([fn for _n, fn in rows], args.reps)
+    for (name, _fn), ms in zip(rows, meds, strict=True):
+        print(f"  {name:<52} {ms:8.1f} ms   x{ms / meds[0]:5.2f}")
 
 
 if __name__ == "__main__":
