@@ -226,3 +226,11 @@ def test_serve_refuses_a_short_token_and_knows_loopback() -> None:
     r = subprocess.run([sys.executable, "-m", "earlog.cli", "serve", "--host", "0.0.0.0", "--token", "short"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stderr.strip().startswith("earlog: error: --token")
+
+
+def test_what_if_applies_to_a_json_deal(client: TestClient) -> None:
+    deal = (ROOT / "queries/scenarios/brazil_cloud.json").read_text(encoding="utf-8")
+    r = client.post("/deal/whatif", data={"deal": deal, "tier_country": "BR", "tier_value": "1"}, headers=H)
+    assert r.status_code == 200
+    # the JSON ids name what the language's changes reach, as declarations would
+    assert "<strong>second-order</strong>" in r.text and "exceptions.LPP.available" in r.text

@@ -86,7 +86,7 @@ def read_deal(text: str, file: str = DEAL_FILE) -> Deal:
     if is_json(text):
         from earlog.scenario.json_input import load_json_text
 
-        return Deal(text, "json", load_json_text(text, file=file))
+        return Deal(text, "json", load_json_text(text, file=file), _json_builder(text, file))
     from earlog.dsl.nodes import Declaration, Setting
     from earlog.dsl.parser import parse_text
     from earlog.dsl.to_dict import ScenarioBuilder
@@ -99,6 +99,24 @@ def read_deal(text: str, file: str = DEAL_FILE) -> Deal:
         elif isinstance(st, Setting):
             b.setting(st, doc.file, doc.text)
     return Deal(text, "earlog", b.scenario(), b)
+
+
+def _json_builder(text: str, file: str) -> Any:
+    """A DSL builder over a JSON scenario (already read without error), so the language's
+    what-if changes (`nuvem.located = IN`, `tier BR = 1`) apply to JSON deals too: each
+    id names its party, item, transaction or ledger entry, as a declaration would."""
+    from earlog.dsl.nodes import Span
+    from earlog.dsl.to_dict import COLLECTIONS, Entry, Origin, ScenarioBuilder
+    from earlog.scenario.json_input import _JsonFloat  # numbers kept as written (1e26 exactly)
+
+    data = json.loads(text, parse_float=_JsonFloat)
+    where = Origin(file, text, Span(1, 1, 1, 2))
+    b = ScenarioBuilder(data=data)
+    for kind, coll in COLLECTIONS.items():
+        for i, obj in enumerate(data.setdefault(coll, [])):
+            if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                b.names[obj["id"]] = Entry(kind, i, where)
+    return b
 
 
 def evaluate(deal: Deal) -> list[Any]:
@@ -188,7 +206,7 @@ def memo_markdown(deal: Deal, expl: Any) -> str:
     from earlog.explain.memo import build_memo, dsl_locator
     from earlog.render.explanation_memo import render_memo_markdown
 
-    locate = dsl_locator(deal.builder.origins) if deal.builder is not None else None
+    locate = dsl_locator(deal.builder.origins) if deal.language == "earlog" else None
     return render_memo_markdown(build_memo(expl, load_policy(), None, locate=locate))
 
 
@@ -293,10 +311,6 @@ def what_if(deal: Deal, changes: str) -> dict[str, Any]:
 
     if not changes.strip():
         raise InputError(WHATIF_FILE, "no change given; flip a reading or fill a field")
-    if deal.builder is None:
-        # a JSON deal: the language's changes need names; rebuild it from its JSON
-        raise InputError(WHATIF_FILE, "what-ifs work on deals written in the query language; "
-                                      "convert the JSON with `earlog export` first")
     text = f"what if {changes}"
     doc = parse_text(text, WHATIF_FILE)
     q = doc.statements[0] if len(doc.statements) == 1 else None
