@@ -234,3 +234,13 @@ def test_what_if_applies_to_a_json_deal(client: TestClient) -> None:
     assert r.status_code == 200
     # the JSON ids name what the language's changes reach, as declarations would
     assert "<strong>second-order</strong>" in r.text and "exceptions.LPP.available" in r.text
+
+
+def test_a_running_job_shows_its_progress(client: TestClient) -> None:
+    jobs = client.app.app.state.jobs  # the FastAPI app behind the guard
+    book = (ROOT / "queries/orders/sample_orders.csv").read_bytes()
+    job = jobs.prepare("orders.csv", book, "base.json", (ROOT / "queries/orders/base.json").read_bytes())
+    job.state = "running"  # not started: nothing written yet
+    page = client.get(f"/screen/jobs/{job.id}").text
+    assert "0 rows screened of about 32" in page and 'hx-trigger="load delay:500ms"' in page
+    assert client.get("/screen/jobs/no-such-job").status_code == 404

@@ -41,6 +41,15 @@ class Job:
     def report(self) -> Path:
         return self.folder / "report.csv"
 
+    def progress(self) -> tuple[int, int | None]:
+        """(rows written so far, rows in the book when known): the report's lines as the
+        screener writes them (buffered, so at least this many), against the book's."""
+        written = 0
+        if self.report.is_file():
+            with self.report.open("rb") as f:
+                written = max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 16), b"")) - 2)
+        return written, self.rows_total
+
     def elapsed(self) -> float:
         return (self.finished or time.monotonic()) - self.started
 
@@ -74,6 +83,9 @@ class Jobs:
         (folder / f"book{bs}").write_bytes(book)
         (folder / f"base{cs}").write_bytes(base)
         job = Job(job_id, book_name, folder)
+        if bs in (".csv", ".jsonl"):  # one row a line (a CSV header, a JSON Lines book none)
+            lines = [ln for ln in book.splitlines() if ln.strip()]
+            job.rows_total = max(0, len(lines) - (1 if bs == ".csv" else 0))
         with self._lock:
             self._jobs[job_id] = job
             self._forget_old()
