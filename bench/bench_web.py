@@ -46,6 +46,7 @@ transaction kyoto_order {
   consignee: kyoto_lab, end_user: kyoto_lab, end_use: training, date: 2025-06-01
 }
 """
+LOCAL = "http://127.0.0.1:8000"  # a loopback Host: the guard refuses others without a token
 CSRF = "bench-csrf-secret-0123456789"
 
 
@@ -67,7 +68,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=30)
     args = ap.parse_args()
-    c = TestClient(create_app(csrf_secret=CSRF))
+    c = TestClient(create_app(csrf_secret=CSRF), base_url=LOCAL)
     h = {"X-CSRF-Token": CSRF}
     deal = read_deal(DEAL)
     sc = deal.scenario

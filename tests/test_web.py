@@ -22,6 +22,7 @@ from earlog.web import create_app  # noqa: E402
 from earlog.web.app import SAMPLE_DEAL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL = "http://127.0.0.1:8000"  # a loopback Host: the guard refuses others without a token
 CSRF = "test-csrf-secret-0123456789"
 H = {"X-CSRF-Token": CSRF}
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
@@ -38,7 +39,7 @@ HOSTILE_DEAL = {
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(csrf_secret=CSRF, max_upload=200_000))
+    return TestClient(create_app(csrf_secret=CSRF, max_upload=200_000), base_url=LOCAL)
 
 
 def test_evaluate_api_returns_exactly_the_cli_verdict_json(client: TestClient) -> None:
@@ -182,6 +183,14 @@ def test_cross_site_posts_and_missing_csrf_are_refused(client: TestClient) -> No
     assert r.status_code == 403
 
 
+def test_a_foreign_host_name_is_refused_without_a_token() -> None:
+    """DNS rebinding: a page at evil.example resolving to 127.0.0.1 sends Host: evil.example."""
+    c = TestClient(create_app(csrf_secret=CSRF), base_url="http://evil.example:8000")
+    r = c.post("/v1/evaluate", content=SAMPLE_DEAL, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 421 and "answers only at" in r.json()["error"]
+    assert TestClient(create_app(), base_url="http://localhost:8000").get("/").status_code == 200
+
+
 def test_upload_limit_answers_413(client: TestClient) -> None:
     big = b"id,kind\n" + b"x,export\n" * 30_000
     r = client.post("/v1/screen", files={"orders": ("o.csv", big, "text/csv"), "base": ("b.json", b"{}", "x")})
@@ -189,13 +198,17 @@ def test_upload_limit_answers_413(client: TestClient) -> None:
 
 
 def test_token_is_required_off_loopback() -> None:
-    c = TestClient(create_app(token="t" * 24, csrf_secret=CSRF))
+    c = TestClient(create_app(token="t" * 24, csrf_secret=CSRF), base_url=LOCAL)
     assert c.get("/").status_code == 401
     assert c.get("/", headers={"X-Earlog-Token": "t" * 24}).status_code == 200
     r = c.get("/?token=" + "t" * 24, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert c.get("/").status_code == 200  # the cookie the first visit set
-    assert TestClient(create_app(token="t" * 24)).get("/", headers={"X-Earlog-Token": "wrong"}).status_code == 401
+    other = TestClient(create_app(token="t" * 24), base_url=LOCAL)
+    assert other.get("/", headers={"X-Earlog-Token": "wrong"}).status_code == 401
+    # with a token the server answers at any Host name (it listens beyond loopback)
+    far = TestClient(create_app(token="t" * 24), base_url="http://192.0.2.7:8000")
+    assert far.get("/", headers={"X-Earlog-Token": "t" * 24}).status_code == 200
 
 
 def test_screen_page_runs_a_job_and_serves_the_report(client: TestClient) -> None:

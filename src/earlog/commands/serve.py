@@ -63,5 +63,6 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
     typer.echo(f"earlog workbench at {url}  (API: POST /v1/evaluate, /v1/why, /v1/screen; Ctrl-C stops)", err=False)
-    config = uvicorn.Config(create_app(token=token, max_upload=max_upload), log_level="warning")
+    hosts = frozenset({host.strip("[]")})
+    config = uvicorn.Config(create_app(token=token, max_upload=max_upload, hosts=hosts), log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

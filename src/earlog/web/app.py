@@ -40,15 +40,17 @@ transaction nuvem_order {
 
 
 def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD,
-               csrf_secret: str | None = None) -> Guard:
-    """The ASGI app behind its guard (token, cross-site POSTs, upload size)."""
+               csrf_secret: str | None = None, hosts: frozenset[str] | None = None) -> Guard:
+    """The ASGI app behind its guard (token, Host, cross-site POSTs, upload size).
+
+    hosts: Host names answered besides the loopback names when there is no token."""
     api = FastAPI(title="earlog", version=__version__, docs_url=None, redoc_url=None,
                   description="Export-control verdicts from earlog's policy. Errors answer 400 with "
                               "{\"error\": one line}, as the command line prints them.")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
     jobs = Jobs()
-    guard = Guard(api, token=token, max_upload=max_upload, csrf_secret=csrf_secret)
+    guard = Guard(api, token=token, max_upload=max_upload, csrf_secret=csrf_secret, hosts=hosts)
     api.state.guard = guard
     api.state.jobs = jobs
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -8,6 +8,8 @@ listens beyond loopback), cross-site POSTs, and the upload size limit.
   is not this server, is refused (403); page forms also carry a CSRF token (the
   `X-CSRF-Token` header htmx sends, or a `csrf` field) bound to this server process.
   API clients without a browser (curl) send neither Origin nor Sec-Fetch-Site.
+- Host: without a token (loopback), a request whose Host header is not a loopback
+  name is refused (421), so a web page cannot reach the server by DNS rebinding.
 - Size: a request body larger than the limit is refused with 413 before it is read
   into memory, whether it declares its length or streams.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 TOKEN_COOKIE = "earlog_token"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 CSRF_HEADER = "x-csrf-token"
 
 Scope = dict[str, Any]
@@ -37,8 +40,10 @@ class TooLarge(Exception):
 class Guard:
     """Wraps the app; every request passes here first."""
 
-    def __init__(self, app: Any, *, token: str | None, max_upload: int, csrf_secret: str | None = None) -> None:
+    def __init__(self, app: Any, *, token: str | None, max_upload: int, csrf_secret: str | None = None,
+                 hosts: frozenset[str] | None = None) -> None:
         self.app = app
+        self.hosts = LOOPBACK_NAMES | (hosts or frozenset())
         self.token = token
         self.max_upload = max_upload
         self.csrf = csrf_secret or secrets.token_urlsafe(32)
@@ -48,6 +53,10 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if self.token is None and _hostname(headers.get("host", "")) not in self.hosts:
+            await _json(send, 421, f"this earlog server answers only at {', '.join(sorted(self.hosts))}, "
+                                   f"not {headers.get('host', '')!r}")
+            return
         if self.token is not None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             given = query.get("token", [None])[0]
@@ -124,6 +133,13 @@ class Guard:
 
     def check_csrf(self, given: str | None) -> bool:
         return bool(given) and hmac.compare_digest(given, self.csrf)
+
+
+def _hostname(host: str) -> str:
+    """The name of a Host header without its port (`[::1]:8000` -> `::1`)."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _too_large(limit: int) -> str:
