@@ -257,3 +257,11 @@ def test_a_running_job_shows_its_progress(client: TestClient) -> None:
     page = client.get(f"/screen/jobs/{job.id}").text
     assert "0 rows screened of about 32" in page and 'hx-trigger="load delay:500ms"' in page
     assert client.get("/screen/jobs/no-such-job").status_code == 404
+
+
+def test_pages_forbid_inline_scripts(client: TestClient) -> None:
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in r.text  # the page's scripts are files of the package

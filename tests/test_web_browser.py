@@ -106,6 +106,10 @@ def test_a_parse_error_is_shown_with_line_column_and_caret(page: Any) -> None:
     err = page.locator("#result .error").inner_text()
     assert err.startswith("earlog: error: deal:5:")
     assert "^" in page.locator("#result pre.caret").inner_text()
+    # the editor selects the offending text: line 5, `consignee`
+    selected = page.evaluate("() => { const d = document.getElementById('deal'); "
+                             "return d.value.slice(d.selectionStart, d.selectionEnd); }")
+    assert selected == "nuvem,"
 
 
 def test_open_a_why_tree_and_expand_it(page: Any) -> None:
@@ -118,7 +122,7 @@ def test_open_a_why_tree_and_expand_it(page: Any) -> None:
     nodes = why.locator("svg g.node").count()
     assert nodes > 0
     page.click("#expand")
-    page.wait_for_function(f"document.querySelectorAll('#why-panel svg g.node').length > {nodes}")
+    page.wait_for_function(f"() => document.querySelectorAll('#why-panel svg g.node').length > {nodes}")
     page.click("button.conclusion:has-text('AIA not available')")
     page.wait_for_selector("#why-panel h3:has-text('Why not')")
     assert "aia.dest_tier1" in page.locator("#why-panel ul.failed").inner_text()

@@ -25,6 +25,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 TOKEN_COOKIE = "earlog_token"
+# scripts only from the package's own files (htmx, workbench.js): an injected <script> would not run
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                 b"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                 b"frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 CSRF_HEADER = "x-csrf-token"
 
@@ -82,6 +90,13 @@ class Guard:
                 return
             receive = self._limited(receive)
         scope.setdefault("state", {})["csrf"] = self.csrf
+        outer = send
+
+        async def send(message: dict[str, Any]) -> None:  # noqa: F811 - every answer gets the headers
+            if message.get("type") == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await outer(message)
+
         try:
             await self.app(scope, receive, send)
         except TooLarge:
