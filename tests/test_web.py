@@ -225,6 +225,8 @@ def test_screen_page_runs_a_job_and_serves_the_report(client: TestClient) -> Non
             break
         time.sleep(0.1)
     assert "state-done" in page, page
+    assert "32 rows: 25 screened, 7 in error" in page
+    assert "<td>SO-1010</td><td>quantity</td><td>expected a quantity of zero or more, got -50</td>" in page
     report = client.get(f"/screen/jobs/{job_id}/report.csv")
     lines = report.text.splitlines()
     assert report.status_code == 200 and lines[2].split(",")[1] == "SO-1001"

@@ -161,7 +161,8 @@ def test_upload_a_book_and_download_its_report(page: Any, server: str, tmp_path:
     page.set_input_files("#base", str(ROOT / "queries/orders/base.json"))
     page.click("#run-screen")
     page.wait_for_selector("#download", timeout=60_000)
-    assert "rows" in page.locator("pre.summary").inner_text()
+    assert page.locator("#counts").inner_text() == "32 rows: 25 screened, 7 in error"
+    assert "BR" in page.locator("#by-country").inner_text()
     with page.expect_download() as info:
         page.click("#download")
     target = tmp_path / "report.csv"

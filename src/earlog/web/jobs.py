@@ -50,6 +50,11 @@ class Job:
                 written = max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 16), b"")) - 2)
         return written, self.rows_total
 
+    def outcome_columns(self) -> list[str]:
+        """Every outcome the summary counts in some country, sorted (the table's columns)."""
+        by_country = (self.summary or {}).get("outcomes_by_country") or {}
+        return sorted({o for counts in by_country.values() for o in counts})
+
     def elapsed(self) -> float:
         return (self.finished or time.monotonic()) - self.started
 
