@@ -50,18 +50,23 @@ LOCAL = "http://127.0.0.1:8000"  # a loopback Host: the guard refuses others wit
 CSRF = "bench-csrf-secret-0123456789"
 
 
-def medians_ms(fns: list[Callable[[], object]], reps: int) -> list[float]:
-    """Round-robin over the calls (one of each per round), so a burst of load on the
-    shared machine hits every route alike; one warm-up round first."""
+def medians_ms(fns: list[Callable[[], object]], reps: int) -> list[tuple[float, float | None]]:
+    """(median wall time, median Server-Timing) per call, round-robin over the calls (one
+    of each per round), so a burst of load on the shared machine hits every route
+    alike; one warm-up round first."""
     for fn in fns:
         fn()  # warm-up: policy loaded, caches filled
     times: list[list[float]] = [[] for _ in fns]
+    server: list[list[float]] = [[] for _ in fns]
     for _ in range(reps):
         for i, fn in enumerate(fns):
             t0 = time.perf_counter()
-            fn()
+            r = fn()
             times[i].append((time.perf_counter() - t0) * 1000)
-    return [statistics.median(t) for t in times]
+            st = getattr(r, "headers", {}).get("server-timing", "")
+            if st.startswith("app;dur="):
+                server[i].append(float(st[len("app;dur="):]))
+    return [(statistics.median(t), statistics.median(s) if s else None) for t, s in zip(times, server, strict=True)]
 
 
 def main() -> None:
@@ -94,9 +99,12 @@ def main() -> None:
             "/deal/why", data={"deal": DEAL, "kind": "exception", "tx": "nuvem_order", "code": "LPP",
                                "depth": "1"}, headers=h))))
     print(f"deal of 3 transactions; median of {args.reps} calls each (test client, in process, round-robin)")
+    print(f"  {'':<52} {'wall':>8}      {'server':>8}      {'wall vs BASELINE':>16}")
     meds = medians_ms([fn for _n, fn in rows], args.reps)
-    for (name, _fn), ms in zip(rows, meds, strict=True):
-        print(f"  {name:<52} {ms:8.1f} ms   x{ms / meds[0]:5.2f}")
+    base = meds[0][0]
+    for (name, _fn), (ms, srv) in zip(rows, meds, strict=True):
+        s = f"{srv:8.1f} ms" if srv is not None else f"{'-':>8}   "
+        print(f"  {name:<52} {ms:8.1f} ms   {s}   x{ms / base:5.2f}")
 
 
 if __name__ == "__main__":

@@ -266,4 +266,5 @@ def test_pages_forbid_inline_scripts(client: TestClient) -> None:
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["server-timing"].startswith("app;dur=")
     assert "<script>" not in r.text  # the page's scripts are files of the package

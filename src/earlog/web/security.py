@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -91,10 +92,14 @@ class Guard:
             receive = self._limited(receive)
         scope.setdefault("state", {})["csrf"] = self.csrf
         outer = send
+        t0 = time.perf_counter()
 
         async def send(message: dict[str, Any]) -> None:  # noqa: F811 - every answer gets the headers
             if message.get("type") == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                # Server-Timing: the server's own time to the first byte (what bench_web.py reports)
+                dur = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS,
+                                                   (b"server-timing", dur)]}
             await outer(message)
 
         try:
