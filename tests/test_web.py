@@ -142,6 +142,8 @@ def test_what_if_shows_changed_fields_with_rule(client: TestClient) -> None:
     r = client.post("/deal/whatif", data={"deal": SAMPLE_DEAL, "tier_country": "BR", "tier_value": "1"}, headers=H)
     assert r.status_code == 200
     assert "exceptions.AIA.available" in r.text and "by aia.available" in r.text
+    # review_policy: the verdict names no rule; the evaluation's trace does
+    assert "by review.a_tier1_approval" in r.text and "(before: review.a_tier2_up_to_cap)" in r.text
     assert 'class="changed"' in r.text
     r = client.post("/deal/whatif", data={"deal": SAMPLE_DEAL, "assume.legal_status": "bis_non_enforcement"},
                     headers=H)

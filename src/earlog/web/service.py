@@ -304,8 +304,9 @@ def changes_text(form: dict[str, Any]) -> str:
 
 
 def what_if(deal: Deal, changes: str) -> dict[str, Any]:
-    """Both verdicts and the fields that change, each with the rule that decides it after
-    the change (read from the verdict JSON)."""
+    """Both verdicts and the fields that change, each with the rule that decides it before
+    and after the change (named in the verdict JSON, else read from the evaluation's
+    trace of the rules that concluded the field)."""
     from earlog.dsl.parser import parse_text
     from earlog.dsl.whatif import diff_verdicts, show_value
 
@@ -316,21 +317,39 @@ def what_if(deal: Deal, changes: str) -> dict[str, Any]:
     q = doc.statements[0] if len(doc.statements) == 1 else None
     if q is None or getattr(q, "kind", None) != "what_if":
         raise InputError(WHATIF_FILE, "expected changes such as `tier BR = 1` or `nuvem.located = IN`")
+    from earlog.dsl.session import Context
+
     b = deal.builder.copy()
     for c in q.changes:
         b.change(c, doc.file, doc.text)
-    changed = Deal(deal.text, deal.language, b.scenario(), b)
-    before = {v["transaction"]: v for v in verdicts_json(deal)}
-    after = {v["transaction"]: v for v in verdicts_json(changed)}
+    before_vs, before_ans = Context(deal.builder, deal.scenario).evaluate()
+    after_vs, after_ans = Context(b, b.scenario()).evaluate()
+    before = {v.transaction: v.to_json() for v in before_vs}
+    after = {v.transaction: v.to_json() for v in after_vs}
     diff = diff_verdicts(before, after)
     for c in diff:
+        t = c["transaction"]
         for f in c["fields"]:
             f["before_text"] = show_value(f["before"])
             f["after_text"] = show_value(f["after"])
-            f["rule_before"] = deciding_rule(before.get(c["transaction"]), f["field"])
-            f["rule_after"] = deciding_rule(after.get(c["transaction"]), f["field"])
+            name = f["field"]
+            f["rule_before"] = deciding_rule(before.get(t), name) or _fired(before_ans, t, name, f["before"])
+            f["rule_after"] = deciding_rule(after.get(t), name) or _fired(after_ans, t, name, f["after"])
     return {"changes": changes, "before": before, "after": after, "diff": diff,
             "changed_fields": {(c["transaction"], f["field"]) for c in diff for f in c["fields"]}}
+
+
+def _fired(ans: Any, tx: str, field: str, value: Any) -> str | None:
+    """The rules that concluded a top-level verdict field (`review_policy("t1", approval)`),
+    from the evaluation's own trace, as `expect ... by RULE` reads them."""
+    if "." in field or not isinstance(value, (str, bool)) or value is False:
+        return None
+    atom = Function(field, [String(tx)] if value is True else [String(tx), Function(value)])
+    try:
+        rules = ans.fired().get(atom, [])
+    except (AttributeError, RuntimeError):
+        return None
+    return ", ".join(sorted(set(rules))) or None
 
 
 def deciding_rule(verdict: dict[str, Any] | None, field: str) -> str | None:
