@@ -270,3 +270,15 @@ def test_pages_forbid_inline_scripts(client: TestClient) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["server-timing"].startswith("app;dur=")
     assert "<script>" not in r.text  # the page's scripts are files of the package
+
+
+def test_the_deals_questions_are_answered_as_earlog_run_answers_them(client: TestClient) -> None:
+    deal = SAMPLE_DEAL + ("\nask outcome for nuvem_order\n"
+                          "expect authorization = LPP for nuvem_order\n"
+                          "expect authorization = AIA for nuvem_order\n")
+    r = client.post("/deal/run", data={"deal": deal}, headers=H)
+    assert r.status_code == 200
+    assert "1 passed, 1 failed" in r.text
+    assert "nuvem_order: outcome = authorized_by_exception" in r.text
+    r = client.post("/deal/run", data={"deal": SAMPLE_DEAL}, headers=H)
+    assert "earlog: error: deal: the deal asks no questions" in r.text

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from earlog import __version__
 from earlog.errors import EarlogError, InputError
@@ -100,6 +101,9 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     @api.post("/deal/evaluate", response_class=HTMLResponse, include_in_schema=False)
     async def deal_evaluate(request: Request) -> HTMLResponse:
         form = await form_of(request)
+        return await run_in_threadpool(_deal_evaluate, request, form)
+
+    def _deal_evaluate(request: Request, form: dict[str, Any]) -> HTMLResponse:
         try:
             deal = service.read_deal(str(form.get("deal", "")))
             verdicts = service.evaluate(deal)
@@ -112,9 +116,27 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
                           "conclusions": service.conclusions(j)})
         return page(request, "_verdicts.html", verdicts=items)
 
+    @api.post("/deal/run", response_class=HTMLResponse, include_in_schema=False)
+    async def deal_run(request: Request) -> HTMLResponse:
+        form = await form_of(request)
+        return await run_in_threadpool(_deal_run, request, form)
+
+    def _deal_run(request: Request, form: dict[str, Any]) -> HTMLResponse:
+        try:
+            deal = service.read_deal(str(form.get("deal", "")))
+            answers = service.run_questions(deal)
+        except EarlogError as e:
+            return page(request, "_error.html", error=service.error_parts(e))
+        passed = sum(1 for a in answers if a["passed"] is True)
+        failed = sum(1 for a in answers if a["passed"] is False)
+        return page(request, "_answers.html", answers=answers, passed=passed, failed=failed)
+
     @api.post("/deal/why", response_class=HTMLResponse, include_in_schema=False)
     async def deal_why(request: Request) -> HTMLResponse:
         form = await form_of(request)
+        return await run_in_threadpool(_deal_why, request, form)
+
+    def _deal_why(request: Request, form: dict[str, Any]) -> HTMLResponse:
         try:
             deal = service.read_deal(str(form.get("deal", "")))
             kind, tx, code = str(form.get("kind", "")), str(form.get("tx", "")), str(form.get("code", ""))
@@ -143,6 +165,9 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     @api.post("/deal/whatif", response_class=HTMLResponse, include_in_schema=False)
     async def deal_whatif(request: Request) -> HTMLResponse:
         form = await form_of(request)
+        return await run_in_threadpool(_deal_whatif, request, form)
+
+    def _deal_whatif(request: Request, form: dict[str, Any]) -> HTMLResponse:
         try:
             deal = service.read_deal(str(form.get("deal", "")))
             result = service.what_if(deal, service.changes_text(form))
@@ -205,8 +230,8 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     async def v1_evaluate(request: Request) -> JSONResponse:
         """Exactly the verdict JSON of `earlog eval --format json`: a list with one verdict per
         transaction."""
-        deal = await _deal_from_body(request)
-        return JSONResponse(service.verdicts_json(deal))
+        ctype, body = await _body(request)
+        return JSONResponse(await run_in_threadpool(lambda: service.verdicts_json(_deal_from_body(ctype, body))))
 
     @api.post("/v1/why", summary="Why or why not of a conclusion", responses=_API_RESPONSES,
               openapi_extra=_body_doc('{"scenario": {...} or "deal": "query language", "conclusion": '
@@ -214,10 +239,15 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
                                       '"depth": null}'))
     async def v1_why(request: Request) -> JSONResponse:
         """The explanation JSON of `earlog why --format json` (schema earlog.explanation/1)."""
+
+        raw = await request.body()
+        return await run_in_threadpool(_v1_why, raw)
+
+    def _v1_why(raw: bytes) -> JSONResponse:
         from earlog.commands.why import parse_conclusion
         from earlog.explain import explain
 
-        body = _json_body(await request.body())
+        body = _json_body(raw)
         if not isinstance(body, dict):
             raise InputError("request body", "expected a JSON object with scenario (or deal) and conclusion")
         unknown = set(body) - {"scenario", "deal", "conclusion", "not", "all", "depth"}
@@ -258,8 +288,6 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     async def v1_screen(request: Request) -> JSONResponse:
         """The report of `earlog screen` (its rows, as JSON) and its summary; synchronous."""
         import csv
-
-        from starlette.concurrency import run_in_threadpool
 
         form = dict(await request.form())
         job = await _prepare(jobs, form)
@@ -306,9 +334,11 @@ def _json_body(raw: bytes) -> Any:
         raise InputError("request body", f"unreadable JSON: {str(e).splitlines()[0][:120]}") from None
 
 
-async def _deal_from_body(request: Request) -> service.Deal:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
+async def _body(request: Request) -> tuple[str, bytes]:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower(), await request.body()
+
+
+def _deal_from_body(ctype: str, body: bytes) -> service.Deal:
     if ctype == "text/plain":
         try:
             text = body.decode("utf-8")

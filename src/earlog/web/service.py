@@ -72,6 +72,7 @@ class Deal:
     language: str  # "earlog" or "json"
     scenario: Scenario
     builder: Any = None
+    document: Any = None  # the parsed query language (None for JSON)
 
 
 def is_json(text: str) -> bool:
@@ -98,7 +99,7 @@ def read_deal(text: str, file: str = DEAL_FILE) -> Deal:
             b.declare(st, doc.file, doc.text)
         elif isinstance(st, Setting):
             b.setting(st, doc.file, doc.text)
-    return Deal(text, "earlog", b.scenario(), b)
+    return Deal(text, "earlog", b.scenario(), b, doc)
 
 
 def _json_builder(text: str, file: str) -> Any:
@@ -117,6 +118,35 @@ def _json_builder(text: str, file: str) -> Any:
             if isinstance(obj, dict) and isinstance(obj.get("id"), str):
                 b.names[obj["id"]] = Entry(kind, i, where)
     return b
+
+
+MAX_QUESTIONS = 200
+
+
+def run_questions(deal: Deal) -> list[dict[str, Any]]:
+    """The questions written in the deal (ask, why, why not, what if, expect), answered in
+    order as `earlog run` answers them; each answer's text is the terminal's."""
+    from earlog.dsl.questions import answer
+    from earlog.dsl.session import plan
+
+    if deal.document is None:
+        raise InputError(DEAL_FILE, "a JSON scenario asks no questions; write them in the query language")
+    steps = plan(deal.document)
+    if not steps:
+        raise InputError(DEAL_FILE, "the deal asks no questions; add `ask`, `why`, `what if` or `expect` lines")
+    if len(steps) > MAX_QUESTIONS:
+        raise InputError(DEAL_FILE, f"the deal asks {len(steps)} questions; the workbench answers at most "
+                                    f"{MAX_QUESTIONS} at once (`earlog run` answers any number)")
+    out = []
+    for step in steps:
+        try:
+            a = answer(step)
+            text, passed = a.text, a.passed
+        except EarlogError as e:
+            text, passed = f"earlog: error: {e}", False
+        out.append({"where": f"line {step.question.span.line}", "question": step.question.text,
+                    "kind": step.question.kind, "case": step.case, "text": text, "passed": passed})
+    return out
 
 
 def evaluate(deal: Deal) -> list[Any]:
