@@ -173,6 +173,13 @@ def test_hostile_names_are_escaped_in_html_and_svg(client: TestClient) -> None:
         assert "<script>alert" not in r.text and "<img src=x" not in r.text
     r = client.post("/v1/evaluate", content=deal, headers={"Content-Type": "application/json"})
     assert r.json()[0]["transaction"] == HOSTILE
+    # in a what-if's error, a rulebook search and the editor's own text
+    r = client.post("/deal/whatif", data={"deal": SAMPLE_DEAL, "facts": f'nuvem.located = "{HOSTILE}"'}, headers=H)
+    assert "earlog: error:" in r.text and "<script>alert" not in r.text
+    r = client.get("/rulebook", params={"q": HOSTILE})
+    assert "0 of" in r.text and "<script>alert" not in r.text and "&lt;script&gt;" in r.text
+    r = client.get("/", params={"example": HOSTILE})
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
 
 
 def test_cross_site_posts_and_missing_csrf_are_refused(client: TestClient) -> None:
