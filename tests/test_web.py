@@ -144,6 +144,8 @@ def test_what_if_shows_changed_fields_with_rule(client: TestClient) -> None:
     assert "exceptions.AIA.available" in r.text and "by aia.available" in r.text
     # review_policy: the verdict names no rule; the evaluation's trace does
     assert "by review.a_tier1_approval" in r.text and "(before: review.a_tier2_up_to_cap)" in r.text
+    # an exception that was unavailable names the conditions that failed before
+    assert "(before: failed aia.dest_tier1, aia.hq_tier1)" in r.text
     assert 'class="changed"' in r.text
     r = client.post("/deal/whatif", data={"deal": SAMPLE_DEAL, "assume.legal_status": "bis_non_enforcement"},
                     headers=H)

@@ -402,8 +402,8 @@ def deciding_rule(verdict: dict[str, Any] | None, field: str) -> str | None:
         if isinstance(node, dict):
             if isinstance(node.get("rule"), str) and node["rule"]:
                 found = node["rule"]
-            elif node.get("failed"):
-                found = "; ".join(str(x) for x in node["failed"][:2])
+            elif node.get("failed"):  # "rule.id: text" per failed condition: name the rules
+                found = "failed " + ", ".join(str(x).split(":", 1)[0] for x in node["failed"])
     return found
 
 
