@@ -206,6 +206,10 @@ def test_upload_limit_answers_413(client: TestClient) -> None:
     big = b"id,kind\n" + b"x,export\n" * 30_000
     r = client.post("/v1/screen", files={"orders": ("o.csv", big, "text/csv"), "base": ("b.json", b"{}", "x")})
     assert r.status_code == 413 and "limit of 200,000 bytes" in r.json()["error"]
+    # the page's own upload (htmx) gets the error box it shows
+    r = client.post("/screen", files={"orders": ("o.csv", big, "text/csv"), "base": ("b.json", b"{}", "x")},
+                    headers={**H, "HX-Request": "true"})
+    assert r.status_code == 413 and r.text.startswith('<div class="error"') and "limit of 200,000" in r.text
 
 
 def test_token_is_required_off_loopback() -> None:

@@ -170,3 +170,9 @@ def test_upload_a_book_and_download_its_report(page: Any, server: str, tmp_path:
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("# earlog ") and lines[1].startswith("row,id,")
     assert len(lines) == 2 + 32 and lines[2].split(",")[1] == "SO-1001"
+    # a book over the server's limit (2,000,000 bytes here): the page says so
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"id,kind\n" + b"x,export\n" * 250_000)
+    page.set_input_files("#orders", str(big))
+    page.click("#run-screen")
+    page.wait_for_selector("#job .error:has-text('limit of 2,000,000 bytes')")

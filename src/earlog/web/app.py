@@ -22,7 +22,7 @@ from earlog import __version__
 from earlog.errors import EarlogError, InputError
 from earlog.web import service
 from earlog.web.jobs import Jobs
-from earlog.web.security import CSRF_HEADER, Guard
+from earlog.web.security import CSRF_HEADER, Guard, error_html
 
 HERE = Path(__file__).parent
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
@@ -72,17 +72,23 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     class CsrfError(Exception):
         pass
 
+    def failure(request: Request, status: int, body: dict[str, Any]) -> Response:
+        """JSON for the API; the page's error box for a page's own (htmx) request."""
+        if request.headers.get("hx-request"):
+            return HTMLResponse(error_html(body["error"]), status)
+        return JSONResponse(body, status)
+
     @api.exception_handler(CsrfError)
-    async def csrf_error(request: Request, exc: CsrfError) -> JSONResponse:
-        return JSONResponse({"error": "missing or wrong CSRF token: reload the page and try again"}, 403)
+    async def csrf_error(request: Request, exc: CsrfError) -> Response:
+        return failure(request, 403, {"error": "missing or wrong CSRF token: reload the page and try again"})
 
     @api.exception_handler(EarlogError)
-    async def earlog_error(request: Request, exc: EarlogError) -> JSONResponse:
-        return JSONResponse(error_body(exc), 400)
+    async def earlog_error(request: Request, exc: EarlogError) -> Response:
+        return failure(request, 400, error_body(exc))
 
     @api.exception_handler(Exception)
-    async def bug(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"error": f"internal error ({type(exc).__name__}); please report it"}, 500)
+    async def bug(request: Request, exc: Exception) -> Response:
+        return failure(request, 500, {"error": f"internal error ({type(exc).__name__}); please report it"})
 
     # --- pages -----------------------------------------------------------------------
 

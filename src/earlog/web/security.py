@@ -17,6 +17,7 @@ listens beyond loopback), cross-site POSTs, and the upload size limit.
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import secrets
 import time
@@ -62,8 +63,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        htmx = "hx-request" in headers  # a page's own request: the error goes into the page
         if self.token is None and _hostname(headers.get("host", "")) not in self.hosts:
-            await _json(send, 421, f"this earlog server answers only at {', '.join(sorted(self.hosts))}, "
+            await _error(send, htmx, 421, f"this earlog server answers only at {', '.join(sorted(self.hosts))}, "
                                    f"not {headers.get('host', '')!r}")
             return
         if self.token is not None:
@@ -77,17 +79,17 @@ class Guard:
                     (b"set-cookie", f"{TOKEN_COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/".encode())])
                 return
             if not self._has_token(headers):
-                await _json(send, 401, "this earlog server needs its access token: open the URL it printed "
+                await _error(send, htmx, 401, "this earlog server needs its access token: open the URL it printed "
                                        "(with ?token=...) or send the header X-Earlog-Token")
                 return
         if scope.get("method") == "POST":
             problem = self._cross_site(headers)
             if problem:
-                await _json(send, 403, problem)
+                await _error(send, htmx, 403, problem)
                 return
             length = headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > self.max_upload:
-                await _json(send, 413, _too_large(self.max_upload))
+                await _error(send, htmx, 413, _too_large(self.max_upload))
                 return
             receive = self._limited(receive)
         scope.setdefault("state", {})["csrf"] = self.csrf
@@ -105,7 +107,7 @@ class Guard:
         try:
             await self.app(scope, receive, send)
         except TooLarge:
-            await _json(send, 413, _too_large(self.max_upload))
+            await _error(send, htmx, 413, _too_large(self.max_upload))
 
     def _has_token(self, headers: dict[str, str]) -> bool:
         cands = [headers.get("x-earlog-token", "")]
@@ -167,8 +169,17 @@ def _too_large(limit: int) -> str:
             f"(start it with `earlog serve --max-upload N` to allow more)")
 
 
-async def _json(send: Send, status: int, message: str) -> None:
-    await _respond(send, status, json.dumps({"error": message}).encode(), "application/json")
+async def _error(send: Send, htmx: bool, status: int, message: str) -> None:
+    """{"error": message} for the API; for a page's htmx request, the page's error box."""
+    if htmx:
+        await _respond(send, status, error_html(message).encode(), "text/html; charset=utf-8")
+    else:
+        await _respond(send, status, json.dumps({"error": message}).encode(), "application/json")
+
+
+def error_html(message: str) -> str:
+    return (f'<div class="error" role="alert"><p class="error-line">earlog: error: '
+            f'{html.escape(message)}</p></div>')
 
 
 async def _respond(send: Send, status: int, body: bytes, ctype: str,
