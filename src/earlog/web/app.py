@@ -8,7 +8,9 @@ schema at /openapi.json.  Every asset is served from the package (no CDN).
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +47,18 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     """The ASGI app behind its guard (token, Host, cross-site POSTs, upload size).
 
     hosts: Host names answered besides the loopback names when there is no token."""
-    api = FastAPI(title="earlog", version=__version__, docs_url=None, redoc_url=None,
+    jobs = Jobs()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.close()  # the uploads and reports of this server's jobs go with it
+
+    api = FastAPI(title="earlog", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Export-control verdicts from earlog's policy. Errors answer 400 with "
                               "{\"error\": one line}, as the command line prints them.")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
-    jobs = Jobs()
     guard = Guard(api, token=token, max_upload=max_upload, csrf_secret=csrf_secret, hosts=hosts)
     api.state.guard = guard
     api.state.jobs = jobs
