@@ -74,6 +74,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=30)
     args = ap.parse_args()
     c = TestClient(create_app(csrf_secret=CSRF), base_url=LOCAL)
+    c.__enter__()  # one event loop for every call (as a running server has), not one per request
     h = {"X-CSRF-Token": CSRF}
     deal = read_deal(DEAL)
     sc = deal.scenario
