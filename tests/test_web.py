@@ -161,6 +161,20 @@ def test_rulebook_search(client: TestClient) -> None:
     assert 'id="rule-aia.available"' in r.text and 'id="rule-lpp.within_cap"' not in r.text
 
 
+def test_rulebook_links_the_cases_that_pin_a_rule_once_indexed(client: TestClient) -> None:
+    from earlog.web.rulebook import book
+
+    first = client.get("/rulebook", params={"q": "lpp.within_cap"}).text
+    assert 'id="cases-state"' in first or "regression case" in first  # indexing started, or already done
+    _book, state = book(wait=True)  # every suite run once with tracing (cached on disk)
+    assert state == "ready"
+    r = client.get("/rulebook", params={"q": "lpp.within_cap"})
+    assert 'id="cases-state"' not in r.text
+    # queries/exceptions/lpp.earlog pins lpp.within_cap (`expect exception LPP failed lpp.within_cap`)
+    rule = r.text.split('id="rule-lpp.within_cap"', 1)[1].split("</article>", 1)[0]
+    assert "regression case" in rule and "queries/exceptions/lpp.earlog" in rule
+
+
 def test_hostile_names_are_escaped_in_html_and_svg(client: TestClient) -> None:
     deal = json.dumps(HOSTILE_DEAL)
     r = client.post("/deal/evaluate", data={"deal": deal}, headers=H)

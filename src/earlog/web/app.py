@@ -200,9 +200,9 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     def rulebook(request: Request, q: str = "") -> HTMLResponse:
         from earlog.web.rulebook import search
 
-        chapters, count, total = search(q)
+        chapters, count, total, cases = search(q)
         name = "_rules.html" if request.headers.get("hx-request") else "rulebook.html"
-        return page(request, name, nav="rulebook", q=q, chapters=chapters, count=count, total=total)
+        return page(request, name, nav="rulebook", q=q, chapters=chapters, count=count, total=total, cases=cases)
 
     @api.get("/screen", response_class=HTMLResponse, include_in_schema=False)
     def screen_page(request: Request) -> HTMLResponse:
