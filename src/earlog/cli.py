@@ -17,6 +17,7 @@ from earlog.commands import (
     rules,  # noqa: F401  (registers `rules` and `show rule`)
     run,  # noqa: F401  (registers `run`)
     screen,  # noqa: F401  (registers `screen`)
+    serve,  # noqa: F401  (registers `serve`)
     test,  # noqa: F401  (registers `test`)
     veu_limits,  # noqa: F401  (registers `veu-limits`)
     why,  # noqa: F401  (registers `why`)
