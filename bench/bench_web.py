@@ -35,15 +35,18 @@ party lionbyte { hq: SG, located: SG, parent: "Dragon Holdings" }
 party kyoto_lab { hq: JP, located: JP }
 transaction nuvem_order {
   export 1,000 h100 from US to BR,
-  consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01
+  consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01,
+  prior_notification: yes, prior_certification: yes
 }
 transaction lionbyte_order {
   export 500 h100 from US to SG,
-  consignee: lionbyte, end_user: lionbyte, end_use: training, date: 2025-06-01
+  consignee: lionbyte, end_user: lionbyte, end_use: training, date: 2025-06-01,
+  prior_notification: yes, prior_certification: yes
 }
 transaction kyoto_order {
   export 2,000 h100 from US to JP,
-  consignee: kyoto_lab, end_user: kyoto_lab, end_use: training, date: 2025-06-01
+  consignee: kyoto_lab, end_user: kyoto_lab, end_use: training, date: 2025-06-01,
+  prior_notification: yes, prior_certification: yes
 }
 """
 LOCAL = "http://127.0.0.1:8000"  # a loopback Host: the guard refuses others without a token

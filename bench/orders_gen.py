@@ -22,7 +22,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-FIELDS = ["id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use", "date"]
+FIELDS = ["id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use", "date",
+          "prior_notification", "prior_certification"]
+STATED = ["yes", "yes"]  # the LPP/NAC notification and certification the exporter records
 ITEMS = [
     {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"},
     {"id": "h20", "eccn": "3A090.a", "tpp": 2368, "datacenter": True, "designer": "approved"},
@@ -75,16 +77,16 @@ def rows(shape: str, n: int, base_data: dict[str, Any], seed: int = 2025):
     if shape == "repeating":
         deals = [deal() for _ in range(3000)]
         for k in range(n):
-            yield [f"o{k}", *rng.choice(deals), _date(rng)]
+            yield [f"o{k}", *rng.choice(deals), _date(rng), *STATED]
     elif shape == "repeating_dated":
         deals = [[*deal(), _date(rng)] for _ in range(3000)]
         for k in range(n):
-            yield [f"o{k}", *rng.choice(deals)]
+            yield [f"o{k}", *rng.choice(deals), *STATED]
     elif shape == "uniform":
         for k in range(n):
             d = deal()
             d[2] = rng.randrange(1, 2001)
-            yield [f"o{k}", *d, _date(rng)]
+            yield [f"o{k}", *d, _date(rng), *STATED]
     else:
         raise ValueError(f"unknown shape {shape!r}")
 

@@ -27,7 +27,8 @@ from earlog.screen.report import columns, read_report, read_stamp, verdict_cells
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ROOT / "queries" / "orders" / "sample_orders.csv"
 BASE = ROOT / "queries" / "orders" / "base.json"
-FIELDS = ["id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use", "date"]
+FIELDS = ["id", "kind", "item", "quantity", "from", "to", "consignee", "end_user", "end_use", "date",
+          "prior_notification", "prior_certification"]
 
 
 def book_rows() -> list[dict[str, str]]:
@@ -49,7 +50,8 @@ def good_rows() -> list[dict[str, str]]:
 
 
 def as_json_tx(r: dict[str, str]) -> dict[str, Any]:
-    return {**r, "quantity": int(r["quantity"])}
+    flags = {k: r[k] == "yes" for k in ("prior_notification", "prior_certification") if k in r}
+    return {**r, "quantity": int(r["quantity"]), **flags}
 
 
 def whole_eval(rows: list[dict[str, str]], changes: dict[str, Any] | None = None) -> list[earlog.Verdict]:
@@ -165,7 +167,7 @@ def test_malformed_lines_become_error_rows(tmp_path: Path) -> None:
     jl.write_text("\n".join([json.dumps(as_json_tx(rows[0])), "{not json", "[1, 2]",
                              json.dumps({**as_json_tx(rows[1]), "price": 3}), json.dumps(as_json_tx(rows[2]))]) + "\n")
     r1 = list(read_report(_screened(book, tmp_path / "r1.jsonl")))
-    assert [(r["row"], r["error"]) for r in r1] == [(1, None), (2, "line 3: expected 10 cells as in the header, got 2"),
+    assert [(r["row"], r["error"]) for r in r1] == [(1, None), (2, f"line 3: expected {len(FIELDS)} cells as in the header, got 2"),
                                                     (3, None), (4, None)]
     r2 = list(read_report(_screened(jl, tmp_path / "r2.jsonl")))
     assert [r["row"] for r in r2] == [1, 2, 3, 4, 5]
@@ -237,7 +239,8 @@ def test_every_report_format_holds_the_same_rows(tmp_path: Path) -> None:
 def test_map_renames_columns_and_ignore_leaves_one_out(tmp_path: Path) -> None:
     rows = good_rows()[:4]
     book = tmp_path / "b.csv"
-    header = ["Order No", "kind", "item", "Qty", "from", "to", "consignee", "end_user", "end_use", "date", "Note"]
+    header = ["Order No", "kind", "item", "Qty", "from", "to", "consignee", "end_user", "end_use", "date",
+              "prior_notification", "prior_certification", "Note"]
     with book.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -464,7 +467,8 @@ def test_a_random_book_screens_exactly_like_earlog_eval(tmp_path: Path) -> None:
         r = {"id": f"r{k}", "kind": rng.choice(["export", "export", "reexport"]), "item": rng.choice(["h100", "l40"]),
              "quantity": rng.choice([10, 100, 400, 900, 2500]), "from": "US", "to": located[p], "consignee": p,
              "end_use": rng.choice(["inference", "training", "research"]),
-             "date": f"{rng.choice([2025, 2026, 2027])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"}
+             "date": f"{rng.choice([2025, 2026, 2027])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+             "prior_notification": True, "prior_certification": True}
         if r["kind"] == "reexport":
             r["from"] = "SG"
         if k % 23 == 5:
@@ -561,7 +565,7 @@ def test_an_empty_book_and_a_book_of_bad_rows_give_their_rows_and_nothing_else(t
     s = run(empty, tmp_path / "e.parquet")
     assert s.rows == 0 and list(read_report(tmp_path / "e.parquet")) == []
     bad = tmp_path / "b.csv"
-    bad.write_text(",".join(FIELDS) + "\n" + "x,export,h100,-1,US,BR,nuvem,nuvem,inference,2025-06-01\n")
+    bad.write_text(",".join(FIELDS) + "\n" + "x,export,h100,-1,US,BR,nuvem,nuvem,inference,2025-06-01,yes,yes\n")
     s = run(bad, tmp_path / "b.csv.jsonl")
     got = list(read_report(tmp_path / "b.csv.jsonl"))
     assert s.errors == 1 and len(got) == 1 and got[0]["error_field"] == "quantity"

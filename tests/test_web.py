@@ -33,7 +33,7 @@ HOSTILE_DEAL = {
     "items": [{"id": HOSTILE_ASP, "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}],
     "transactions": [{"id": HOSTILE, "kind": "export", "item": HOSTILE_ASP, "quantity": 10, "from": "US",
                       "to": "BR", "consignee": HOSTILE, "end_user": HOSTILE, "end_use": "inference",
-                      "date": "2025-06-01"}],
+                      "date": "2025-06-01", "prior_notification": True, "prior_certification": True}],
 }
 
 

@@ -85,7 +85,8 @@ item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 party nuvem { hq: BR, located: BR }
 transaction big_order {
   export 2,000 h100 from US to BR,
-  consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01
+  consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01,
+  prior_notification: yes, prior_certification: yes
 }
 """
 

@@ -137,6 +137,8 @@ def screen(book_path: str | Path, base_path: str | Path, report_path: str | Path
                           else (None, []))
     screener_cls, row_cls, engine = choose_engine(opts.engine)
     policy = load_policy(opts.policy_dir)
+    if engine == "fast" and opts.engine == "auto":
+        screener_cls, row_cls, engine = _exact_or_reference(policy, screener_cls, row_cls, echo)
     vocab = vocabulary(policy)
     cites = {rid: r.cite for rid, r in policy.rules.items()}
     fp = policy_fingerprint(opts.policy_dir)
@@ -160,6 +162,23 @@ def screen(book_path: str | Path, base_path: str | Path, report_path: str | Path
     finally:
         writer.close(ok)
     return summary
+
+
+def _exact_or_reference(policy: Any, screener_cls: type, row_cls: type,
+                        echo: Callable[[str], None] | None) -> tuple[type, type, str]:
+    """Under --engine auto, the fast engine only for a policy it can answer exactly: for one
+    it refuses (engine/contract.py names the rule), the whole-scenario reference screener."""
+    from earlog.engine.contract import FastPathRefused, contract
+
+    try:
+        contract(policy)
+    except FastPathRefused as e:
+        if echo is not None:
+            echo(f"note: screening with the whole-scenario engine: {e}")
+        from earlog.screen.reference import ReferenceScreener, ScreenRow
+
+        return ReferenceScreener, ScreenRow, "reference"
+    return screener_cls, row_cls, "fast"
 
 
 def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: dict[str, str],

@@ -37,7 +37,9 @@ transaction nuvem_order {
   consignee: nuvem,
   end_user: nuvem,
   end_use: inference,
-  date: 2025-06-01
+  date: 2025-06-01,
+  prior_notification: yes,
+  prior_certification: yes
 }
 """
 
