@@ -140,6 +140,7 @@ class Question:
     conclusion: Conclusion | None = None
     changes: list[Change] = field(default_factory=list)
     expectation: Expectation | None = None
+    search: Any = None  # find / check / diff / smallest change: earlog.space.dsl.Search
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Case:
     todo: bool = False  # `todo case ...`: a known gap, kept and reported as skipped
 
 
-Statement = Declaration | Setting | Question | Case
+Statement = Declaration | Setting | Question | Case  # and earlog.space.dsl.SpaceDecl
 
 
 @dataclass

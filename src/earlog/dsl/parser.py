@@ -287,6 +287,10 @@ class _Builder:
             c.todo = True
             c.span = self.span(t)
             return c
+        if k == "space":
+            from earlog.space.dsl import space_node
+
+            return space_node(self, t)
         return self.question(t)
 
     def declaration(self, t: Tree) -> Declaration:
@@ -391,9 +395,17 @@ class _Builder:
                     q.txs = first
         elif k in ("why", "why_not"):
             q.conclusion = self.conclusion(ch[0])
+            if len(ch) > 1:
+                from earlog.space.dsl import smallest_node
+
+                q.search = smallest_node(self, ch[1])
         elif k == "what_if":
             q.changes = [self.change(c) for c in ch[0].children]
-        else:  # expect, find, check
+        elif k in ("find", "check", "diff"):
+            from earlog.space.dsl import search_node
+
+            q.search = search_node(self, t)
+        else:  # expect
             e = self.expectation(ch[0])
             if len(ch) > 1:
                 e.tx = self.name(ch[1].children[0])

@@ -66,6 +66,7 @@ class Step:
     changed: Context | None = None
     todo: bool = False  # in a `todo case`: a known gap, planned but reported as skipped
     resolved: dict[str, Any] = field(default_factory=dict)
+    spaces: dict[str, Any] = field(default_factory=dict)  # the spaces declared above (earlog.space)
 
 
 def build_scenario(builder: ScenarioBuilder) -> Context:
@@ -86,13 +87,18 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
             ctx = build_scenario(b.copy())
         return ctx
 
+    spaces: dict[str, Any] = {}
     for st in doc.statements:
         if _declare(b, st, doc):
             ctx = None
+        elif getattr(st, "is_space", False):
+            from earlog.space.answers import declare_space
+
+            declare_space(st, b, spaces, doc)
         elif isinstance(st, Case):
             steps.extend(_plan_case(st, doc, b))
         else:
-            step = Step(st, doc.file, doc.text, current())
+            step = Step(st, doc.file, doc.text, current(), spaces=dict(spaces))
             resolve(step)
             steps.append(step)
     current()  # declarations after the last question (or in a file without any) are checked too

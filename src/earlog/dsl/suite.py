@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from earlog.dsl.parser import parse_file
-from earlog.dsl.session import NotYetSupported, Step, plan
+from earlog.dsl.session import Step, plan
 from earlog.errors import InputError
 
 
@@ -43,18 +43,10 @@ def find_files(paths: list[str | Path]) -> list[Path]:
 
 
 def expectations(path: str | Path) -> list[Step]:
-    """The planned `expect` steps of one file (all names resolved, nothing evaluated).
-
-    A `check` is an assertion earlog cannot run yet: it fails the suite loudly
-    rather than being skipped.
-    """
+    """The planned `expect` and `check` steps of one file (all names resolved, nothing
+    evaluated).  A `check` passes when its property holds over its space."""
     steps = plan(parse_file(path))
-    for s in steps:
-        if s.question.kind == "check":
-            q = s.question
-            raise NotYetSupported(f"{s.file}:{q.span.line}:{q.span.col}: `check` is parsed and its names resolved, "
-                                  "but checking a property over a space of scenarios is not yet supported")
-    return [s for s in steps if s.question.kind == "expect"]
+    return [s for s in steps if s.question.kind in ("expect", "check")]
 
 
 def run_step(step: Step) -> Result:
@@ -63,6 +55,11 @@ def run_step(step: Step) -> Result:
     q = step.question
     if step.todo:
         return Result(step.file, q.span.line, q.text, False, "not run: a todo case", step.case, skipped=True)
+    if q.kind == "check":
+        from earlog.space.answers import answer_search
+
+        text, _data, holds = answer_search(step)
+        return Result(step.file, q.span.line, q.text, bool(holds), text, step.case)
     a = expect(step)
     return Result(step.file, q.span.line, q.text, bool(a.passed), f"actual: {a.actual}", step.case)
 

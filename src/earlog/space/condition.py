@@ -132,28 +132,41 @@ def holds(c: Cond, true: set[Symbol], tx: Symbol) -> bool:
     return (not holds(c.left, true, tx)) or holds(c.right, true, tx)
 
 
-def compile_literal(g, c: Cond, prefix: str = "") -> int:  # g: program.Grounded
-    """One program literal true exactly when the condition holds."""
+def compile_literal(g, c: Cond, prefix: str = "") -> int | bool:  # g: program.Grounded
+    """One program literal true exactly when the condition holds, or True/False when
+    the condition is decided by grounding alone (an atom the policy can never derive
+    in this space is false)."""
     ctl = g.ctl
     tx = g.layout.tx
     lits = {a: g.lit(a.symbol(tx, prefix)) for a in atoms(c)}
     with ctl.backend() as be:
-        false = be.add_atom()  # an atom with no rule: never true
-
-        def lit(x: Cond) -> int:
+        def lit(x: Cond) -> int | bool:
             if isinstance(x, Atom):
                 got = lits[x]
-                return got if got is not None else false
+                return got if got is not None else False
             if isinstance(x, Not):
-                return -lit(x.arg)
+                inner = lit(x.arg)
+                return (not inner) if isinstance(inner, bool) else -inner
             if isinstance(x, Implies):
                 return lit(Or((Not(x.left), x.right)))
-            aux = be.add_atom()
+            parts = [lit(a) for a in x.args]
             if isinstance(x, And):
-                be.add_rule([aux], [lit(a) for a in x.args])
-            else:
-                for a in x.args:
-                    be.add_rule([aux], [lit(a)])
+                if any(p is False for p in parts):
+                    return False
+                rest = [p for p in parts if p is not True]
+                if not rest:
+                    return True
+                aux = be.add_atom()
+                be.add_rule([aux], rest)
+                return aux
+            if any(p is True for p in parts):
+                return True
+            rest = [p for p in parts if p is not False]
+            if not rest:
+                return False
+            aux = be.add_atom()
+            for p in rest:
+                be.add_rule([aux], [p])
             return aux
 
         return lit(c)

@@ -21,9 +21,12 @@ from earlog.space.model import Dimension
 class Pattern:
     dims: list[Dimension]
     sets: tuple[frozenset[int], ...]
+    exact_count: int | None = None  # for a pattern over joint slots, counted over the slots
 
     @property
     def count(self) -> int:
+        if self.exact_count is not None:
+            return self.exact_count
         n = 1
         for s in self.sets:
             n *= len(s)
@@ -75,11 +78,7 @@ def compress(rows: list[tuple[int, ...]], dims: list[Dimension]) -> list[Pattern
     while changed:
         changed = False
         for i in range(len(dims)):
-            groups: dict[tuple, set[int]] = {}
-            for p in pats:
-                key = p[:i] + p[i + 1:]
-                groups.setdefault(key, set()).update(p[i])
-            # only patterns whose i-th sets are disjoint can be merged exactly
+            # patterns agreeing on every other dimension are disjoint on this one: merge them
             merged: set[tuple[frozenset[int], ...]] = set()
             by_key: dict[tuple, list] = {}
             for p in pats:
@@ -92,7 +91,84 @@ def compress(rows: list[tuple[int, ...]], dims: list[Dimension]) -> list[Pattern
                 else:
                     merged.add(members[0])
             pats = merged
-            del groups
     out = [Pattern(dims, p) for p in pats]
     out.sort(key=lambda p: (-p.count, [sorted(s) for s in p.sets]))
     return out
+
+
+def cover(g, target: int, key_of, key_literal, max_patterns: int | None = None,
+          on_pattern=None) -> list[tuple[object, Pattern]]:
+    """Patterns found by the solver, for spaces too large to enumerate.
+
+    Repeatedly: ask for one scenario where `target` holds that no pattern covers
+    yet; read its key (what is true there, e.g. "from -> to"); widen it one
+    dimension at a time to every value the solver cannot refute (a widening is
+    kept only if no scenario in the wider product has a different key, which is
+    one solver call with the key's literal assumed false); then block the
+    pattern and go on.  Patterns never overlap, so their counts add up.
+    `g`: program.Grounded; key_literal(key) -> a literal true where the key holds.
+    """
+    ctl = g.ctl
+    slots = g.layout.slots
+    patterns: list[tuple[object, tuple[frozenset[int], ...]]] = []
+    ctl.configuration.solve.models = 1
+    while max_patterns is None or len(patterns) < max_patterns:
+        found: list = []
+
+        def first(m, found: list = found) -> None:
+            found.append((g.choice_of(m), key_of(m)))
+
+        ctl.solve(assumptions=[target], on_model=first)
+        if not found:
+            break
+        choice, key = found[0]
+        kl = key_literal(key)
+        sets = [frozenset([k]) for k in choice]
+        for i, slot in enumerate(slots):
+            cand = set(range(len(slot.combos)))
+            for _k, p in patterns:  # never overlap a pattern found before
+                if all(j == i or (sets[j] & p[j]) for j in range(len(slots))):
+                    cand -= p[i]
+            cand |= sets[i]
+            while len(cand) > len(sets[i]):
+                restrict = [-g.picks[j][k] for j in range(len(slots))
+                            for k in range(len(slots[j].combos))
+                            if k not in (cand if j == i else sets[j])]
+                bad: list[int] = []
+                ctl.solve(assumptions=[-kl, *restrict],
+                          on_model=lambda m, i=i, bad=bad: bad.append(g.choice_of(m)[i]))
+                if not bad:
+                    sets[i] = frozenset(cand)
+                    break
+                cand.discard(bad[0])
+        pat = tuple(sets)
+        patterns.append((key, pat))
+        if on_pattern is not None:
+            on_pattern(key, pat)
+        with ctl.backend() as be:
+            body = []
+            for i, s in enumerate(pat):
+                if len(s) == len(slots[i].combos):
+                    continue
+                aux = be.add_atom()
+                for k in s:
+                    be.add_rule([aux], [g.picks[i][k]])
+                body.append(aux)
+            be.add_rule([], body)
+    return [(key, _slot_pattern(g, pat)) for key, pat in patterns]
+
+
+def _slot_pattern(g, pat: tuple[frozenset[int], ...]) -> Pattern:
+    """A pattern over slots as one over the dimensions (a joint slot is shown by the
+    values each of its dimensions takes in it)."""
+    dims: list[Dimension] = []
+    sets: list[frozenset[int]] = []
+    for slot, s in zip(g.layout.slots, pat, strict=True):
+        for j, d in enumerate(slot.dims):
+            dims.append(d)
+            sets.append(frozenset(slot.combos[k][j] for k in s))
+    p = Pattern(dims, tuple(sets))
+    p.exact_count = 1
+    for s in pat:
+        p.exact_count *= len(s)
+    return p

@@ -16,9 +16,8 @@ from typing import Any
 from earlog.engine.policy import Policy
 from earlog.space.condition import Cond, compile_literal, holds, text
 from earlog.space.model import Space, Value, scenario_dict
-from earlog.space.patterns import Pattern, compress, dims_of
+from earlog.space.patterns import Pattern, compress, cover, dims_of
 from earlog.space.program import Grounded, ground
-
 
 _GROUNDED: dict[tuple[int, int], tuple[Space, Policy, Grounded]] = {}
 
@@ -71,7 +70,8 @@ def check(space: Space, policy: Policy, prop: Cond, *, explain: bool = True) -> 
     lit = compile_literal(g, prop)
     found: list[list[int]] = []
     g.ctl.configuration.solve.models = 1
-    g.ctl.solve(assumptions=[-lit], on_model=lambda m: found.append(g.choice_of(m)))
+    if lit is not True:  # a property decided by grounding alone holds, or fails everywhere
+        g.ctl.solve(assumptions=[] if lit is False else [-lit], on_model=lambda m: found.append(g.choice_of(m)))
     secs = time.perf_counter() - t0
     res = CheckResult(space.name, text(prop), not found, space.size(), secs, g.ground_seconds)
     if found:
@@ -126,11 +126,35 @@ class FindResult:
                 "seconds": round(self.seconds, 4), "patterns": [p.to_json() for p in shown],
                 "patterns_total": len(self.patterns)}
 
+    def text(self) -> str:
+        shown = self.patterns if self.limit is None else self.patterns[:self.limit]
+        lines = [f"{self.count:,} of {self.size:,} scenarios of {self.space} where {self.condition} "
+                 f"({len(self.patterns)} pattern{'s' if len(self.patterns) != 1 else ''}, {self.seconds:.2f} s)"]
+        lines += [f"  [{p.count:,}] {p.text()}" for p in shown]
+        if len(shown) < len(self.patterns):
+            lines.append(f"  ... {len(self.patterns) - len(shown)} more patterns (--limit)")
+        return "\n".join(lines)
+
+
+ENUMERATE_MAX = 200_000  # larger spaces are compressed by the solver (patterns.cover), not enumerated
+
 
 def find(space: Space, policy: Policy, cond: Cond, *, limit: int | None = None) -> FindResult:
     g = grounded(space, policy)
     t0 = time.perf_counter()
     lit = compile_literal(g, cond)
+    if lit is False:
+        return FindResult(space.name, text(cond), 0, space.size(), time.perf_counter() - t0, [], limit)
+    assume = [] if lit is True else [lit]
+    if lit is True:
+        with g.ctl.backend() as be:
+            lit = be.add_atom()
+            be.add_rule([lit])
+    if space.size() > ENUMERATE_MAX:
+        found = cover(g, lit, lambda m: "match", lambda key: lit)
+        patterns = sorted((p for _k, p in found), key=lambda p: -p.count)
+        return FindResult(space.name, text(cond), sum(p.count for p in patterns), space.size(),
+                          time.perf_counter() - t0, patterns, limit)
     rows: list[tuple[int, ...]] = []
     dims = dims_of(g)
 
@@ -142,6 +166,6 @@ def find(space: Space, policy: Policy, cond: Cond, *, limit: int | None = None) 
         rows.append(tuple(row))
 
     g.ctl.configuration.solve.models = 0
-    g.ctl.solve(assumptions=[lit], on_model=on_model)
+    g.ctl.solve(assumptions=assume, on_model=on_model)
     patterns = compress(rows, dims)
     return FindResult(space.name, text(cond), len(rows), space.size(), time.perf_counter() - t0, patterns, limit)
