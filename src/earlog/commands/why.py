@@ -93,6 +93,11 @@ def why_cmd(
     depth: Annotated[int | None, typer.Option("--depth", help="Expand at most N rule levels.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, markdown, dot or svg")] = "text",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="The smallest change of facts that would flip the conclusion "
+                                                    "(docs/spaces.md).")] = False,
+    vary: Annotated[str | None, typer.Option("--vary", help="With --fix, the facts that may change, e.g. "
+                                                            "'quantity,consignee.parent' (default: quantity, date, "
+                                                            "consignee.hq, consignee.parent).")] = None,
 ) -> None:
     """Explain a conclusion: the rules that derived it, with citations, down to the facts.
 
@@ -105,6 +110,19 @@ def why_cmd(
         raise InputError("--depth", f"expected a depth of 0 or more, got {depth}")
     sc = load_scenario(scenario)
     atom = parse_conclusion(conclusion, sc)
+    if fix:
+        from earlog.space.answers import smallest_for
+
+        check_format(format, ("text", "json"))
+        r = smallest_for(scenario, atom, not_, vary.split(",") if vary else None)
+        import json
+
+        text = json.dumps(r.to_json(), indent=2) if format == "json" else r.text()
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+        return
     expl = explain(sc, atom, why_not=not_, all_failed=all_, depth=depth)
     if format == "svg":
         from earlog.render.explanation_dot import render_svg

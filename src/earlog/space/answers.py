@@ -176,3 +176,53 @@ def check_text(c: Any) -> str:
 
         lines.append(render_plain(c.explanation, depth=1))
     return "\n".join(lines)
+
+
+def scenario_data(path: Path) -> dict[str, Any]:
+    """The JSON-shaped scenario dict of a .json or .earlog file (a space's centre)."""
+    import json
+
+    if path.suffix == ".json":
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InputError(str(path), f"cannot read the scenario: {e}") from None
+    if path.suffix == ".earlog":
+        from earlog.dsl.nodes import Declaration, Setting
+        from earlog.dsl.parser import parse_file
+        from earlog.dsl.to_dict import ScenarioBuilder
+
+        doc = parse_file(path)
+        b = ScenarioBuilder()
+        for st in doc.statements:
+            if isinstance(st, Declaration):
+                b.declare(st, doc.file, doc.text)
+            elif isinstance(st, Setting):
+                b.setting(st, doc.file, doc.text)
+        b.scenario()  # validated, errors located in the file
+        return b.data
+    raise InputError(str(path), "expected a scenario file ending in .json or .earlog")
+
+
+def smallest_for(path: Path, atom: Any, make_true: bool, vary: list[str] | None) -> Any:
+    """`earlog why SCENARIO CONCLUSION --fix`: the smallest change around the
+    conclusion's transaction."""
+    from earlog.dsl.nodes import Name, Span
+    from earlog.space.dsl import DimNode, centre, dimensions, ensure_current
+    from earlog.space.fix import DEFAULT_VARYING, smallest_change
+
+    pol = load_policy()
+    data = scenario_data(path)
+    tx = atom.arguments[0].string if atom.arguments and atom.arguments[0].type.name == "String" else None
+    if tx is None or tx not in [t["id"] for t in data.get("transactions", [])]:
+        raise InputError("conclusion", "--fix needs a conclusion about one transaction of the scenario")
+    space = centre(data, tx, f"around {tx}", pol)
+    dims = []
+    for p in vary or list(DEFAULT_VARYING):
+        node = DimNode([Name(x, Span(1, 1, 1, 1)) for x in p.strip().split(".")], None, Span(1, 1, 1, 1))
+        try:
+            dims.extend(dimensions(space, node, pol, "--vary", p))
+        except DslError as e:
+            raise InputError("--vary", str(e).splitlines()[0]) from None
+    space.dims = ensure_current(space, dims)
+    return smallest_change(space, pol, atom, make_true=make_true)

@@ -18,7 +18,7 @@ from clingo import Symbol
 
 from earlog.engine.policy import Policy
 from earlog.engine.program import FIRED
-from earlog.space.model import Space
+from earlog.space.model import Dimension, Space
 from earlog.space.patterns import Pattern, cover
 from earlog.space.program import ground
 
@@ -90,6 +90,7 @@ def diff(space: Space, a: tuple[str, Policy, dict[str, Any]], b: tuple[str, Poli
          limit: int | None = None, rules: int = 3, max_patterns: int | None = 500) -> DiffResult:
     """a, b: (label, policy, overlay)."""
     t0 = time.perf_counter()
+    space = _with_moved_countries(space, [a[2], b[2]])
     g = ground(space, a[1], traced=None, variants=[("", a[1], a[2]), (B, b[1], b[2])])
     ctl = g.ctl
     tx = g.layout.tx
@@ -168,6 +169,23 @@ def diff(space: Space, a: tuple[str, Policy, dict[str, Any]], b: tuple[str, Poli
     return DiffResult(space.name, a[0], b[0], space.size(), sum(x.count for x in groups), groups,
                       time.perf_counter() - t0, g.ground_seconds, limit,
                       complete=max_patterns is None or len(found) < max_patterns)
+
+
+def _with_moved_countries(space: Space, overlays: list[dict[str, Any]]) -> Space:
+    """A country an overlay moves (`tier SG = 1`) joins every country dimension of
+    the space, so the scenarios it changes are searched."""
+    from earlog.space.dsl import COUNTRY_DIMS, value_of
+
+    moved = sorted({c.upper() for o in overlays for c in o.get("countries", {})})
+    if not moved:
+        return space
+    dims = []
+    for d in space.dims:
+        if d.path in COUNTRY_DIMS:
+            have = {v.raw for v in d.values}
+            d = Dimension(d.path, [*d.values, *(value_of(d.path, c) for c in moved if c not in have)])
+        dims.append(d)
+    return Space(space.name, space.data, space.tx, dims, space.used)
 
 
 def _strip(sym: Symbol) -> Symbol:
