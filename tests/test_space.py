@@ -66,8 +66,8 @@ def test_every_sampled_scenario_of_core_gets_the_engines_verdict(policy) -> None
         choice = [rng.randrange(len(s.combos)) for s in g.layout.slots]
         got: list[set[str]] = []
         g.ctl.solve(assumptions=[g.picks[i][k] for i, k in enumerate(choice)],
-                    on_model=lambda m: got.append({str(s) for s in m.symbols(atoms=True)
-                                                   if s.name in names and s.arguments[0] == tx}))
+                    on_model=lambda m, got=got: got.append({str(s) for s in m.symbols(atoms=True)
+                                                            if s.name in names and s.arguments[0] == tx}))
         sc = scenario_from_dict(scenario_dict(space, g.values_of(choice)))
         ans = solve(sc, policy, shown=None)
         engine = {str(s) for n in names for s in ans.get(n)}

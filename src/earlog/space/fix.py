@@ -66,8 +66,60 @@ class FixResult:
                 "varying": self.varying, "size": self.size, "seconds": round(self.seconds, 4)}
 
 
+COARSE = 48  # a numeric dimension with more values is searched coarse first, then finely where it matters
+
+
 def smallest_change(space: Space, policy: Policy, atom: Symbol, *, make_true: bool = True,
                     max_combinations: int = 5) -> FixResult:
+    """Coarse to fine: a long numeric dimension (a quantity from 0 to twice the deal's)
+    is first searched at every k-th value; where a single change of it works, the
+    values between the coarse threshold and the next coarse value toward the deal's
+    own are searched one by one, so the threshold reported is exact."""
+    from earlog.space.model import read
+
+    t0 = time.perf_counter()
+    coarse_dims, thinned = [], {}
+    for d in space.dims:
+        if d.numeric and len(d.values) > COARSE:
+            now = read(space, d.path)
+            step = -(-len(d.values) // COARSE)
+            keep = [v for i, v in enumerate(d.values) if i % step == 0 or i == len(d.values) - 1 or v.raw == now]
+            coarse_dims.append(Dimension(d.path, keep))
+            thinned[d.path] = d
+        else:
+            coarse_dims.append(d)
+    coarse = Space(space.name, space.data, space.tx, coarse_dims, space.used)
+    res = _smallest(coarse, policy, atom, make_true, max_combinations)
+    for c in res.changes:
+        if len(c.dims) != 1:
+            continue
+        path = next(iter(c.dims))
+        if path not in thinned or len(c.dims[path]) != 1:
+            continue
+        full = thinned[path]
+        cd = next(d for d in coarse_dims if d.path == path)
+        x = next(v for v in cd.values if v.label == c.dims[path][0])
+        now = next(v for v in full.values if v.raw == read(space, path))
+        toward = sorted((v for v in cd.values if v.number is not None and
+                         min(x.number, now.number) < v.number < max(x.number, now.number)),
+                        key=lambda v: abs(v.number - x.number))
+        y = toward[0] if toward else now
+        lo, hi = sorted((x.number, y.number))
+        fine_vals = [v for v in full.values if lo <= v.number <= hi or v.raw == now.raw]
+        fine = Space(space.name, space.data, space.tx, [Dimension(path, fine_vals)], space.used)
+        r2 = _smallest(fine, policy, atom, make_true, max_combinations)
+        if r2.changes:
+            c2 = r2.changes[0]
+            c.dims[path] = c2.dims[path]
+            c.bound[path] = c.bound.get(path, "") if c2.bound.get(path) else ""
+            c.text = f"{res.goal} {_words(c, None, None)}"
+    res.size = space.size()
+    res.varying = [d.path for d in space.dims]
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _smallest(space: Space, policy: Policy, atom: Symbol, make_true: bool, max_combinations: int) -> FixResult:
     t0 = time.perf_counter()
     g = ground(space, policy)
     ctl = g.ctl

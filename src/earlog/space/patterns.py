@@ -108,17 +108,22 @@ def cover(g, target: int, key_of, key_literal, max_patterns: int | None = None,
     pattern and go on.  Patterns never overlap, so their counts add up.
     `g`: program.Grounded; key_literal(key) -> a literal true where the key holds.
     """
+    import clingo
+
     ctl = g.ctl
     slots = g.layout.slots
     patterns: list[tuple[object, tuple[frozenset[int], ...]]] = []
     ctl.configuration.solve.models = 1
+    with ctl.backend() as be:  # the blocks hold only while this search assumes `active`
+        active = be.add_atom()
+        be.add_external(active, clingo.TruthValue.Free)
     while max_patterns is None or len(patterns) < max_patterns:
         found: list = []
 
         def first(m, found: list = found) -> None:
             found.append((g.choice_of(m), key_of(m)))
 
-        ctl.solve(assumptions=[target], on_model=first)
+        ctl.solve(assumptions=[target, active], on_model=first)
         if not found:
             break
         choice, key = found[0]
@@ -154,7 +159,9 @@ def cover(g, target: int, key_of, key_literal, max_patterns: int | None = None,
                 for k in s:
                     be.add_rule([aux], [g.picks[i][k]])
                 body.append(aux)
-            be.add_rule([], body)
+            be.add_rule([], [*body, active])
+    with ctl.backend() as be:
+        be.add_external(active, clingo.TruthValue.Release)  # the grounded program is left as it was
     return [(key, _slot_pattern(g, pat)) for key, pat in patterns]
 
 

@@ -22,6 +22,7 @@ answer set: searching the space is one solver call, not one per scenario.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ class Layout:
     chains: dict[str, str]  # chain name -> predicate of its running total
 
 
+@functools.lru_cache(maxsize=8)
 def chain_totals(policy: Policy) -> dict[str, str]:
     """chain name -> the predicate the policy starts at 0 for a chain's first member."""
     out: dict[str, str] = {}
@@ -128,11 +130,12 @@ def _chain_first_rule() -> ast.AST:
     return ast.Rule(_LOC, head, [body])
 
 
-def space_statements(policy: Policy, traced: frozenset[str] | None) -> list[tuple[str, ast.AST]]:
+@functools.lru_cache(maxsize=16)
+def space_statements(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, ast.AST], ...]:
     """The policy's statements (with the engine's twins), chain starts rewritten."""
     out = [(part, _rewrite_chain_start(stmt)) for part, stmt in program(policy, traced)]
     out.append(("base", _chain_first_rule()))
-    return out
+    return tuple(out)
 
 
 def _facts_of(data: dict[str, Any], where: str, vocab: Any) -> tuple[set[Symbol], set[str]]:
