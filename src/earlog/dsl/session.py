@@ -96,7 +96,7 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
 
             declare_space(st, b, spaces, doc)
         elif isinstance(st, Case):
-            steps.extend(_plan_case(st, doc, b))
+            steps.extend(_plan_case(st, doc, b, spaces))
         else:
             step = Step(st, doc.file, doc.text, current(), spaces=dict(spaces))
             resolve(step)
@@ -116,7 +116,8 @@ def _declare(b: ScenarioBuilder, st: object, doc: Document) -> bool:
     return True
 
 
-def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[Step]:
+def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder,
+               spaces: dict[str, Any] | None = None) -> Iterator[Step]:
     from earlog.dsl.questions import resolve
 
     b = outer.copy()
@@ -130,7 +131,7 @@ def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[St
         else:
             if ctx is None:
                 ctx = build_scenario(b.copy())
-            step = Step(st, doc.file, doc.text, ctx, case=case.title, todo=case.todo)
+            step = Step(st, doc.file, doc.text, ctx, case=case.title, todo=case.todo, spaces=dict(spaces or {}))
             resolve(step)
             questions += 1
             yield step

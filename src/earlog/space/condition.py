@@ -20,6 +20,11 @@ from earlog.engine.policy import Policy
 from earlog.errors import InputError
 
 
+# the scenario's own facts about a transaction (engine/facts.py), nameable in a
+# condition beside what the policy concludes: `tx_kind = in_country_transfer`
+INPUTS = {"tx_kind": 2, "tx_end_use": 2, "tx_quantity": 2, "tx_date": 2, "tx_to": 2, "tx_from": 2}
+
+
 @dataclass(frozen=True)
 class Atom:
     pred: str
@@ -70,7 +75,7 @@ def atom(policy: Policy, kind: str, name: str, value: str | int | None, where: s
                              f"{did_you_mean(name.upper(), {c.upper() for c in codes})}; "
                              f"known: {', '.join(sorted(c.upper() for c in codes))}")
         return Atom(pred, Function(code), f"{kind} {code.upper()} available")
-    arities = _arities(policy)
+    arities = {**INPUTS, **_arities(policy)}
     if name == "authorization":  # the verdict's field: the route the shipment takes
         name = "route"
         value = None if value is None else (str(value).lower() if isinstance(value, str) else value)
@@ -86,7 +91,11 @@ def atom(policy: Policy, kind: str, name: str, value: str | int | None, where: s
         raise InputError(where, f"{name} needs a value: `{name} = ...`")
     if isinstance(value, int):
         return Atom(name, Number(value), f"{name} = {value}")
-    values = _head_constants(policy, name)
+    if name in ("tx_to", "tx_from"):  # country codes are lower-case constants in the solver
+        return Atom(name, Function(value.lower()), f"{name} = {value.upper()}")
+    rules = policy.rules_for(name)
+    values = _head_constants(policy, name) if rules and all(
+        len(r.head_args) == 2 and r.head_args[1] for r in rules) else set()
     if values and value not in values:
         raise InputError(where, f"{name} is never {value!r} in the policy{did_you_mean(value, values)}; "
                          f"it can be: {', '.join(sorted(values))}")

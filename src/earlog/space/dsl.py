@@ -228,7 +228,7 @@ def _used(data: dict[str, Any], tx: str, policy: Policy) -> dict[str, int]:
     out = {}
     for chain, pred in totals.items():
         for s in ans.get(pred):
-            if s.arguments[0] == String(tx):
+            if s.arguments[0] == String(tx) and to_int(s.arguments[1]):
                 out[chain] = to_int(s.arguments[1])
     return out
 

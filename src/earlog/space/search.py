@@ -95,7 +95,7 @@ def _describe(res: CheckResult, space: Space, policy: Policy, picks: dict[str, V
     res.scenario = data
     res.snippet = snippet(data, space, picks, f"counterexample to: {res.property}")
     used = {k: v for k, v in picks.items() if k.startswith("used.")}
-    if used or space.used:
+    if any(v.raw for v in used.values()) or any(space.used.values()):
         return  # the amounts already used come from outside the scenario: nothing to re-run alone
     sc = scenario_from_dict(data)
     ans = solve(sc, policy, shown=None)
