@@ -19,7 +19,6 @@ from clingo import Function, Number, Symbol
 from earlog.engine.policy import Policy
 from earlog.errors import InputError
 
-
 # the scenario's own facts about a transaction (engine/facts.py), nameable in a
 # condition beside what the policy concludes: `tx_kind = in_country_transfer`
 INPUTS = {"tx_kind": 2, "tx_end_use": 2, "tx_quantity": 2, "tx_date": 2, "tx_to": 2, "tx_from": 2}

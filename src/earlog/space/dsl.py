@@ -240,7 +240,7 @@ def _vocab(policy: Policy) -> Any:
     return vocabulary(policy)
 
 
-COUNTRY_DIMS = {"destination", "origin", "consignee.hq", "consignee.parent", "end_user.hq"}
+COUNTRY_DIMS = {"destination", "origin", "consignee.hq", "consignee.parent", "end_user.hq", "ultimate_destination"}
 BOOL_DIMS = {"item.datacenter", "consignee.distributor"}
 
 
@@ -342,16 +342,20 @@ def _values(space: Space, path: str, n: DimValueNode, policy: Policy, file: str,
             return [value_of(path, False), value_of(path, True)]
         if path == "consignee.veu":
             return [value_of(path, None), value_of(path, "UVEU"), value_of(path, "NVEU")]
+        if path == "item.designer":
+            from earlog.scenario.model import DESIGNER_STATUSES
+
+            return [value_of(path, k) for k in DESIGNER_STATUSES]
         if path.startswith(ASSUME_PREFIX):
             return [value_of(path, a) for a in vocab.interpretations[path[len(ASSUME_PREFIX):]]]
         if path in COUNTRY_DIMS:
-            out = [value_of(path, None)] if path == "consignee.parent" else []
+            out = [value_of(path, None)] if path in ("consignee.parent", "ultimate_destination") else []
             return out + [value_of(path, c) for c in sorted(vocab.countries)]
         raise err(f"`all` is not defined for {path}; list its values")
     v = n.value
     raw: Any = v.raw
     if v.kind == "none":
-        if path not in ("consignee.parent", "consignee.veu", "end_use"):
+        if path not in ("consignee.parent", "consignee.veu", "end_use", "ultimate_destination"):
             raise err(f"{path} cannot be none")
         return [value_of(path, None)]
     if path in COUNTRY_DIMS:
@@ -418,7 +422,7 @@ def default_values(space: Space, path: str, policy: Policy) -> list[DimValue]:
                 dates.add(_day_before(v.number))
         return [value_of(path, f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}") for d in sorted(dates)]
     if path in COUNTRY_DIMS:
-        out = [value_of(path, None)] if path == "consignee.parent" else []
+        out = [value_of(path, None)] if path in ("consignee.parent", "ultimate_destination") else []
         classes = country_classes(policy)
         out += [value_of(path, reps[0][0], n, f"Tier {n} ({reps[0][0]})") for n, reps in sorted(classes.items())]
         if now is not None and now not in [v.raw for v in out]:

@@ -20,6 +20,7 @@ from earlog.errors import InputError
 DIMENSIONS: dict[str, str] = {
     "destination": "the country the items go to (the consignee and end user are located there)",
     "origin": "the country the items leave from",
+    "ultimate_destination": "where the items are ultimately destined (ACM), or none",
     "kind": "the kind of transaction (export, reexport, in_country_transfer, ...)",
     "end_use": "the end use",
     "date": "the date of the shipment",
@@ -138,7 +139,7 @@ def read(space: Space, path: str) -> Any:
         return t["to"]
     if path == "origin":
         return t["from"]
-    if path in ("kind", "end_use", "date", "quantity"):
+    if path in ("kind", "end_use", "date", "quantity", "ultimate_destination"):
         return t.get(path)
     if path in ("item", "item.eccn"):
         return _item(data, t["item"]).get("eccn")
@@ -189,6 +190,11 @@ def apply(space: Space, data: dict[str, Any], path: str, v: Value, others: dict[
         t["from"] = raw
     elif path in ("kind", "end_use", "date", "quantity"):
         t[path] = raw
+    elif path == "ultimate_destination":
+        if raw is None:
+            t.pop(path, None)
+        else:
+            t[path] = raw
     elif path in ("item", "item.eccn"):
         _item(data, t["item"])["eccn"] = raw
     elif path.startswith("item."):

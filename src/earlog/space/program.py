@@ -45,6 +45,11 @@ _LOC = ast.Location(ast.Position("<earlog-space>", 1, 1), ast.Position("<earlog-
 OVERLAY_INPUTS = frozenset({"assume", "param_override", "tier_override", "group_override", "supp5_b_override"})
 
 
+# dimensions that describe one fact together (a chain of owners: how deep, and where
+# its top is headquartered) are always chosen as one slot
+JOINT = [{"consignee.parent", "ownership_depth"}]
+
+
 @dataclass
 class Slot:
     """One or more dimensions chosen together (those that change the same facts)."""
@@ -179,9 +184,10 @@ def layout(space: Space, policy: Policy) -> Layout:
         per_dim.append((d, value_facts, owned))
     # dimensions that change the same facts are chosen together, as one slot
     groups: list[list[int]] = []
-    for i, (_d, vf, owned) in enumerate(per_dim):
+    for i, (d, vf, owned) in enumerate(per_dim):
         touched = owned | set().union(*[f - base for f in vf])
-        merged = [g for g in groups if any(touched & _touched(per_dim[j], base) for j in g)]
+        merged = [g for g in groups if any(touched & _touched(per_dim[j], base) for j in g)
+                  or any({d.path, per_dim[j][0].path} in JOINT for j in g)]
         new = [i] + [j for g in merged for j in g]
         groups = [g for g in groups if g not in merged] + [sorted(new)]
     slots = []
