@@ -105,6 +105,10 @@ def diff_cmd(
     if not label:
         raise InputError("diff", "name what to compare: --interpretation, --tier, --parameter or --policy")
     label_a = f"policy {base_policy}" if base_policy else "as written"
+    if ov.get("assume"):
+        defaults = {s.arguments[0].name: s.arguments[1].name for s in pol_a.data.get("interpretation_default", ())}
+        label_a = ", ".join([*(f"{q} = {defaults[q]}" for q in ov["assume"] if q in defaults),
+                             *([label_a] if base_policy else [])]) + " (default)"
     if scenario is not None:
         out = _ledger_diff(scenario, pol_a, pol_b, ov, label_a, label)
         typer.echo(json.dumps(out, indent=2) if format == "json" else _ledger_text(out))

@@ -23,6 +23,7 @@ from earlog.space.patterns import Pattern, cover
 from earlog.space.program import ground
 
 B = "_earlog_b_"
+TRACED = None
 COMPARED = (("outcome", 2), ("route", 2), ("review_policy", 2), ("license_required", 1),
             ("exception_available", 2), ("veu_available", 2))
 
@@ -91,7 +92,9 @@ def diff(space: Space, a: tuple[str, Policy, dict[str, Any]], b: tuple[str, Poli
     """a, b: (label, policy, overlay)."""
     t0 = time.perf_counter()
     space = _with_moved_countries(space, [a[2], b[2]])
-    g = ground(space, a[1], traced=None, variants=[("", a[1], a[2]), (B, b[1], b[2])])
+    a = _compared_readings(space, a, b)
+    space = _without_compared_readings(space, [a[2], b[2]])
+    g = ground(space, a[1], traced=TRACED, variants=[("", a[1], a[2]), (B, b[1], b[2])])
     ctl = g.ctl
     tx = g.layout.tx
     per: dict[str, dict[str, list[tuple[Symbol, int]]]] = {"": {}, B: {}}
@@ -186,6 +189,27 @@ def _with_moved_countries(space: Space, overlays: list[dict[str, Any]]) -> Space
             d = Dimension(d.path, [*d.values, *(value_of(d.path, c) for c in moved if c not in have)])
         dims.append(d)
     return Space(space.name, space.data, space.tx, dims, space.used)
+
+
+def _compared_readings(space: Space, a: tuple[str, Policy, dict[str, Any]], b: tuple[str, Policy, dict[str, Any]]
+                       ) -> tuple[str, Policy, dict[str, Any]]:
+    """A reading the second variant sets is compared with the first variant's default
+    for it (not with whatever the space would choose for it)."""
+    defaults = {s.arguments[0].name: s.arguments[1].name for s in a[1].data.get("interpretation_default", ())}
+    assume = dict(a[2].get("assume", {}))
+    for q in b[2].get("assume", {}):
+        if q not in assume and q in defaults:
+            assume[q] = defaults[q]
+    if assume == a[2].get("assume", {}):
+        return a
+    return a[0], a[1], {**a[2], "assume": assume}
+
+
+def _without_compared_readings(space: Space, overlays: list[dict[str, Any]]) -> Space:
+    fixed = {f"assume.{q}" for o in overlays for q in o.get("assume", {})}
+    if not any(d.path in fixed for d in space.dims):
+        return space
+    return Space(space.name, space.data, space.tx, [d for d in space.dims if d.path not in fixed], space.used)
 
 
 def _strip(sym: Symbol) -> Symbol:

@@ -43,8 +43,12 @@ class Pattern:
 
     def text(self) -> str:
         parts = [f"{p}: {v}" for p, v in self.parts()]
-        anys = [f"any {a.replace('_', ' ')}" for a in self.anys()]
-        return "; ".join(parts + anys) or "every scenario"
+        anys = self.anys()
+        if len(anys) > 4:
+            rest = [f"any value of the {len(anys)} other dimensions"]
+        else:
+            rest = [f"any {a.replace('_', ' ')}" for a in anys]
+        return "; ".join(parts + rest) or "every scenario"
 
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "pattern": {p: v for p, v in self.parts()}, "any": self.anys(),
@@ -129,23 +133,52 @@ def cover(g, target: int, key_of, key_literal, max_patterns: int | None = None,
         choice, key = found[0]
         kl = key_literal(key)
         sets = [frozenset([k]) for k in choice]
-        for i, slot in enumerate(slots):
-            cand = set(range(len(slot.combos)))
-            for _k, p in patterns:  # never overlap a pattern found before
-                if all(j == i or (sets[j] & p[j]) for j in range(len(slots))):
-                    cand -= p[i]
-            cand |= sets[i]
+
+        def uniform(trial: list[frozenset[int]], kl: int = kl) -> tuple[bool, list[int] | None]:
+            """No scenario of the product has another key (one solver call)."""
+            if any(all(trial[j] & p[j] for j in range(len(slots))) for _k, p in patterns):
+                return False, None  # it would overlap a pattern found before
+            restrict = [-g.picks[j][k] for j in range(len(slots)) for k in range(len(slots[j].combos))
+                        if k not in trial[j]]
+            bad: list[list[int]] = []
+            ctl.solve(assumptions=[-kl, *restrict], on_model=lambda m: bad.append(g.choice_of(m)))
+            return not bad, (bad[0] if bad else None)
+
+        def widen(group: list[int]) -> None:
+            """Group testing: widen a group of dimensions to all their values at once;
+            if that fails, split the group; a single dimension drops the values the
+            solver's counterexamples name, one at a time."""
+            trial = list(sets)
+            for i in group:
+                trial[i] = frozenset(range(len(slots[i].combos)))
+            if len(group) > 1:
+                ok, _ = uniform(trial)
+                if ok:
+                    sets[:] = trial
+                    return
+                half = len(group) // 2
+                widen(group[:half])
+                widen(group[half:])
+                return
+            i = group[0]
+            cand = set(trial[i])
             while len(cand) > len(sets[i]):
-                restrict = [-g.picks[j][k] for j in range(len(slots))
-                            for k in range(len(slots[j].combos))
-                            if k not in (cand if j == i else sets[j])]
-                bad: list[int] = []
-                ctl.solve(assumptions=[-kl, *restrict],
-                          on_model=lambda m, i=i, bad=bad: bad.append(g.choice_of(m)[i]))
-                if not bad:
+                trial[i] = frozenset(cand)
+                ok, bad = uniform(trial)
+                if ok:
                     sets[i] = frozenset(cand)
-                    break
-                cand.discard(bad[0])
+                    return
+                if bad is None or bad[i] not in cand or bad[i] in sets[i]:
+                    # an overlap with an earlier pattern: drop that pattern's values of this slot
+                    for _k, p in patterns:
+                        if all(trial[j] & p[j] for j in range(len(slots))):
+                            cand -= p[i] - sets[i]
+                    if bad is not None and bad[i] in cand and bad[i] not in sets[i]:
+                        cand.discard(bad[i])
+                    continue
+                cand.discard(bad[i])
+
+        widen([i for i in range(len(slots)) if len(slots[i].combos) > 1])
         pat = tuple(sets)
         patterns.append((key, pat))
         if on_pattern is not None:
