@@ -57,12 +57,24 @@ class SpaceDecl:
 
 
 @dataclass
+class CondNode:
+    """A written condition: kind is implies / and / or / not (with args), or exception /
+    veu / field (with the name, and for a field its value as written)."""
+
+    kind: str
+    args: list[CondNode] = field(default_factory=list)
+    name: Name | None = None
+    value: str | None = None
+    number: bool = False
+
+
+@dataclass
 class Search:
     """find / check / diff, or the smallest change of a why question."""
 
     kind: str
     space: Name | None = None
-    cond: Any = None  # nested tuples, see cond_node
+    cond: CondNode | None = None
     limit: int | None = None
     changes: list[Any] = field(default_factory=list)
     varying: list[DimNode] = field(default_factory=list)
@@ -124,42 +136,42 @@ def smallest_node(b: Any, t: Tree) -> Search:
     return Search("smallest", varying=[DimNode([b.name(n) for n in p.children], None, b.span(p)) for p in t.children])
 
 
-def cond_node(b: Any, t: Tree | Token) -> Any:
+def cond_node(b: Any, t: Tree | Token) -> CondNode:
     k = t.data
     if k == "c_implies":
-        return ("implies", cond_node(b, t.children[0]), cond_node(b, t.children[1]))
+        return CondNode("implies", [cond_node(b, t.children[0]), cond_node(b, t.children[1])])
     if k in ("c_or", "c_and"):
         args = [cond_node(b, c) for c in t.children]
-        return args[0] if len(args) == 1 else (k[2:], args)
+        return args[0] if len(args) == 1 else CondNode(k[2:], args)
     if k == "c_not":
-        return ("not", cond_node(b, t.children[0]))
+        return CondNode("not", [cond_node(b, t.children[0])])
     if k in ("ca_exception", "ca_veu"):
-        return (k[3:], b.name(t.children[0]))
+        return CondNode(k[3:], name=b.name(t.children[0]))
     if k == "ca_field":
-        value = t.children[1] if len(t.children) > 1 else None
-        return ("field", b.name(t.children[0]), value)
+        tok = t.children[1] if len(t.children) > 1 else None
+        return CondNode("field", name=b.name(t.children[0]), value=None if tok is None else str(tok),
+                        number=tok is not None and tok.type == "NUMBER")
     return cond_node(b, t.children[0])  # a parenthesised condition
 
 
 # --- nodes -> model ---------------------------------------------------------------------
 
-def build_cond(node: Any, policy: Policy, file: str, text: str) -> Any:
+def build_cond(node: CondNode, policy: Policy, file: str, text: str) -> Any:
     """The condition (space/condition.py) a node names, every name checked against the policy."""
     from earlog.space import condition as C
 
-    k = node[0]
+    k = node.kind
     if k == "implies":
-        return C.Implies(build_cond(node[1], policy, file, text), build_cond(node[2], policy, file, text))
+        return C.Implies(build_cond(node.args[0], policy, file, text), build_cond(node.args[1], policy, file, text))
     if k in ("and", "or"):
-        args = tuple(build_cond(n, policy, file, text) for n in node[1])
+        args = tuple(build_cond(n, policy, file, text) for n in node.args)
         return C.And(args) if k == "and" else C.Or(args)
     if k == "not":
-        return C.Not(build_cond(node[1], policy, file, text))
-    name: Name = node[1]
-    value = None
-    if k == "field" and node[2] is not None:
-        tok = node[2]
-        value = int(str(tok).replace(",", "").replace("_", "")) if tok.type == "NUMBER" else str(tok)
+        return C.Not(build_cond(node.args[0], policy, file, text))
+    name = node.name
+    value: str | int | None = None
+    if k == "field" and node.value is not None:
+        value = int(node.value.replace(",", "").replace("_", "")) if node.number else node.value
     try:
         return C.atom(policy, k, name.text, value)
     except InputError as e:
@@ -457,3 +469,73 @@ def ensure_current(space: Space, dims: list[Dimension]) -> list[Dimension]:
 
 
 __all__ = ["DIMENSIONS", "DimNode", "Search", "SpaceDecl", "resolve_space"]
+
+
+# --- the canonical layout (earlog fmt) ----------------------------------------------------
+
+def format_space(decl: SpaceDecl) -> str:
+    from earlog.dsl.formatter import name
+
+    head = f"space {name(decl.name)} " + (f"around {name(decl.around)}" if decl.around is not None
+                                           else f"extends {name(decl.extends)}")
+    dims = [_format_dim(d) for d in decl.dims]
+    one = f"{head} {{ {', '.join(dims)} }}" if dims else f"{head} {{}}"
+    if len(one) <= 100:
+        return one
+    return "\n".join([f"{head} {{", *(f"  {d}," for d in dims), "}"])
+
+
+def _format_dim(d: DimNode) -> str:
+    path = ".".join(n.text for n in d.path)
+    if d.values is None:
+        return path
+    vals = [_format_value(v) for v in d.values]
+    if len(vals) == 1 and d.values[0].kind in ("all", "range"):
+        return f"{path}: {vals[0]}"
+    return f"{path}: [{', '.join(vals)}]"
+
+
+def _format_value(v: DimValueNode) -> str:
+    from earlog.dsl.formatter import value
+
+    if v.kind == "tier":
+        return f"tier {v.tier}" + (f" {v.tier_set}" if v.tier_set else "")
+    if v.kind == "range":
+        return f"{v.lo}..{v.hi} step {v.step}"
+    if v.kind == "all":
+        return "all"
+    return value(v.value)
+
+
+_PREC = {"implies": 0, "or": 1, "and": 2, "not": 3}
+
+
+def format_cond(node: CondNode, outer: int = 0) -> str:
+    from earlog.dsl.formatter import name
+
+    k = node.kind
+    if k in ("exception", "veu"):
+        return f"{k} {name(node.name)} available"
+    if k == "field":
+        return name(node.name) + (f" = {node.value}" if node.value is not None else "")
+    if k == "not":
+        text = f"not {format_cond(node.args[0], _PREC['not'])}"
+    elif k == "implies":
+        text = f"{format_cond(node.args[0], 1)} implies {format_cond(node.args[1], 1)}"
+    else:
+        text = f" {k} ".join(format_cond(x, _PREC[k] + 1) for x in node.args)
+    return f"({text})" if _PREC[k] < outer else text
+
+
+def format_question(q: Any) -> str:
+    from earlog.dsl.formatter import change, conclusion, name
+
+    s: Search = q.search
+    if s.kind == "smallest":
+        varying = (" varying " + ", ".join(".".join(n.text for n in d.path) for d in s.varying)) if s.varying else ""
+        return f"{'why not' if q.kind == 'why_not' else 'why'} {conclusion(q.conclusion)} -- smallest change{varying}"
+    if s.kind == "find":
+        return f"find in {name(s.space)} where {format_cond(s.cond)}" + (f" limit {s.limit}" if s.limit else "")
+    if s.kind == "check":
+        return f"check in {name(s.space)}: {format_cond(s.cond)}"
+    return f"diff in {name(s.space)} with " + ", ".join(change(c) for c in s.changes)

@@ -144,7 +144,7 @@ def cover(g, target: int, key_of, key_literal, max_patterns: int | None = None,
             ctl.solve(assumptions=[-kl, *restrict], on_model=lambda m: bad.append(g.choice_of(m)))
             return not bad, (bad[0] if bad else None)
 
-        def widen(group: list[int]) -> None:
+        def widen(group: list[int], sets: list[frozenset[int]] = sets) -> None:
             """Group testing: widen a group of dimensions to all their values at once;
             if that fails, split the group; a single dimension drops the values the
             solver's counterexamples name, one at a time."""
