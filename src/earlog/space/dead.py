@@ -49,12 +49,12 @@ class DeadRules:
 
 def dead_rules(space: Space, policy: Policy) -> DeadRules:
     t0 = time.perf_counter()
-    g = ground(space, policy, traced=None, options=("--enum-mode=brave",))
+    g = ground(space, policy, traced=None, options=("--enum-mode=brave",), show=((FIRED, 2),))
     ctl = g.ctl
-    fired_lits = [(a.symbol.arguments[0].string, a.literal) for a in ctl.symbolic_atoms.by_signature(FIRED, 2)]
     last: list[set[str]] = []
     ctl.configuration.solve.models = 0
-    ctl.solve(on_model=lambda m: last.append({r for r, lit in fired_lits if m.is_true(lit)}))
+    ctl.solve(on_model=lambda m: last.append({s.arguments[0].string for s in m.symbols(shown=True)
+                                              if s.name == FIRED}))
     fired = last[-1] if last else set()
     traced = [r for r in policy.rules.values() if r.head_predicate]
     dead = sorted((r for r in traced if r.id not in fired), key=lambda r: (r.file, r.line))

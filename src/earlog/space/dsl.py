@@ -53,6 +53,7 @@ class SpaceDecl:
     extends: Name | None
     dims: list[DimNode]
     span: Span
+    vary: int = 0  # how many of the dimensions were written after `vary`
     is_space: bool = True
 
 
@@ -87,8 +88,10 @@ def space_node(b: Any, t: Tree) -> SpaceDecl:
     base = t.children[1]
     around = b.name(base.children[0]) if base.data == "around" else None
     extends = b.name(base.children[0]) if base.data == "extends" else None
-    dims = [_dim(b, d) for d in t.children[2:]]
-    return SpaceDecl(name, around, extends, dims, b.span(t))
+    # `around deal vary quantity, consignee.hq`: dimensions with their default values
+    vary = [DimNode([b.name(n) for n in p.children], None, b.span(p)) for p in base.children[1:]]
+    dims = vary + [_dim(b, d) for d in t.children[2:]]
+    return SpaceDecl(name, around, extends, dims, b.span(t), vary=len(vary))
 
 
 def _dim(b: Any, t: Tree) -> DimNode:
@@ -478,8 +481,10 @@ def format_space(decl: SpaceDecl) -> str:
 
     head = f"space {name(decl.name)} " + (f"around {name(decl.around)}" if decl.around is not None
                                            else f"extends {name(decl.extends)}")
-    dims = [_format_dim(d) for d in decl.dims]
-    one = f"{head} {{ {', '.join(dims)} }}" if dims else f"{head} {{}}"
+    if decl.vary:
+        head += " vary " + ", ".join(_format_dim(d) for d in decl.dims[:decl.vary])
+    dims = [_format_dim(d) for d in decl.dims[decl.vary:]]
+    one = f"{head} {{ {', '.join(dims)} }}" if dims else head
     if len(one) <= 100:
         return one
     return "\n".join([f"{head} {{", *(f"  {d}," for d in dims), "}"])

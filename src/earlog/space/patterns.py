@@ -68,7 +68,21 @@ def describe(d: Dimension, s: frozenset[int]) -> str:
         if len(idx) > 1 and all(i in s for i in idx):
             words.append(f"any Tier {n}")
             covered.update(idx)
-    words += [d.values[i].label for i in sorted(s) if i not in covered]
+    rest = [i for i in sorted(s) if i not in covered]
+    if d.numeric:  # runs of neighbouring numbers read "A to B"
+        runs: list[list[int]] = []
+        for i in rest:
+            if runs and i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for r in runs:
+            if len(r) >= 3:
+                words.append(f"{d.values[r[0]].label} to {d.values[r[-1]].label}")
+            else:
+                words += [d.values[i].label for i in r]
+        return " or ".join(words)
+    words += [d.values[i].label for i in rest]
     return " or ".join(words)
 
 

@@ -174,11 +174,15 @@ def layout(space: Space, policy: Policy) -> Layout:
             continue
         value_facts = []
         owned: set[Symbol] = set()
-        for v in d.values:
-            data = copy.deepcopy(space.data)
-            apply(space, data, d.path, v, {})
-            f, cs = _facts_of(data, f"space {space.name}: {d.path} = {v.label}", vocab)
-            countries |= cs
+        shortcut = _numeric_facts(space, d, vocab) if d.numeric and len(d.values) > 8 else None
+        for k, v in enumerate(d.values):
+            if shortcut is not None:
+                f = shortcut(k)
+            else:
+                data = copy.deepcopy(space.data)
+                apply(space, data, d.path, v, {})
+                f, cs = _facts_of(data, f"space {space.name}: {d.path} = {v.label}", vocab)
+                countries |= cs
             value_facts.append(f)
             owned |= base - f
         per_dim.append((d, value_facts, owned))
@@ -233,6 +237,37 @@ def layout(space: Space, policy: Policy) -> Layout:
     return Layout(space, String(space.tx), always, slots, countries, chains)
 
 
+def _numeric_facts(space: Space, d: Dimension, vocab: Any):
+    """For a long numeric dimension: the facts of its first value with the number
+    replaced by each other value's, once two values show that the number enters the
+    facts exactly as written (otherwise None: every value is built as a scenario)."""
+    import copy
+
+    built = []
+    for v in d.values[:2]:
+        data = copy.deepcopy(space.data)
+        apply(space, data, d.path, v, {})
+        built.append(_facts_of(data, f"space {space.name}: {d.path} = {v.label}", vocab)[0])
+    first, second = d.values[0], d.values[1]
+    if first.number is None or second.number is None or first.number == second.number:
+        return None
+    old = big(first.number)
+
+    def swap(sym: Symbol, new: Symbol) -> Symbol:
+        if sym == old:
+            return new
+        if sym.type == clingo.SymbolType.Function and sym.arguments:
+            return Function(sym.name, [swap(a, new) for a in sym.arguments], sym.positive)
+        return sym
+
+    if {swap(x, big(second.number)) for x in built[0]} != built[1]:
+        return None
+    for v in d.values:  # every value must still be one the scenario reader accepts
+        if v.number is None or v.number < 0:
+            return None
+    return lambda k: {swap(x, big(d.values[k].number)) for x in built[0]}
+
+
 def _touched(entry: tuple[Dimension, list[set[Symbol]], set[Symbol]], base: set[Symbol]) -> set[Symbol]:
     _d, vf, owned = entry
     return owned | set().union(*[f - base for f in vf])
@@ -262,9 +297,10 @@ class Grounded:
 
     def choice_of(self, model: clingo.Model) -> list[int]:
         """For each slot, the index of the chosen value combination."""
-        out = []
-        for lits in self.picks:
-            out.append(next(k for k, lit in enumerate(lits) if model.is_true(lit)))
+        out = [0] * len(self.picks)
+        for s in model.symbols(shown=True):  # only the picks are shown
+            if s.name == PICK:
+                out[s.arguments[0].number] = s.arguments[1].number
         return out
 
     def values_of(self, choice: list[int]) -> dict[str, Value]:
@@ -277,7 +313,7 @@ class Grounded:
 
 def ground(space: Space, policy: Policy, *, traced: frozenset[str] | None = frozenset(),
            variants: list[tuple[str, Policy, dict[str, Any]]] | None = None,
-           options: tuple[str, ...] = ()) -> Grounded:
+           options: tuple[str, ...] = (), show: tuple[tuple[str, int], ...] = ()) -> Grounded:
     """Ground the space once.  `variants`: for a diff, (prefix, policy, overlay) per
     variant; each variant's policy is entered with every predicate it derives
     renamed by its prefix, sharing the space's inputs, and the overlay (assume,
@@ -317,6 +353,8 @@ def ground(space: Space, policy: Policy, *, traced: frozenset[str] | None = froz
     # the choices and the facts they give are rules the grounder reads like the
     # policy's own (built as ASTs from symbols: no text is parsed)
     with ast.ProgramBuilder(ctl) as b:
+        for name, arity in ((PICK, 2), *show):  # brave consequences are computed over what is shown
+            b.add(ast.ShowSignature(_LOC, name, arity, True))
         for i, slot in enumerate(lay.slots):
             picks_i = [Function(PICK, [Number(i), Number(k)]) for k in range(len(slot.combos))]
             b.add(_exactly_one(picks_i))
