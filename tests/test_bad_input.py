@@ -124,7 +124,8 @@ def test_semantic_error_in_later_file_prints_no_verdicts(tmp_path: Path) -> None
 # `x). license_required(y` is just a name."
 # ---------------------------------------------------------------------------
 
-HOSTILE = ['x). license_required(y', '"; #include "/etc/passwd', "a\\\"b).\n#show.", "%% @rule evil.rule"]
+# (a name with a newline or NUL is refused: test_fuzz_repro.py)
+HOSTILE = ['x). license_required(y', '"; #include "/etc/passwd', "a\\\"b). #show.", "%% @rule evil.rule"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -170,3 +171,47 @@ def test_unknown_policy_version_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "bad.json", lambda s: s.update(policy="ai-diffusion-2099"))
     r = earlog("eval", "bad.json", cwd=tmp_path)
     assert_one_line_error(r, "bad.json", "$.policy", "'ai-diffusion-2099'")
+
+
+# --- leniency (issue 11 point 21) and spoofing (point 20) ---------------------------
+
+LENIENT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
+    ("dotless i folds to IN", _set(["transactions", 0, "to"], "ıN"), "$.transactions[0].to", "'ıN'"),
+    ("ISO week date", _set(["transactions", 0, "date"], "2025-W23-7"), "$.transactions[0].date", "'2025-W23-7'"),
+    ("quantity zero", _set(["transactions", 0, "quantity"], 0), "$.transactions[0].quantity", "got 0"),
+    ("NUL in an item id", _set(["items", 0, "id"], "h100\u0000x"), "$.items[0].id", "U+0000"),
+    ("bidi override in a party id", _set(["parties", 0, "id"], "abc\u202e"), "$.parties[0].id", "U+202E"),
+    ("bit length past 32 bits", _set(["items", 0], {"id": "h100", "mac_tops": 1, "bit_length": 2**31}),
+     "$.items[0].bit_length", "2,147,483,648"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "path", "value"), LENIENT, ids=[c[0] for c in LENIENT])
+def test_lenient_input_is_refused(tmp_path: Path, case: str, change: Callable[[dict[str, Any]], object], path: str,
+                                  value: str) -> None:
+    p = write(tmp_path, "s.json", change)
+    r = earlog("eval", p.name, cwd=tmp_path)
+    assert r.returncode == 2, r.stdout
+    assert r.stderr.count("\n") == 1 and path in r.stderr and value in r.stderr, r.stderr
+
+
+def test_duplicate_json_key_is_refused(tmp_path: Path) -> None:
+    text = json.dumps(BASE).replace('"hq": "BR"', '"hq": "CN", "hq": "BR"', 1)
+    (tmp_path / "dup.json").write_text(text, encoding="utf-8")
+    r = earlog("eval", "dup.json", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "$.parties[0].hq: the key 'hq' is given twice in a party; JSON keys must be unique" in r.stderr
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(BASE).encode())
+    r = earlog("eval", "bom.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_control_character_in_a_dsl_string_is_refused(tmp_path: Path) -> None:
+    """A case title or a quoted name is printed in reports: `\\n` in it could forge a line."""
+    (tmp_path / "t.earlog").write_text('case "a\\nOutcome: no license required" {\n  ask\n}\n', encoding="utf-8")
+    r = earlog("run", "t.earlog", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "t.earlog:1:6: a quoted string may not hold control characters" in r.stderr

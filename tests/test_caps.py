@@ -15,6 +15,14 @@ LPP_CAP = 26_900_000
 COUNTRY_CAP = 790_000_000
 
 
+OLD_KEYS = ("country", "counts", "used_tpp", "cap_tpp")
+
+
+def old_keys(allocation: dict[str, Any]) -> dict[str, Any]:
+    """The allocation keys these tests were written against (issue 11 added what a shipment draws)."""
+    return {k: allocation[k] for k in OLD_KEYS}
+
+
 def order(tid: str, qty: int, item: str = "h100", date: str = "2025-06-01", consignee: str = "buyer",
           **extra: Any) -> dict[str, Any]:
     t = {"id": tid, "kind": "export", "item": item, "quantity": qty, "from": "US", "to": "BR",
@@ -124,10 +132,14 @@ def test_allocation_exactly_at_cap_then_one_over() -> None:
                        order("over", 1, "one", "2025-07-01", consignee="dist")], DISTRIBUTOR))
     at, over = v["at"], v["over"]
     assert at["review_policy"] == "approval_up_to_cap"
-    assert at["allocation"] == {"country": "BR", "counts": True, "used_tpp": 0, "cap_tpp": COUNTRY_CAP}
+    assert old_keys(at["allocation"]) == {"country": "BR", "counts": True, "used_tpp": 0, "cap_tpp": COUNTRY_CAP}
+    assert at["allocation"]["used_after_tpp"] == COUNTRY_CAP and at["allocation"]["headroom_tpp"] == 0
     assert at["outcome"] == "license_presumption_approval"
     assert at["outcome_rule"] == "outcome.license_within_cap"
-    assert over["allocation"] == {"country": "BR", "counts": False, "used_tpp": COUNTRY_CAP, "cap_tpp": COUNTRY_CAP}
+    assert old_keys(over["allocation"]) == {"country": "BR", "counts": False, "used_tpp": COUNTRY_CAP,
+                                            "cap_tpp": COUNTRY_CAP}
+    # seed 004 Table 1: "(but policy of denial once the country cap is reached)": the policy it meets
+    assert over["review_policy"] == "denial"
     assert over["outcome"] == "license_policy_denial"
     assert over["outcome_rule"] == "outcome.license_cap_reached"
 
@@ -154,7 +166,7 @@ def test_allocation_is_per_country() -> None:
     parties = DISTRIBUTOR + [{"id": "mx-dist", "hq": "MX", "located": "MX", "distributor": True}]
     v = verdicts(book([order("br", 790_000, "k", consignee="dist"),
                        order("mx", 790_000, "k", "2025-07-01", consignee="mx-dist", to="MX")], parties))
-    assert v["mx"]["allocation"] == {"country": "MX", "counts": True, "used_tpp": 0, "cap_tpp": COUNTRY_CAP}
+    assert old_keys(v["mx"]["allocation"]) == {"country": "MX", "counts": True, "used_tpp": 0, "cap_tpp": COUNTRY_CAP}
     assert v["mx"]["outcome"] == "license_presumption_approval"
 
 
@@ -202,9 +214,11 @@ def test_lpp_exports_do_not_count_toward_allocation() -> None:
 def test_veu_exports_do_not_count_toward_allocation(veu: dict[str, Any]) -> None:
     """Seed 004: "Items exported ... pursuant to UVEU authorizations do not count toward the country-wide TPP
     licensing allocations"; the NVEU allocations "do not count towards country-wide TPP allocations"."""
-    parties = [{"id": "veu", "hq": "US" if veu["type"] == "UVEU" else "BR", "located": "BR", "veu": veu}] + DISTRIBUTOR
+    parties = [{"id": "veu", "hq": "US" if veu["type"] == "UVEU" else "BR", "located": "BR", "veu": veu,
+                "deployment": {"US": 30_000_000_000}}] + DISTRIBUTOR
     v = verdicts(book([order("dc", 60_000, consignee="veu"),
-                       order("lic", 1000, "one", "2025-07-01", consignee="dist")], parties))
+                       order("lic", 1000, "one", "2025-07-01", consignee="dist")], parties,
+                      parameters={"nveu_country_cap_tpp": 1_000_000_000}))
     assert v["dc"]["authorization"] == veu["type"]
     assert v["dc"]["outcome"] == "authorized_by_veu"
     assert v["dc"]["allocation"]["counts"] is False
@@ -279,7 +293,9 @@ def test_country_total_past_2_31_is_exact() -> None:
     s = book([order("next", 1000, consignee="dist"), order("too-much", 55_000, date="2025-07-01", consignee="dist")],
              DISTRIBUTOR, ledger, parameters={"country_allocation_tpp": 3_000_000_000})
     v = verdicts(s)
-    assert v["next"]["allocation"] == {"country": "BR", "counts": True, "used_tpp": used, "cap_tpp": 3_000_000_000}
+    assert old_keys(v["next"]["allocation"]) == {"country": "BR", "counts": True, "used_tpp": used,
+                                                 "cap_tpp": 3_000_000_000}
+    assert v["next"]["allocation"]["used_after_tpp"] == used + 1000 * H100_TPP > 2**31
     assert v["next"]["outcome"] == "license_presumption_approval"
     assert v["too-much"]["allocation"]["used_tpp"] == used + 1000 * H100_TPP
     assert v["too-much"]["outcome"] == "license_policy_denial"

@@ -154,7 +154,7 @@ def test_expectations_on_the_veu_field(tmp_path: Path) -> None:
     f = tmp_path / "veu.earlog"
     f.write_text(
         "item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }\n"
-        "party cloud { hq: US, veu: { type: UVEU } }\n"
+        "party cloud { hq: US, veu: { type: UVEU }, deployment: { US: 1_000_000_000 } }\n"
         "transaction t1 { export 10 h100 from US to IN, consignee: cloud, end_use: inference, date: 2025-06-01 }\n"
         "expect veu.UVEU.available = yes for t1\n"
         "expect veu.UVEU.obligations = notification, reporting for t1\n"

@@ -426,7 +426,8 @@ def test_hbm_not_in_play_for_3a090c_to_tier2() -> None:
 
 def uveu() -> dict[str, Any]:
     """A US hyperscaler holding a UVEU building a datacenter in Brazil."""
-    return scenario(party={"hq": "US", "located": "BR", "veu": {"type": "UVEU"}}, tx={"quantity": 50000})
+    return scenario(party={"hq": "US", "located": "BR", "veu": {"type": "UVEU"}, "deployment": {"US": 20_000_000_000}},
+                    tx={"quantity": 50000})
 
 
 def test_uveu_available() -> None:
@@ -434,8 +435,12 @@ def test_uveu_available() -> None:
     the world except for China, Macau, or other Country Group D:5 destinations"; "certain BIS
     notification and reporting requirements"."""
     v = verdict(uveu())
-    assert v["veu"]["UVEU"] == {"available": True, "rule": "uveu.available",
-                                "obligations": ["notification", "reporting"]}
+    u = v["veu"]["UVEU"]
+    assert {k: u[k] for k in ("available", "rule", "obligations")} == {
+        "available": True, "rule": "uveu.available", "obligations": ["notification", "reporting"]}
+    # seed 003: the portfolio limits, measured before and after the shipment (veu_limits.lp)
+    assert {lim["limit"]: lim["exceeded"] for lim in u["limits"]} == {
+        "tier1_share": False, "single_country": False, "us_share": False}
     assert v["outcome"] == "authorized_by_veu"
     assert v["outcome_rule"] == "outcome.veu"
     assert v["authorization"] == "UVEU"
@@ -484,7 +489,8 @@ def test_uveu_fails_dest_not_tier3() -> None:
 
 def nveu() -> dict[str, Any]:
     """A Brazilian cloud holding an NVEU for its Brazilian sites."""
-    return scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}}, tx={"quantity": 50000})
+    return scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}}, tx={"quantity": 50000},
+                    parameters={"nveu_country_cap_tpp": 1_000_000_000})
 
 
 def test_nveu_available() -> None:
@@ -492,7 +498,11 @@ def test_nveu_available() -> None:
     or Tier 2 destinations ... to receive large amounts of advanced ICs"; seed 003: "certain reporting
     requirements to BIS"."""
     v = verdict(nveu())
-    assert v["veu"]["NVEU"] == {"available": True, "rule": "nveu.available", "obligations": ["reporting"]}
+    n = v["veu"]["NVEU"]
+    assert {k: n[k] for k in ("available", "rule", "obligations")} == {
+        "available": True, "rule": "nveu.available", "obligations": ["reporting"]}
+    assert [(lim["limit"], lim["after_tpp"], lim["value"]) for lim in n["limits"]] == [
+        ("country_cap", 50000 * 15832, 1_000_000_000)]
     assert v["outcome"] == "authorized_by_veu"
     assert v["authorization"] == "NVEU"
 

@@ -131,10 +131,10 @@ def test_uveu_why_not_operator_without_authorization() -> None:
 
 def test_nveu_why_available_at_authorized_location() -> None:
     """Seed 001: NVEUs may receive items "to build data centers in specified locations"."""
-    s = scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}})
+    s = scenario(party={"veu": {"type": "NVEU", "locations": ["BR"]}}, parameters={"nveu_country_cap_tpp": 10**9})
     e = why(s, 'veu_available("t1", nveu)', depth=2)
     assert e.fired_rule_ids() == {"nveu.available", "veu.relevant", "nveu.holder_authorized", "nveu.hq_outside_tier3",
-                                  "nveu.authorized_location", "nveu.dest_not_tier3"}
+                                  "nveu.authorized_location", "nveu.dest_not_tier3", "nveu.country_cap"}
 
 
 # --- review policies -----------------------------------------------------------------
@@ -169,9 +169,9 @@ def cap_reached() -> dict[str, Any]:
 def test_policy_denial_when_allocation_reached() -> None:
     """Seed 004: "Once the country-wide TPP allocations are met, license applications will be reviewed under a
     policy of denial"."""
-    e = why(cap_reached(), 'outcome("t1", license_policy_denial)', depth=2)
-    assert e.fired_rule_ids() == {"outcome.license_cap_reached", "route.license", "review.a_tier2_up_to_cap",
-                                  "alloc.exceeded"}
+    e = why(cap_reached(), 'outcome("t1", license_policy_denial)', depth=3)
+    assert {"outcome.license_cap_reached", "route.license", "alloc.reached_denial_cap", "review.a_tier2_up_to_cap",
+            "alloc.exceeded"} <= e.fired_rule_ids()
     n = why_not(cap_reached(), 'within_allocation("t1")')
     c = tried(n, "alloc.within").first_failed()
     assert c is not None and c.literal == "@leq(@add(V,A),Cap) = 1"

@@ -60,9 +60,16 @@ def test_legal_status_names_conclusions_resting_on_the_ai_diffusion_rule_alone()
     s["assume"] = {"legal_status": "bis_non_enforcement"}
     v = verdict(s)
     assert v["legal_status"] == "bis_non_enforcement"
-    # Brazil is outside D:1/D:4/D:5: only the IFR's worldwide requirement reaches it
-    assert set(v["rests_on_ai_diffusion_rule"]) == {"license_required", "review_policy", "authorization",
-                                                   "outcome", "allocation"}
+    # Brazil is outside D:1/D:4/D:5: only the IFR's worldwide requirement reaches it.  The list is every
+    # verdict field that differs when the scenario is evaluated with the IFR's provisions withdrawn.
+    assert {"license_required", "review_policy", "authorization", "outcome", "allocation"} <= set(
+        v["rests_on_ai_diffusion_rule"])
+    s["assume"] = {"legal_status": "withdrawn"}
+    without = verdict(s)
+    assert without["license_required"] is False and without["outcome"] == "no_license_required"
+    assert set(v["rests_on_ai_diffusion_rule"]) == {
+        k for k in v if k not in {"transaction", "legal_status", "rests_on_ai_diffusion_rule", "explanation",
+                                  "provisions_not_applied"} and v[k] != without[k]}
     china = scenario(tx={"date": "2025-07-01", "to": "CN"}, party={"hq": "CN", "located": "CN"},
                      assume={"legal_status": "bis_non_enforcement"})
     assert "license_required" not in verdict(china)["rests_on_ai_diffusion_rule"]

@@ -119,6 +119,7 @@ def test_tier2_subsidiary_of_tier1_parent_qualifies_for_uveu() -> None:
     Tier 1 destination"."""
     parties = chain(*TIER2_UNDER_TIER1)
     parties[0]["veu"] = {"type": "UVEU"}
+    parties[0]["deployment"] = {"JP": 2_000_000_000}  # seed 003: at most 7% in Brazil, at least 75% in Tier 1
     v = verdict(shipment(parties, "BR", end_use="training", quantity=5000))
     assert v["veu"]["UVEU"]["available"] is True
     assert v["authorization"] == "UVEU"

@@ -38,3 +38,11 @@ def test_provisions_judged_without_and_red_flags_name_their_rules() -> None:
     # seeds 000/001: paragraphs 14, 15 and 18 of Supp. No. 10 "have a delayed compliance date of January 15, 2026"
     assert ("  Judged without supp10_security: not yet in force (compliance date 2026-01-15) "
             "[dates.not_yet_in_force]") in text
+
+
+def test_allocation_and_lpp_lines_show_what_the_shipment_draws() -> None:
+    # seed 004: LPP "up to a cumulative TPP of 26,900,000 per year per ultimate consignee"; the allocation
+    # is a "per-country cumulative TPP installed base of 790,000,000"
+    block = text_of("brazil_cloud.json").split("\n\n")[0]
+    assert "  Decided under: 15 CFR 740.29  [lpp.available]" in block
+    assert "    this shipment 15,832,000 TPP; after it 15,832,000 TPP used, 11,068,000 TPP left" in block

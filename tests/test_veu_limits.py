@@ -76,3 +76,39 @@ def test_nveu_cap_is_a_parameter_without_published_value() -> None:
     assert r["headroom"]["IN"]["tpp"] == 1_000_000_000
     r = veu_limits_report(plan({"IN": 3_000_000_000}, hq="IN", veu="NVEU", nveu_country_cap_tpp=2_000_000_000), "v")
     assert status(r)[("country_cap", "IN")] == ("breached", "nveu_limits.country_cap_breached")
+
+
+def test_a_shipment_past_a_limit_names_the_limit_and_the_shares() -> None:
+    """Seed 003: UVEUs are "prohibited from installing more than 7% of their controlled chips in any single
+    other country": US 800,000,000, BR 50,000,000, IN 40,000,000 (BR 5.61%); 1,000 H100s to Brazil take
+    it to 65,832,000 of 905,832,000 TPP (7.26%), so the UVEU does not cover them."""
+    import earlog
+
+    s = plan({"US": 800_000_000, "BR": 50_000_000, "IN": 40_000_000})
+    s["items"] = [{"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}]
+    s["transactions"] = [{"id": "t1", "kind": "export", "item": "h100", "quantity": 1000, "from": "US", "to": "BR",
+                          "consignee": "v", "end_user": "v", "end_use": "inference", "date": "2025-06-01"}]
+    v = earlog.evaluate(s)[0].to_json()
+    u = v["veu"]["UVEU"]
+    assert [f.split(":")[0] for f in u["failed"]] == ["uveu.single_country"]
+    assert ("[single_country: 50,000,000 of 890,000,000 TPP (5.61%) before, 65,832,000 of 905,832,000 TPP (7.26%) "
+            "after; limit at most 7%]") in u["failed"][0]
+    lim = {x["limit"]: x for x in u["limits"]}["single_country"]
+    assert (lim["after_tpp"], lim["after_total_tpp"], lim["after_share_bp"], lim["value"], lim["exceeded"]) == (
+        65_832_000, 905_832_000, 726, 7, True)
+    assert v["authorization"] != "UVEU"
+
+
+def test_an_unpublished_nveu_cap_cannot_cover_a_shipment() -> None:
+    """Seed 004: NVEUs receive ICs "up to an installed based TPP cap" whose figure no seed gives: earlog fails
+    closed and says so in the failed condition."""
+    import earlog
+
+    s = plan({}, hq="IN", veu="NVEU")
+    s["items"] = [{"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}]
+    s["transactions"] = [{"id": "t1", "kind": "export", "item": "h100", "quantity": 1000, "from": "US", "to": "IN",
+                          "consignee": "v", "end_user": "v", "end_use": "inference", "date": "2025-06-01"}]
+    s["parties"][0]["located"] = "IN"
+    n = earlog.evaluate(s)[0].to_json()["veu"]["NVEU"]
+    assert n["available"] is False
+    assert "unknown cap cannot cover a shipment" in n["failed"][0]

@@ -12,12 +12,14 @@ from earlog.commands import (
     classify,  # noqa: F401  (registers `classify`)
     diff,  # noqa: F401  (registers `diff`)
     evaluate,  # noqa: F401  (registers `eval`)
+    export,  # noqa: F401  (registers `export`)
     find,  # noqa: F401  (registers `find`)
     fmt,  # noqa: F401  (registers `fmt`)
     interpretations,  # noqa: F401  (registers `interpretations`)
     repl,  # noqa: F401  (registers `repl`)
     rules,  # noqa: F401  (registers `rules` and `show rule`)
     run,  # noqa: F401  (registers `run`)
+    screen,  # noqa: F401  (registers `screen`)
     test,  # noqa: F401  (registers `test`)
     veu_limits,  # noqa: F401  (registers `veu-limits`)
     why,  # noqa: F401  (registers `why`)
@@ -32,8 +34,25 @@ def main() -> None:
     try:
         app()
     except EarlogError as e:
-        typer.echo(f"earlog: error: {e}", err=True)
+        typer.echo(f"earlog: error: {error_text(e)}", err=True)
         sys.exit(e.exit_code)
+
+
+def error_text(e: EarlogError) -> str:
+    """The error as printed: its first line with every control character escaped, so a
+    name or JSON key holding a newline cannot split it or forge a second line; a DSL
+    error keeps its source excerpt (the line and the caret) below."""
+    from earlog.dsl.errors import DslError
+    from earlog.errors import InputError
+    from earlog.scenario.limits import escape
+
+    if isinstance(e, DslError):
+        head = f"{e.where}: {e.message}"
+        excerpt = str(e)[len(head):]
+        return escape(head) + "\n".join(escape(line) for line in excerpt.split("\n"))
+    if isinstance(e, InputError):
+        return escape(f"{e.where}: {e.message}" if e.where else e.message)
+    return escape(str(e))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""pytest plugin: .earlog files are collected as tests, one item per `expect`.
+"""pytest plugin: .earlog suites are collected as tests, one item per `expect`.
 
 Registered under the `pytest11` entry point, so `pytest` from the repository
 root runs the suites in tests/ and queries/ next to the Python tests, with the
 same failure text `earlog test` prints.
+
+Only suites are collected: a .earlog file with at least one `expect` line, or any
+.earlog file under a folder named in the `earlog_suites` ini option (there a file
+without an `expect` fails, as `earlog test` fails it).  A scratch deal file or a
+hostile-input fixture lying in the tree is not a test.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +20,29 @@ import pytest
 
 from earlog.errors import EarlogError
 
+_EXPECT = re.compile(rb"^[ \t]*expect\b", re.MULTILINE)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("earlog_suites", type="paths", default=[],
+                  help="folders whose every .earlog file is a suite (others are collected only when they "
+                       "hold an `expect`)")
+
+
+def is_suite(file_path: Path, config: pytest.Config) -> bool:
+    """Whether a .earlog file is a suite: under a configured folder, or holding an `expect`."""
+    for folder in config.getini("earlog_suites"):
+        if Path(folder) in file_path.parents:
+            return True
+    try:
+        with file_path.open("rb") as f:
+            return _EXPECT.search(f.read(16 * 1024 * 1024)) is not None
+    except OSError:
+        return False
+
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix == ".earlog":
+    if file_path.suffix == ".earlog" and is_suite(file_path, parent.config):
         return EarlogFile.from_parent(parent, path=file_path)
     return None
 

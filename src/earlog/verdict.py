@@ -1,4 +1,4 @@
-"""Typed verdicts read from the answer set: the contract of DESIGN.md.
+"""Typed verdicts read from the answer set: the contract of docs/verdict.md.
 
 This module only reads what the policy concluded; it decides nothing.  Failed
 conditions of an unavailable exception are the `met/3` atoms its `available`
@@ -31,7 +31,13 @@ VERDICT_READS = frozenset({
     "tpp_mismatch", "fab_reporting_obligation",
     # jurisdiction, dates, red flags, legal status (jurisdiction.lp, dates.lp, red_flags.lp)
     "subject_to_ear_by", "red_flag", "not_yet_in_force", "saved_by", "interpretation",
-    "rests_on_ai_diffusion_rule",
+    # VEU portfolio limits of one shipment (veu_limits.lp, veu.lp)
+    "veu_share", "veu_share_bp", "veu_limit_value", "veu_limit_exceeded",
+    # what a shipment draws on the caps (allocations.lp, drawdown.lp, exceptions/lpp.lp)
+    "shipment_tpp", "allocation_used_after", "allocation_headroom", "lpp_used_before", "lpp_used_after",
+    "lpp_cap_tpp", "lpp_headroom",
+    # what the model assumed for a missing fact (missing_facts.lp)
+    "warning",
 })
 VEUS = ("uveu", "nveu")
 
@@ -42,6 +48,8 @@ class Availability:
     rule: str | None = None
     obligations: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # VEU portfolio limits: each limit's share before and after the shipment and its value
+    limits: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"available": self.available}
@@ -50,6 +58,8 @@ class Availability:
             d["obligations"] = self.obligations
         else:
             d["failed"] = self.failed
+        if self.limits:
+            d["limits"] = self.limits
         return d
 
 
@@ -73,6 +83,12 @@ class Verdict:
     provisions_not_applied: list[dict[str, Any]] = field(default_factory=list)
     legal_status: str = "as_published"
     rests_on_ai_diffusion_rule: list[str] | None = None
+    # the provision that decided the outcome: the review rule for a license, the
+    # exception's or VEU's rule for an authorization, else the outcome rule itself
+    outcome_cite: str | None = None
+    outcome_cite_rule: str | None = None
+    lpp: dict[str, Any] | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,9 +104,13 @@ class Verdict:
             "veu": {k: v.to_json() for k, v in self.veu.items()},
             "review_policy": self.review_policy,
             "allocation": self.allocation,
+            "lpp": self.lpp,
             "red_flags": self.red_flags,
+            "warnings": self.warnings,
             "outcome": self.outcome,
             "outcome_rule": self.outcome_rule,
+            "outcome_cite": self.outcome_cite,
+            "outcome_cite_rule": self.outcome_cite_rule,
             "authorization": self.authorization,
             "classification": self.classification,
             "explanation": self.explanation,
@@ -150,20 +170,42 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     review = by_tx("review_policy")
     outcome = by_tx("outcome")
     route = by_tx("route")
+    route_atoms = set(ans.get("route"))
     alloc_member = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_member")}
     alloc_before = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_used_before")}
     alloc_cap = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_cap")}
     alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
+
+    def first_arg(pred: str) -> dict[Symbol, Symbol]:
+        return {s.arguments[0]: s.arguments[1] for s in ans.get(pred)}
+
+    ship_tpp = first_arg("shipment_tpp")
+    alloc_after = first_arg("allocation_used_after")
+    alloc_headroom = first_arg("allocation_headroom")
+    lpp_before = first_arg("lpp_used_before")
+    lpp_after = first_arg("lpp_used_after")
+    lpp_cap = first_arg("lpp_cap_tpp")
+    lpp_headroom = first_arg("lpp_headroom")
+    order = _rule_order(policy)
+
+    def deciding(atom: Symbol) -> str | None:
+        """Of the rules that derived an atom, the first in the policy's order."""
+        ids = sorted(fired.get(atom) or [], key=lambda r: order.get(r, len(order)))
+        return ids[0] if ids else None
     conds = conditions(policy)
 
     code_symbol = {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
 
+    limits = _Limits(ans)
+
     def availability(t: Symbol, code: str, pred: str) -> Availability:
+        lims = limits.of(t, code) if code in VEUS else {}
         if (t, code) in available:
             rid = fired.get(Function(pred, [t, code_symbol[code]]), [None])[0]
-            return Availability(True, rid, sorted(set(obligations.get(code, []))))
-        failed = [f"{code}.{c}: {text}" for c, text in conds.get(code, []) if (t, code, c) in unmet]
-        return Availability(False, failed=failed)
+            return Availability(True, rid, sorted(set(obligations.get(code, []))), limits=list(lims.values()))
+        failed = [f"{code}.{c}: {text}" + _limit_words(lims.get(c)) for c, text in conds.get(code, [])
+                  if (t, code, c) in unmet]
+        return Availability(False, failed=failed, limits=list(lims.values()))
 
     notes = _Notes(ans)
     verdicts = []
@@ -187,12 +229,33 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
                 "counts": t in alloc_counts,
                 "used_tpp": _num(alloc_before.get(t)),
                 "cap_tpp": _num(alloc_cap.get(c)),
+                # what this shipment draws (issue 11): its own TPP, the total after it, what is left
+                "shipment_tpp": _num(ship_tpp.get(t)),
+                "used_after_tpp": _num(alloc_after.get(t)),
+                "headroom_tpp": _num(alloc_headroom.get(t)),
+            }
+        lpp = None
+        if (t, "lpp") in relevant and t in lpp_before:
+            lpp = {
+                "counts": Function("route", [t, code_symbol["lpp"]]) in route_atoms,
+                "shipment_tpp": _num(ship_tpp.get(t)),
+                "used_tpp": _num(lpp_before.get(t)),
+                "used_after_tpp": _num(lpp_after.get(t)),
+                "cap_tpp": _num(lpp_cap.get(t)),
+                "headroom_tpp": _num(lpp_headroom.get(t)),
             }
         outs = outcome.get(t, [])
         if len(outs) != 1:
             from earlog.errors import EngineBug
             raise EngineBug(f"transaction {tx.id!r} has {len(outs)} outcomes: {[str(o) for o in outs]}")
         routes = [s.arguments[1].name for s in route.get(t, [])]
+        cite_rule = outcome_rule = deciding(outs[0])
+        out_name = outs[0].arguments[1].name
+        if out_name.startswith("license_") and review_policy is not None:
+            cite_rule = deciding(Function("review_policy", [t, Function(review_policy)])) or outcome_rule
+        elif out_name in ("authorized_by_exception", "authorized_by_veu") and routes:
+            pred = "veu_available" if out_name == "authorized_by_veu" else "exception_available"
+            cite_rule = deciding(Function(pred, [t, Function(routes[0])])) or outcome_rule
         verdicts.append(Verdict(
             transaction=tx.id,
             subject_to_ear=t in subject,
@@ -203,15 +266,19 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             review_policy=review_policy if t in required else None,
             allocation=allocation,
             red_flags=notes.red_flags(t),
-            outcome=outs[0].arguments[1].name,
-            outcome_rule=(fired.get(outs[0]) or [None])[0],
+            outcome=out_name,
+            outcome_rule=outcome_rule,
+            outcome_cite=_provision(policy.rules[cite_rule].cite) if cite_rule in policy.rules else None,
+            outcome_cite_rule=cite_rule,
+            lpp=lpp,
+            warnings=notes.flagged("warning", t),
             authorization=_auth_name(routes[0]) if routes else None,
             classification=classify(ans, fired, t, String(tx.item)),
             subject_to_ear_reason=notes.reasons(t),
             provisions_not_applied=notes.not_applied(t),
             legal_status=notes.legal_status,
-            rests_on_ai_diffusion_rule=notes.rests(t),
         ))
+    _fill_rests_on(ans, verdicts)
     return verdicts
 
 
@@ -328,9 +395,13 @@ class _Notes:
                 for s in self._by_tx("subject_to_ear_by", t)]
 
     def red_flags(self, t: Symbol) -> list[dict[str, str]]:
+        return self.flagged("red_flag", t)
+
+    def flagged(self, pred: str, t: Symbol) -> list[dict[str, str]]:
+        """The `pred(T, code)` atoms of a transaction, each as the rule that derives it."""
         out = []
-        for s in self._by_tx("red_flag", t):
-            r = self._rule("red_flag", s.arguments[1].name)
+        for s in self._by_tx(pred, t):
+            r = self._rule(pred, s.arguments[1].name)
             out.append({"rule": r["rule"], "cite": r["cite"], "text": r["text"]})
         return out
 
@@ -346,10 +417,100 @@ class _Notes:
             out.append({"provision": s.arguments[1].name, "why": s.arguments[2].name, "rule": rule})
         return out
 
-    def rests(self, t: Symbol) -> list[str] | None:
-        if self.legal_status != "bis_non_enforcement":
-            return None
-        return sorted({s.arguments[1].name for s in self._by_tx("rests_on_ai_diffusion_rule", t)})
+
+
+# fields that describe the evaluation rather than the answer (the counterfactual is judged
+# without the withdrawn provisions by construction): never compared
+_NOT_COMPARED = frozenset({"transaction", "legal_status", "rests_on_ai_diffusion_rule", "explanation",
+                           "provisions_not_applied"})
+
+
+def _fill_rests_on(ans: Answer, verdicts: list[Verdict]) -> None:
+    """Under a reading the policy pairs with a counterfactual (`compare_without(Question,
+    Reading, Without)`, e.g. BIS's non-enforcement against the AI Diffusion IFR withdrawn),
+    each transaction's verdict fields whose value differs when the scenario is evaluated
+    again under `Without` (rests_on_ai_diffusion_rule; left None when no such reading is in
+    force).  The policy says what the rule made; this only evaluates twice and compares
+    field by field."""
+    import copy
+
+    from earlog.engine.solve import solve
+
+    chosen = {s.arguments[0].name: s.arguments[1].name for s in ans.get("interpretation")}
+    for f in ans.policy.data.get("compare_without", ()):
+        question, reading, without = (a.name for a in f.arguments)
+        if chosen.get(question) != reading:
+            continue
+        sc = copy.deepcopy(ans.scenario)
+        sc.assume[question] = without
+        other = {v.transaction: v.to_json() for v in build_verdicts(solve(sc, ans.policy, shown=VERDICT_READS))}
+        for v in verdicts:
+            mine, theirs = v.to_json(), other.get(v.transaction, {})
+            v.rests_on_ai_diffusion_rule = sorted(k for k, val in mine.items()
+                                                  if k not in _NOT_COMPARED and theirs.get(k) != val)
+        return
+
+
+# which limits each VEU's shares are measured for (the limit ids are veu.lp's conditions)
+_VEU_LIMITS = {"uveu": ("tier1_share", "single_country", "us_share"), "nveu": ("country_cap",)}
+
+
+class _Limits:
+    """The VEU portfolio limits of each shipment, as the policy measured them: the
+    share before and after the shipment (veu_share/6, in hundredths of a percent
+    veu_share_bp/4) and the limit's value (veu_limit_value/4)."""
+
+    def __init__(self, ans: Answer) -> None:
+        self.ans = ans
+
+    def of(self, t: Symbol, code: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        bp = {(s.arguments[1].name, s.arguments[2].name): _num(s.arguments[3])
+              for s in self.ans.about("veu_share_bp", t)}
+        value = {s.arguments[1].name: (s.arguments[2].name, _amount(s.arguments[3]))
+                 for s in self.ans.about("veu_limit_value", t)}
+        exceeded = {s.arguments[1].name for s in self.ans.about("veu_limit_exceeded", t)}
+        for s in sorted(self.ans.about("veu_share", t), key=str):
+            name = s.arguments[1].name
+            if name not in _VEU_LIMITS.get(code, ()):
+                continue
+            a = s.arguments
+            bound, val = value.get(name, (None, None))
+            out[name] = {"limit": name, "before_tpp": _num(a[2]), "before_total_tpp": _amount(a[3]),
+                         "before_share_bp": bp.get((name, "before")), "after_tpp": _num(a[4]),
+                         "after_total_tpp": _amount(a[5]), "after_share_bp": bp.get((name, "after")),
+                         "bound": bound, "value": val, "exceeded": name in exceeded}
+        return out
+
+
+def _amount(s: Symbol) -> int | str:
+    """A number, or a constant the policy gives instead (`none`, `unpublished`)."""
+    return s.name if s.type == SymbolType.Function else to_int(s)
+
+
+def _share(amount: int, total: int, bp: int | None) -> str:
+    pct = "" if bp is None else f" ({bp // 100}.{bp % 100:02d}%)"
+    return f"{amount:,} of {total:,} TPP{pct}"
+
+
+def _limit_words(lim: dict[str, Any] | None) -> str:
+    """' [limit: before ..., after ...; limit ...]' for a failed portfolio-limit condition."""
+    if lim is None:
+        return ""
+    bound = lim["bound"].replace("_tpp", "").replace("_", " ") if lim["bound"] else "limit"
+    if lim["before_total_tpp"] == "none":  # an installed-base cap, counted in TPP
+        value = ("a per-country cap with no published value: an unknown cap cannot cover a shipment "
+                 "(parameter nveu_country_cap_tpp)") if lim["value"] == "unpublished" else f"{lim['value']:,} TPP"
+        return (f" [{lim['limit']}: {lim['before_tpp']:,} TPP before, {lim['after_tpp']:,} TPP after; "
+                f"limit {bound} {value}]")
+    before = _share(lim["before_tpp"], lim["before_total_tpp"], lim["before_share_bp"])
+    after = _share(lim["after_tpp"], lim["after_total_tpp"], lim["after_share_bp"])
+    return f" [{lim['limit']}: {before} before, {after} after; limit {bound} {lim['value']}%]"
+
+
+def _provision(cite: str) -> str:
+    """The provision a rule cites: its citation up to the first source quoted ("15 CFR 742.6(b)(14)")."""
+    return cite.split(";")[0].strip()
 
 
 def _iso(s: Symbol) -> str:

@@ -39,8 +39,14 @@ def _fields(sc: Scenario, tx: str | None) -> dict[str, dict[str, Any]]:
 def interpretation_dependence(sc: Scenario, tx: str | None = None) -> dict[str, Any]:
     """{"baseline": {tx: fields}, "assumed": {question: alternative}, "changes": [...]}.
 
-    Each change is {transaction, question, alternative, field, baseline, value}: the
-    field's value when only that question takes that alternative."""
+    Each change is {transaction, question, alternative, field, baseline, value}: one
+    verdict field that takes another value when only that question takes that
+    alternative.  Fields are compared as `what if` compares them (earlog.dsl.whatif:
+    flattened to paths such as `exceptions.LPP.available`), so a nested field is
+    reported by its own path with its own old and new value, and a field whose value
+    is the same under a reading is never reported as depending on it."""
+    from earlog.dsl.whatif import diff_verdicts
+
     baseline = _fields(sc, tx)
     cat = interpretation_catalogue()
     assumed = {q["question"]: sc.assume.get(q["question"], q["default"]) for q in cat}
@@ -52,11 +58,10 @@ def interpretation_dependence(sc: Scenario, tx: str | None = None) -> dict[str, 
                 continue
             variant = copy.deepcopy(sc)
             variant.assume[q["question"]] = a
-            for t, fields in _fields(variant, tx).items():
-                for name, value in fields.items():
-                    if value != baseline[t].get(name):
-                        changes.append({"transaction": t, "question": q["question"], "alternative": a,
-                                        "field": name, "baseline": baseline[t].get(name), "value": value})
+            for d in diff_verdicts(baseline, _fields(variant, tx)):
+                for f in d["fields"]:
+                    changes.append({"transaction": d["transaction"], "question": q["question"], "alternative": a,
+                                    "field": f["field"], "baseline": f["before"], "value": f["after"]})
     return {"baseline": baseline, "assumed": assumed, "changes": changes}
 
 
@@ -65,9 +70,32 @@ def _short(v: Any) -> str:
     return s if len(s) <= 100 else s[:97] + "..."
 
 
+def render_dependence(report: dict[str, Any]) -> str:
+    """Per transaction, per reading (`question = alternative`), each field that changes:
+    its path, from, to, in full (as `what if` prints them)."""
+    from earlog.dsl.whatif import show_value
+
+    lines: list[str] = []
+    for t in report["baseline"]:
+        mine = [c for c in report["changes"] if c["transaction"] == t]
+        lines.append(f"{t}: outcome {report['baseline'][t].get('outcome')}")
+        if not mine:
+            lines.append("  no verdict field depends on any interpretation")
+            continue
+        readings: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for c in mine:
+            readings.setdefault((c["question"], c["alternative"]), []).append(c)
+        for (q, a), cs in readings.items():
+            lines.append(f"  under {q} = {a} (instead of {report['assumed'][q]}):")
+            width = max(len(c["field"]) for c in cs)
+            lines.extend(f"    {c['field']:<{width}}  {show_value(c['baseline'])} -> {show_value(c['value'])}"
+                         for c in cs)
+    return "\n".join(lines)
+
+
 @app.command("ask")
 def ask_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file: .json, .earlog, or - for stdin.")],
     tx: Annotated[str | None, typer.Option("--tx", help="Only this transaction.")] = None,
     all_interpretations: Annotated[bool, typer.Option(
         "--all-interpretations", help="Show which verdict fields depend on which interpretation.")] = False,
@@ -77,10 +105,13 @@ def ask_cmd(
 
     Example: earlog ask queries/scenarios/weights_frontier_model.json --all-interpretations
     """
-    from earlog.scenario.json_input import load_json_file
+    from earlog.scenario.load import load_scenario
 
     check_format(format, FORMATS_TEXT_JSON)
-    sc = load_json_file(scenario)
+    sc = load_scenario(scenario)
+    from earlog.scenario.validate import require_transactions
+
+    require_transactions(sc)
     if not all_interpretations:
         fields = _fields(sc, tx)
         if format == "json":
@@ -95,12 +126,4 @@ def ask_cmd(
     if format == "json":
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    for t in report["baseline"]:
-        mine = [c for c in report["changes"] if c["transaction"] == t]
-        typer.echo(f"{t}: outcome {report['baseline'][t]['outcome']}")
-        if not mine:
-            typer.echo("  no verdict field depends on any interpretation")
-            continue
-        for c in mine:
-            typer.echo(f"  {c['field']} depends on {c['question']}: "
-                       f"{_short(c['baseline'])} -> {_short(c['value'])} under {c['alternative']}")
+    typer.echo(render_dependence(report))

@@ -1,4 +1,4 @@
-"""`earlog eval`: scenario JSON in, verdicts out."""
+"""`earlog eval`: a scenario (JSON, .earlog or stdin) in, verdicts out."""
 
 from __future__ import annotations
 
@@ -13,25 +13,26 @@ from earlog.commands.app import FORMATS_TEXT_JSON, app, check_format
 
 @app.command("eval")
 def eval_cmd(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario JSON file(s).")],
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario file(s): .json, .earlog, or - for stdin.")],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
-    """Evaluate scenario JSON files and print one verdict per transaction.
+    """Evaluate scenarios (JSON or .earlog files, - for stdin) and print one verdict per transaction.
 
     Example: earlog eval queries/scenarios/brazil_cloud.json --format json
     """
     from earlog.api import evaluate
     from earlog.engine import load_policy, vocabulary
     from earlog.render.verdict_text import render_verdicts
-    from earlog.scenario.json_input import load_json_file
-    from earlog.scenario.validate import validate
+    from earlog.scenario.load import load_scenario
+    from earlog.scenario.validate import require_transactions, validate
 
     check_format(format, FORMATS_TEXT_JSON)
     # every file is read and checked before any is evaluated: nothing is evaluated partially
-    loaded = [(path, load_json_file(path)) for path in scenarios]
+    loaded = [(path, load_scenario(path)) for path in scenarios]
     vocab = vocabulary(load_policy())
     for _path, sc in loaded:
         validate(sc, vocab)
+        require_transactions(sc)
     out = []
     for path, sc in loaded:
         verdicts = evaluate(sc)

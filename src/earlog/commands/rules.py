@@ -39,8 +39,10 @@ def rules_cmd(
         return
     if not chosen:
         raise EarlogError(f"no rule matches {filter!r}; `earlog rules` lists them all")
+    from earlog.explain.citations import cite_words
+
     for r in chosen:
-        typer.echo(f"{r.id}  [{r.cite}]")
+        typer.echo(f"{r.id}  [{cite_words(r.cite)}]")
         typer.echo(f"    {r.text}")
     typer.echo(f"({len(chosen)} of {len(policy.rules)} rules)")
 
@@ -54,6 +56,7 @@ def show_rule_cmd(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. l
     import difflib
 
     from earlog.engine import load_policy
+    from earlog.explain.citations import bibliography, seed_label
     from earlog.explain.seeds import quoted_phrases, stored
 
     policy = load_policy()
@@ -72,10 +75,19 @@ def show_rule_cmd(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. l
     if sentences:
         typer.echo("encodes:")
         for s in sentences:
-            typer.echo(f"  seed {s['seed']}: {s['sentence']}")
+            typer.echo(f"  seed {s['seed']} ({seed_label(s['seed'])}): {s['sentence']}")
             typer.echo(f"    (quoted: \"{s['phrase']}\")")
     phrases = [p for _s, p in quoted_phrases(rule.cite) if p not in {s["phrase"] for s in sentences}]
     for p in phrases:
         typer.echo(f"quotes: \"{p}\" (paraphrased or abridged; no verbatim sentence located)")
     if not sentences and not phrases:
         typer.echo("encodes: no seed sentence quoted; the citation above is the source")
+    typer.echo("")
+    typer.echo("sources:")
+    for line in bibliography([rule.cite]):
+        typer.echo(f"  {line}")
+
+
+# The rest of the policy browser registers here too (`show params|tiers|country|interpretation`,
+# `rulebook`), so cli.py's list of command modules needs no change for them.
+from earlog.commands import rulebook, show  # noqa: E402, F401

@@ -22,10 +22,11 @@ def veu_limits_report(scenario: dict[str, Any] | Path | str, party: str, country
     """
     from earlog.engine import load_policy, solve, vocabulary
     from earlog.engine.arith import to_int
-    from earlog.scenario.json_input import load_json_file, scenario_from_dict
+    from earlog.scenario.json_input import scenario_from_dict
+    from earlog.scenario.load import load_scenario
     from earlog.scenario.validate import validate
 
-    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_json_file(scenario)
+    sc = scenario_from_dict(scenario) if isinstance(scenario, dict) else load_scenario(scenario)
     sc = copy.deepcopy(sc)
     p = sc.party(party)
     if p is None:
@@ -72,12 +73,18 @@ def veu_limits_report(scenario: dict[str, Any] | Path | str, party: str, country
 
 @app.command("veu-limits")
 def veu_limits_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file: .json, .earlog, or - for stdin.")],
     party: Annotated[str, typer.Argument(help="Id of the VEU party whose deployment plan to check.")],
     country: Annotated[str | None, typer.Option("--country", help="ISO code: how much more TPP can go there")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
     """Check a VEU's deployment plan against the UVEU / NVEU portfolio limits.
+
+    The plan is the party's "deployment" in the scenario: TPP installed or planned per
+    country, e.g. {"id": "acme", "hq": "US", "veu": {"type": "UVEU", "locations": ["IN"]},
+    "deployment": {"US": 3000000000, "GB": 720000000, "IN": 280000000}}.  Each limit is
+    printed with the share it measured and the limit (`tier1_share: met, 93.0% >= 75%`);
+    --country adds how much more TPP can go there.
 
     Example: earlog veu-limits plan.json acme --country IN
     """
@@ -86,14 +93,6 @@ def veu_limits_cmd(
     if format == "json":
         typer.echo(json.dumps(r, indent=2))
         return
-    typer.echo(f"{r['party']} ({r['veu']}): total {r['total_tpp']:,} TPP")
-    for lim in r["limits"]:
-        where = f" in {lim['country']}" if "country" in lim else ""
-        typer.echo(f"  {lim['limit']}{where}: {lim['status']}  [{lim['rule']}]")
-    for c, h in r["headroom"].items():
-        if h is None:
-            continue
-        amount = h["tpp"] if isinstance(h["tpp"], str) else f"{h['tpp']:,} TPP"
-        typer.echo(f"  can still go to {c}: {amount}")
-        for b in h["bounds"]:
-            typer.echo(f"    bound {b['limit']}: {b['bound_tpp']}  [{b['rule']}]")
+    from earlog.render.veu_limits_text import limit_figures, render_veu_limits
+
+    typer.echo(render_veu_limits(r, limit_figures(scenario, party, country)))

@@ -16,7 +16,11 @@ from earlog.errors import InputError
 from earlog.scenario.model import Scenario
 
 FORMATS = ("text", "json", "markdown", "dot", "svg")
+DETAILS = ("memo", "full")
 _ATOM = re.compile(r"^\s*[a-z_][A-Za-z0-9_]*\s*(\(|$)")
+
+
+_LOCATORS: dict[int, object] = {}  # id(scenario) -> JSON path -> DSL line, for scenarios read from .earlog
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -37,7 +41,11 @@ def load_scenario(path: Path) -> Scenario:
                 b.declare(st, doc.file, doc.text)
             elif isinstance(st, Setting):
                 b.setting(st, doc.file, doc.text)
-        return b.scenario()
+        sc = b.scenario()
+        from earlog.explain.memo import dsl_locator
+
+        _LOCATORS[id(sc)] = dsl_locator(b.origins)
+        return sc
     raise InputError(str(path), "expected a scenario file ending in .json or .earlog")
 
 
@@ -90,7 +98,11 @@ def why_cmd(
     not_: Annotated[bool, typer.Option("--not", help="Explain why the conclusion does NOT hold.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="With --not, mark every failed condition, not only the first.")
                     ] = False,
-    depth: Annotated[int | None, typer.Option("--depth", help="Expand at most N rule levels.")] = None,
+    depth: Annotated[int | None, typer.Option("--depth", help="Expand at most N rule levels (a memo: two levels "
+                                                               "of a derivation, three of a failure).")] = None,
+    detail: Annotated[str, typer.Option("--detail", help="memo (text and markdown: the conclusion, then the decisive "
+                                                         "conditions in words) or full (every step of the proof)")
+                      ] = "memo",
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, markdown, dot or svg")] = "text",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="The smallest change of facts that would flip the conclusion "
@@ -106,6 +118,8 @@ def why_cmd(
     from earlog.explain import explain
 
     check_format(format, FORMATS)
+    if detail not in DETAILS:
+        raise InputError("--detail", f"expected {' or '.join(DETAILS)}, got {detail!r}")
     if depth is not None and depth < 0:
         raise InputError("--depth", f"expected a depth of 0 or more, got {depth}")
     sc = load_scenario(scenario)
@@ -123,7 +137,21 @@ def why_cmd(
         else:
             output.write_text(text + "\n", encoding="utf-8")
         return
-    expl = explain(sc, atom, why_not=not_, all_failed=all_, depth=depth)
+    memo = detail == "memo" and format in ("text", "markdown")
+    # a memo reads the whole tree and cuts it at its own depth (its levels are the law's rules only)
+    expl = explain(sc, atom, why_not=not_, all_failed=all_, depth=None if memo else depth)
+    if memo:
+        from earlog.engine import load_policy
+        from earlog.explain.memo import build_memo
+        from earlog.render.explanation_memo import render_memo_markdown, render_memo_text
+
+        m = build_memo(expl, load_policy(), depth, locate=_LOCATORS.get(id(sc)))  # type: ignore[arg-type]
+        text = render_memo_markdown(m) if format == "markdown" else render_memo_text(m)
+        if output is None:
+            typer.echo(text.rstrip("\n"))
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
     if format == "svg":
         from earlog.render.explanation_dot import render_svg
 

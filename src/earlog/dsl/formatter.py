@@ -11,7 +11,9 @@ field they were written beside.  Formatting twice gives the same text.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import deque
 
 from earlog.dsl.nodes import (
     Case,
@@ -118,7 +120,7 @@ def expectation(e: Expectation) -> str:
         else:
             tail = f"failed {rules}"
         return f"{e.kind} {code} {tail}{_for(e.tx)}"
-    vals = ", ".join(value(v) for v in e.values)
+    vals = ", ".join(value(v) for v in e.values) or "[]"
     if e.kind == "available":
         return f"available = {vals}{_for(e.tx)}"
     by = f" by {rules}" if rules else ""
@@ -135,41 +137,57 @@ def question(q: Question) -> str:
             return f"ask {', '.join(name(n) for n in q.names)}" + (
                 f" for {', '.join(name(n) for n in q.txs)}" if q.txs else "")
         return "ask" + (f" {', '.join(name(n) for n in q.txs)}" if q.txs else "")
+    depth = "" if q.depth is None else " all" if q.depth == "all" else f" depth {q.depth}"
     if q.kind == "why":
-        return f"why {conclusion(q.conclusion)}"
+        return f"why {conclusion(q.conclusion)}{depth}"
     if q.kind == "why_not":
-        return f"why not {conclusion(q.conclusion)}"
+        return f"why not {conclusion(q.conclusion)}{depth}"
     if q.kind == "what_if":
         return "what if " + ", ".join(change(c) for c in q.changes)
     return f"{q.kind} {expectation(q.expectation)}"
 
 
 class _Formatter:
+    """Comments are consumed front to back from a queue in line order (one per line at
+    most), so formatting is linear in the number of comments and lines."""
+
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        lines = doc.text.splitlines()
+        self.lines = doc.text.splitlines()
+        # empty lines up to each line, so "is there a blank line between a and b" is O(1)
+        self.blanks = [0]
+        for ln in self.lines:
+            self.blanks.append(self.blanks[-1] + (not ln.strip()))
         # (line, text, own_line)
-        self.comments = [(ln, text, not lines[ln - 1][: col - 1].strip()) for ln, col, text in doc.comments]
+        self.comments: deque[tuple[int, str, bool]] = deque(
+            (ln, text, not self.lines[ln - 1][: col - 1].strip()) for ln, col, text in doc.comments)
         self.out: list[str] = []
         self.last_line = 0  # last source line emitted
 
     def blank_between(self, line: int) -> bool:
         """Whether the source has an empty line between what was emitted last and `line`."""
-        lines = self.doc.text.splitlines()
-        return any(not lines[i - 1].strip() for i in range(self.last_line + 1, line) if 0 < i <= len(lines))
+        lo, hi = max(self.last_line, 0), min(line - 1, len(self.lines))
+        return hi > lo and self.blanks[hi] - self.blanks[lo] > 0
 
     def emit_comments_before(self, line: int, indent: str) -> None:
         while self.comments and self.comments[0][0] < line:
-            ln, text, _own = self.comments.pop(0)
+            ln, text, _own = self.comments.popleft()
             if self.out and self.blank_between(ln) and self.out[-1] != "":
                 self.out.append("")
             self.out.append(indent + text)
             self.last_line = ln
 
+    def pending(self, lo: int, hi: int) -> list[tuple[int, str, bool]]:
+        """The comments not yet emitted on lines lo..hi (inclusive), left in the queue."""
+        return [c for c in itertools.takewhile(lambda c: c[0] <= hi, self.comments) if c[0] >= lo]
+
     def trailing(self, lo: int, hi: int) -> list[str]:
         """Pop the comments on lines lo..hi (inclusive)."""
-        got = [c for c in self.comments if lo <= c[0] <= hi]
-        self.comments = [c for c in self.comments if not lo <= c[0] <= hi]
+        got, keep = [], []
+        while self.comments and self.comments[0][0] <= hi:
+            c = self.comments.popleft()
+            (got if c[0] >= lo else keep).append(c)
+        self.comments.extendleft(reversed(keep))
         return [t for _, t, _ in got]
 
     def run(self) -> str:
@@ -210,11 +228,13 @@ class _Formatter:
             prev_case = is_case
 
     def declaration(self, d: Declaration, indent: str) -> None:
-        self.block(f"{d.kind} {name(d.name)}", _head(d), d.fields, d.span.line, d.span.end_line, indent)
+        self.block(f"{d.kind} {name(d.name)}", _head(d), d.fields, d.span.line, d.span.end_line, indent,
+                   d.head.kind.span.line if d.head is not None else None)
 
-    def block(self, opener: str, head: list[str], fields: list[Field], first: int, last: int, indent: str) -> None:
+    def block(self, opener: str, head: list[str], fields: list[Field], first: int, last: int, indent: str,
+              head_line: int | None = None) -> None:
         parts = head + [field(f) for f in fields]
-        inner = [c for c in self.comments if first <= c[0] <= last]
+        inner = self.pending(first, last)
         one = f"{indent}{opener} {{ {', '.join(parts)} }}" if parts else f"{indent}{opener} {{}}"
         if not inner and len(one) <= WIDTH:
             self.out.append(one)
@@ -227,9 +247,10 @@ class _Formatter:
         self.out.append(f"{indent}{opener} {{" + (f"  {opening[-1]}" if opening else ""))
         for e in opening[:-1]:
             self.out.insert(len(self.out) - 1, indent + e)
+        self.last_line = first
         entries: list[tuple[int, str]] = []
         if head:
-            entries.append((first, head[0]))
+            entries.append((head_line or first, head[0]))
         entries.extend((f.key_span.line, field(f)) for f in fields)
         for i, (ln, text) in enumerate(entries):
             self.emit_comments_before(ln, indent + "  ")
@@ -239,8 +260,11 @@ class _Formatter:
             for e in own_tail[:-1]:
                 self.out.insert(len(self.out) - 1, f"{indent}  {e}")
             self.last_line = ln
-        self.emit_comments_before(last + 1, indent + "  ")
-        self.out.append(f"{indent}}}")
+        # comments above the closing brace stay inside; one after it stays after it
+        self.emit_comments_before(last, indent + "  ")
+        closing = self.trailing(last, last)
+        self.out.append(f"{indent}}}" + (f"  {closing[-1]}" if closing else ""))
+        self.last_line = last
 
     def case(self, c: Case, indent: str) -> None:
         head = f"{indent}{'todo ' if c.todo else ''}case {_quote(c.title)}"
@@ -254,7 +278,8 @@ class _Formatter:
         self.last_line = c.span.line
         self.statements(c.body, indent + "  ")
         self.emit_comments_before(c.span.end_line, indent + "  ")
-        self.out.append(f"{indent}}}")
+        closing = self.trailing(c.span.end_line, c.span.end_line)
+        self.out.append(f"{indent}}}" + (f"  {closing[-1]}" if closing else ""))
         self.last_line = c.span.end_line
 
 

@@ -138,6 +138,7 @@ class Question:
     names: list[Name] = field(default_factory=list)  # ask: fields or transactions
     txs: list[Name] = field(default_factory=list)  # ask ... for txs
     conclusion: Conclusion | None = None
+    depth: int | str | None = None  # why: `depth N` -> N, `all` -> "all", None: the memo's default
     changes: list[Change] = field(default_factory=list)
     expectation: Expectation | None = None
     search: Any = None  # find / check / diff / smallest change: earlog.space.dsl.Search

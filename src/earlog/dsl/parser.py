@@ -33,6 +33,7 @@ from earlog.dsl.nodes import (
     TxHead,
     Value,
 )
+from earlog.errors import InputError
 from earlog.scenario.json_input import _JsonFloat
 
 # how a terminal is named in an error message
@@ -69,17 +70,19 @@ def word_keywords() -> set[str]:
 
 
 def parse_file(path: str | Path) -> Document:
-    p = Path(path)
+    """Parse a .earlog file (`-` reads stdin), held to the limits of scenario/limits.py."""
+    from earlog.scenario.limits import read_text
+
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DslError(str(p), "", None, f"cannot read the file: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise DslError(str(p), "", None, "the file is not UTF-8 text") from None
-    return parse_text(text, str(p))
+        text = read_text(path)
+    except InputError as e:
+        raise DslError(name, "", None, e.message) from None
+    return parse_text(text, name)
 
 
 def parse_text(text: str, file: str = "<input>") -> Document:
+    _check_nesting(text, file)
     try:
         tree = _lark().parse(text, start="start")
     except UnexpectedInput as e:
@@ -95,6 +98,32 @@ def parse_conclusion(text: str, file: str = "<conclusion>") -> Conclusion:
     except UnexpectedInput as e:
         raise syntax_error(e, text, file) from None
     return _Builder(file, text).conclusion(tree)
+
+
+# a quoted string (perhaps never closed) or a comment: what bracket counting skips
+_NOT_CODE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*')
+_BRACKETS = re.compile(r"[\[\]{}\n]")
+
+
+def _check_nesting(text: str, file: str) -> None:
+    """Refuse `[`/`{` nested deeper than any scenario needs, before the parser (and the
+    tree builder, which recurses per level) sees them."""
+    from earlog.scenario.limits import MAX_DEPTH
+
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth, line = 0, 1
+    for m in _BRACKETS.finditer(_NOT_CODE.sub("", text)):  # strings and comments hold no newline
+        ch = m.group()
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DslError(file, text, Span(line, 1, line, 2),
+                               f"values nested deeper than {MAX_DEPTH} levels; a scenario needs a handful")
+        else:
+            depth -= 1
 
 
 def comments(text: str) -> list[tuple[int, int, str]]:
@@ -120,7 +149,57 @@ def comments(text: str) -> list[tuple[int, int, str]]:
 
 # --- syntax errors in words ---------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def unsupported_keywords() -> frozenset[str]:
+    """Keywords the grammar parses but earlog cannot answer yet, never offered in an error's
+    "expected" list: the grammar marks them with a line `// unsupported: find check`."""
+    grammar = resources.files("earlog.dsl").joinpath("earlog.lark").read_text(encoding="utf-8")
+    words: set[str] = set()
+    for line in grammar.splitlines():
+        m = re.match(r"^//\s*unsupported:\s*(.*)$", line.strip())
+        if m:
+            words.update(m.group(1).split())
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def statement_starters() -> frozenset[str]:
+    """The terminals that can start a statement (what the parser accepts at the start of a file)."""
+    return frozenset(_lark().parse_interactive("", start="start").accepts()) - {"$END"}
+
+
+def _fitting(e: UnexpectedInput, fallback: set[str]) -> set[str]:
+    """The terminals that really fit where the error is.  LALR's expected set can hold
+    look-aheads of merged states (`}` after a complete statement); the interactive
+    parser tries each terminal on a copy of the parser and keeps those it accepts."""
+    ip = getattr(e, "interactive_parser", None)
+    if ip is not None:
+        try:
+            return set(ip.accepts())
+        except Exception:  # noqa: BLE001 - any failure: the expected set is still right, only longer
+            pass
+    return fallback
+
+
+def _offered(expected: set[str]) -> set[str]:
+    kw = keywords()
+    hidden = unsupported_keywords()
+    return {t for t in expected if kw.get(t) not in hidden}
+
+
 def _describe(expected: set[str]) -> str:
+    """What fits, in words: the words that continue the statement, and "a new statement"
+    in place of the list of every statement keyword."""
+    expected = _offered(expected)
+    starters = _offered(set(statement_starters()))
+    if starters and starters <= expected:
+        rest = expected - starters - {"$END"}
+        statement = "a new statement (such as 'ask', 'why', 'expect' or 'party'; see docs/language.md)"
+        return f"{_list(rest)}, or {statement}" if rest else statement
+    return _list(expected)
+
+
+def _list(expected: set[str]) -> str:
     kw = keywords()
     words: list[str] = []
     for name in sorted(expected):
@@ -150,27 +229,27 @@ def _prev_word(text: str, line: int, col: int) -> tuple[str, Span] | None:
 
 
 def syntax_error(e: UnexpectedInput, text: str, file: str) -> DslError:
-    kws = word_keywords()
+    kws = word_keywords() - unsupported_keywords()
     if isinstance(e, UnexpectedCharacters):
-        expected = set(e.allowed or ())
+        expected = _fitting(e, set(e.allowed or ()))
         span = Span(e.line, e.column, e.line, e.column + 1)
         ch = text[e.pos_in_stream] if 0 <= e.pos_in_stream < len(text) else ""
         m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[e.pos_in_stream:])
         if m:
             span = Span(e.line, e.column, e.line, e.column + len(m.group(0)))
-            options = [keywords()[t] for t in expected if t in keywords() and keywords()[t].isalpha()]
+            options = [keywords()[t] for t in _offered(expected) if t in keywords() and keywords()[t].isalpha()]
             return DslError(file, text, span, f"unexpected word {m.group(0)!r}; expected {_describe(expected)}"
                             + did_you_mean(m.group(0), options))
         what = "a quote that is never closed" if ch == '"' else f"unexpected character {ch!r}"
         return DslError(file, text, span, f"{what}; expected {_describe(expected)}")
     if isinstance(e, UnexpectedToken):
         tok: Token = e.token
-        expected = set(e.expected or ())
+        expected = _fitting(e, set(e.expected or ()))
         if tok.type == "$END":
             return _at_end(text, file, expected)
         span = Span.of(tok)
         shown = f"{tok.value!r}"
-        options = [keywords()[t] for t in expected if t in keywords() and keywords()[t].isalpha()]
+        options = [keywords()[t] for t in _offered(expected) if t in keywords() and keywords()[t].isalpha()]
         hint = did_you_mean(str(tok.value), options) if tok.type == "NAME" else ""
         if not hint:
             prev = _prev_word(text, tok.line, tok.column)
@@ -180,7 +259,7 @@ def syntax_error(e: UnexpectedInput, text: str, file: str) -> DslError:
                     return DslError(file, text, prev[1], f"unknown word {prev[0]!r}{near}")
         return DslError(file, text, span, f"unexpected {shown}; expected {_describe(expected)}{hint}")
     if isinstance(e, UnexpectedEOF):
-        return _at_end(text, file, set(e.expected or ()))
+        return _at_end(text, file, _fitting(e, set(e.expected or ())))
     return DslError(file, text, None, str(e))
 
 
@@ -201,15 +280,26 @@ def _unquote(s: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+_MAX_DEPTH = 1000  # `why ... depth N`: more levels than any derivation has
+
+
 def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | float:
     """A written number.  A field value may be a fraction (a performance density, a die
     area, MacTOPS): it is passed on as the JSON reader's own float that keeps the digits
     written, so the reader decides, exactly as for a JSON file, whether the field takes one."""
+    from earlog.scenario.limits import MAX_AMOUNT_DIGITS
+
     raw = str(tok).replace("_", "").replace(",", "")
     try:
         d = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the lexer only lets numbers through
         raise DslError(file, text, Span.of(tok), f"{str(tok)!r} is not a number") from None
+    if d and d.adjusted() >= MAX_AMOUNT_DIGITS:
+        # checked before anything rounds or expands it: 1e1000000 overflows the decimal context
+        raise DslError(file, text, Span.of(tok), f"the number {str(tok)[:40]} is too large; earlog accepts "
+                                                 f"amounts below 10^{MAX_AMOUNT_DIGITS}")
+    if d and d.adjusted() < -MAX_AMOUNT_DIGITS:
+        raise DslError(file, text, Span.of(tok), f"the number {str(tok)[:40]} has too many decimals")
     if fractions and d.is_finite() and d != d.to_integral_value() and abs(d) <= Decimal(10) ** 40:
         return _JsonFloat(raw)
     if d != d.to_integral_value():
@@ -220,6 +310,13 @@ def _number(tok: Token, file: str, text: str, fractions: bool = False) -> int | 
     return int(d)
 
 
+def _flatten(values: list[Value]) -> list[Value]:
+    """`expect red_flags = [a, b]` means `expect red_flags = a, b`; `= []` expects none."""
+    if len(values) == 1 and values[0].kind == "list":
+        return list(values[0].raw)
+    return values
+
+
 class _Builder:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
@@ -227,6 +324,17 @@ class _Builder:
 
     def err(self, span: Span, message: str) -> DslError:
         return DslError(self.file, self.text, span, message)
+
+    def unquote(self, tok: Token) -> str:
+        """A quoted string's text; an escape that writes a control character (`\\n`, `\\t`) is
+        refused, since the text becomes a name or a case title printed in reports."""
+        from earlog.scenario.limits import bad_character
+
+        s = _unquote(str(tok))
+        bad = bad_character(s)
+        if bad is not None:
+            raise self.err(Span.of(tok), f"a quoted string may not hold control characters (it holds {bad})")
+        return s
 
     def span(self, t: Tree | Token) -> Span:
         if isinstance(t, Token):
@@ -241,7 +349,7 @@ class _Builder:
     def name(self, t: Any) -> Name:
         tok = t
         if tok.type == "STRING":
-            return Name(_unquote(str(tok)), Span.of(tok), quoted=True)
+            return Name(self.unquote(tok), Span.of(tok), quoted=True)
         return Name(str(tok), Span.of(tok))
 
     def value(self, t: Tree) -> Value:
@@ -251,7 +359,7 @@ class _Builder:
             tok = t.children[0]
             raw: Any = str(tok)
             if k == "string":
-                raw = _unquote(raw)
+                raw = self.unquote(tok)
             elif k == "number":
                 raw = _number(tok, self.file, self.text, fractions=True)
             return Value(k, raw, Span.of(tok), str(tok))
@@ -367,18 +475,20 @@ class _Builder:
                 return Expectation(kind, [code], [], "not_available")
             return Expectation(kind, [code], [], "failed", self.rules(av.children[0]))
         if k == "e_available":
-            return Expectation("available", [], [self.value(v) for v in t.children[0].children])
+            return Expectation("available", [], _flatten([self.value(v) for v in t.children[0].children]))
         if k == "e_veu_field":  # `veu` is a keyword, so a path under the verdict's veu field has its own form
             names = [c for c in t.children if not isinstance(c, Tree)]
             trees = [c for c in t.children if isinstance(c, Tree)]
             path = [Name("veu", self.span(t)), *(self.name(c) for c in names)]
             values = [self.value(v) for v in trees[0].children]
+            values = _flatten(values)
             rules = self.rules(trees[1].children[0]) if len(trees) > 1 else []
             return Expectation("field", path, values, None, rules)
         path = [self.name(c) for c in t.children[0].children]
         vals_node = t.children[1]
         values = ([self.value(v) for v in vals_node.children] if isinstance(vals_node, Tree)
                   and vals_node.data == "expected_values" else [self.value(vals_node)])
+        values = _flatten(values)
         rules = self.rules(t.children[2].children[0]) if len(t.children) > 2 else []
         return Expectation("field", path, values, None, rules)
 
@@ -396,9 +506,20 @@ class _Builder:
         elif k in ("why", "why_not"):
             q.conclusion = self.conclusion(ch[0])
             if len(ch) > 1:
-                from earlog.space.dsl import smallest_node
+                for d in ch[1:]:
+                    if d.data == "smallest_change":
+                        from earlog.space.dsl import smallest_node
 
-                q.search = smallest_node(self, ch[1])
+                        q.search = smallest_node(self, d)
+                    elif d.data == "depth_all":
+                        q.depth = "all"
+                    else:
+                        tok = d.children[0]
+                        n = _number(tok, self.file, self.text)
+                        if not isinstance(n, int) or n < 0 or n > _MAX_DEPTH:
+                            raise DslError(self.file, self.text, Span.of(tok),
+                                           f"expected a depth of 0 to {_MAX_DEPTH} levels (or `all`), got {str(tok)}")
+                        q.depth = n
         elif k == "what_if":
             q.changes = [self.change(c) for c in ch[0].children]
         elif k in ("find", "check", "diff"):
@@ -419,4 +540,4 @@ class _Builder:
         if len(t.children) == 3:
             changes = [self.change(c) for c in t.children[1].children]
         body = [self.statement(s) for s in body_node.children]
-        return Case(_unquote(str(title_tok)), Span.of(title_tok), changes, body, self.span(t))
+        return Case(self.unquote(title_tok), Span.of(title_tok), changes, body, self.span(t))

@@ -175,28 +175,35 @@ def _what_if(step: Step) -> Answer:
 
 # --- why / why not ---------------------------------------------------------------------
 
-# rule levels a why-tree shows as text (the JSON form keeps the whole tree)
-_WHY_DEPTH = 1
+_ALL = 10**6  # `why ... all`: more levels than any derivation has
 
 
 def _why(step: Step) -> Answer:
-    """The why or why-not tree from earlog.explain.  A question that does not fit
-    the answer (why of something that does not hold) is answered, not an error:
-    a tour or a suite asks it on purpose to show the other side."""
+    """The memo of a why or why-not (earlog.explain.memo), at the depth the question
+    asks for (`why ... depth 3`, `why ... all`; by default three levels of a failure and
+    two of a derivation).  A question that does not fit the answer (why of something
+    that does not hold) is answered, not an error: a tour or a suite asks it on purpose
+    to show the other side."""
+    from earlog.engine import load_policy
     from earlog.errors import EarlogError
     from earlog.explain import explain
-    from earlog.render.explanation_tree import render_plain
+    from earlog.explain.memo import build_memo, conclusion_words, dsl_locator
+    from earlog.render.explanation_memo import render_memo_text
 
     atom: Symbol = step.resolved["atom"]
     why_not = step.question.kind == "why_not"
     try:
         ex = explain(step.context.scenario, atom, why_not=why_not)
-    except EarlogError as e:
+    except EarlogError:
+        # said once, in the question's own words (the engine's message would repeat it)
         holds = why_not
         other = "why" if why_not else "why not"
-        return Answer(step, f"{atom} {'holds' if holds else 'does not hold'}; ask `{other}` instead. ({e})",
-                      {"atom": str(atom), "holds": holds})
-    return Answer(step, render_plain(ex, depth=_WHY_DEPTH),
+        return Answer(step, f"{conclusion_words(str(atom))} {'holds' if holds else 'does not hold'}; "
+                      f"ask `{other}` instead.", {"atom": str(atom), "holds": holds})
+    d = step.question.depth
+    depth = _ALL if d == "all" else d if isinstance(d, int) else None
+    memo = build_memo(ex, load_policy(), depth, locate=dsl_locator(step.context.builder.origins))
+    return Answer(step, render_memo_text(memo).rstrip("\n"),
                   {"atom": str(atom), "holds": not why_not, "explanation": ex.to_json()})
 
 

@@ -60,11 +60,15 @@ def show_scalar(v: Any) -> str | None:
     return str(v)
 
 
-def _show(v: Any) -> str:
+def show_value(v: Any) -> str:
+    """A flattened verdict value in full (never cut short), as `what if` prints it."""
     if isinstance(v, list):
-        return "[" + ", ".join(_show(x) for x in v) + "]"
+        return "[" + ", ".join(show_value(x) for x in v) + "]"
     scalar = show_scalar(v)
     return scalar if scalar is not None else str(v)
+
+
+_show = show_value
 
 
 def render_diff(changes: list[dict[str, Any]]) -> str:

@@ -68,6 +68,8 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("party_parent", [s, String(p.parent)])
         if p.located is not None:
             yield F("party_located", [s, country(p.located)])
+        else:
+            yield F("located_unknown", [s])  # missing_facts.lp decides what that means
         if p.government_controlled is True:
             yield F("government_control", [s, const("unspecified")])
         elif isinstance(p.government_controlled, str):
@@ -89,6 +91,8 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("item_tpp", [s, big(it.tpp)])
         if it.datacenter:
             yield F("datacenter", [s])
+        elif it.datacenter is None:
+            yield F("datacenter_unknown", [s])  # missing_facts.lp decides what that means
         if it.designer is not None:
             yield F("designer", [s, const(it.designer)])
         yield from _item_dd_facts(it, s, country)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 
 from clingo import Function, Number, Symbol, SymbolType, ast
 
@@ -183,14 +184,15 @@ class Builder:
             hit = self._apps[key] = self._application_words(d)
         rule, bindings, conds = hit
         app = Application(rule.id, rule.cite, rule.text, rule.file, rule.line, "fired", bindings=list(bindings))
-        for ltext, kind, detail, params, sub, absent in conds:
+        for ltext, kind, detail, params, sub, absent, plain in conds:
             children = []
             if sub is not None:
                 children.append(self.why(sub, depth))
             elif absent is not None:
                 children.append(Node(self._id(), "absent", absent, False, text=f"not {absent}: no rule derived it",
                                      expand=f"why not {absent}"))
-            app.conditions.append(Condition(ltext, kind, "ok", detail, params=list(params), children=children))
+            app.conditions.append(Condition(ltext, kind, "ok", detail, params=list(params), children=children,
+                                            plain=plain))
         return app
 
     def _application_words(self, d: Derivation) -> tuple[Rule, list[Binding], list[tuple]]:
@@ -200,24 +202,25 @@ class Builder:
         stmt = self._variant_for(rule, d)
         env = dict(d.bindings)
         kinds, texts, labels, _order = _shape(stmt)
-        bindings = [self._binding(n, v, labels) for n, v in d.bindings]
+        bindings = [self._binding(n, v, _date_labels(labels, env)) for n, v in d.bindings]
         conds: list[tuple] = []
         for lit, kind, ltext, rec in zip(stmt.body, kinds, texts, d.body, strict=False):
             rname = rec.name if rec.type == SymbolType.Function else ""
             if kind == "atom":
-                conds.append((ltext, "atom", self.text(rec), [], rec, None))
+                conds.append((ltext, "atom", self.text(rec), [], rec, None, ""))
             elif kind in ("not", "notnot") and rname in (NEG, NEGNEG):
                 inner = rec.arguments[0]
                 text = _atom_text(inner)
                 if rname == NEG:
-                    conds.append((ltext, "not", f"not {text}", [], None, text))
+                    conds.append((ltext, "not", f"not {text}", [], None, text, ""))
                 else:
-                    conds.append((ltext, "not", f"not not {text}", [], inner, None))
+                    conds.append((ltext, "not", f"not not {text}", [], inner, None, ""))
             elif kind == "comparison" and rname == CMP:
                 detail, params = self._comparison(lit, env, rec, labels)
-                conds.append((ltext, "comparison", detail, params, None, None))
+                plain = self._comparison(lit, env, rec, labels, plain=True)[0]
+                conds.append((ltext, "comparison", detail, params, None, None, plain))
             else:
-                conds.append((ltext, "other", "holds", [], None, None))
+                conds.append((ltext, "other", "holds", [], None, None, ""))
         return rule, bindings, conds
 
     # --- why not ---------------------------------------------------------------------
@@ -275,10 +278,12 @@ class Builder:
             if step.status == "ok":
                 last_instances = step.passed
                 cond.detail, cond.params = self._tested(lit, step.passed, labels)
+                cond.plain = self._tested_plain(lit, step.passed, labels)
             elif step.status == "failed":
                 cond.first_failed = first
                 first = False
                 cond.detail, cond.params = self._tested(lit, step.reached, labels)
+                cond.plain = self._tested_plain(lit, step.reached, labels)
                 if not last_instances:
                     last_instances = step.reached
                 cond.children = self._failed_children(lit, step.reached, depth)
@@ -325,6 +330,17 @@ class Builder:
                 params.extend(p for p in ps if p not in params)
             return " or ".join(details), params
         return str(lit), []
+
+    def _tested_plain(self, lit: ast.AST, instances: list[Instance], labels: dict[str, str]) -> str:
+        """A comparison's values in plain words (no variable names), for a memo."""
+        if literal_kind(lit) != "comparison":
+            return ""
+        out: list[str] = []
+        for i in [i for i in instances if i.record is not None][:_MAX_INSTANCES]:
+            d = self._comparison(lit, i.bindings, Function(CMP, list(i.record.arguments)), labels, plain=True)[0]
+            if d not in out:
+                out.append(d)
+        return " or ".join(out)
 
     def _pattern(self, lit: ast.AST, inst: Instance) -> Pattern:
         sym = lit.atom.symbol
@@ -386,6 +402,7 @@ class Builder:
         vs = value if isinstance(value, list) else [value]
         label = labels.get(name, "")
         shown = " or ".join(self._value(v, label) for v in vs)
+        label = label.removesuffix(" _date")
         words = f"{name} = {shown}" + (f", from {label}" if label else "")
         return Binding(name, " or ".join(str(v) for v in vs), words)
 
@@ -407,13 +424,16 @@ class Builder:
     def _param_cite(self, pname: str) -> str:
         return self.param_cites.get(pname, "")
 
-    def _comparison(self, lit: ast.AST, env: dict[str, Symbol], rec: Symbol, labels: dict[str, str]
-                    ) -> tuple[str, list[dict[str, str]]]:
-        operands_v, calls_v = rec.arguments[0].arguments, rec.arguments[1].arguments
-        calls = iter(calls_v)
+    def _comparison(self, lit: ast.AST, env: dict[str, Symbol], rec: Symbol, labels: dict[str, str],
+                    plain: bool = False) -> tuple[str, list[dict[str, str]]]:
+        """The comparison with its values.  plain=True says it as a memo would: values
+        only, with the unit of the parameter it is measured against (`_tpp` -> TPP,
+        `_pct` -> %, the unit-suffix convention of params.lp), no variable names."""
+        calls = iter(rec.arguments[1].arguments)
         params: list[dict[str, str]] = []
+        units: list[str] = []
 
-        def term(t: ast.AST) -> str:
+        def term(t: ast.AST, top: bool = False) -> str:
             tt = t.ast_type
             if tt == ast.ASTType.Variable:
                 v = env.get(t.name)
@@ -426,7 +446,15 @@ class Builder:
                     overridden = Function("param_override", [Function(pname), v]) in self.sources.inputs
                     src = "set by the scenario" if overridden else cite
                     params.append({"name": pname, "value": str(v), "cite": src})
+                    if plain:
+                        unit = _unit(pname)
+                        if unit and unit not in units:
+                            units.append(unit)
+                        words = f" ({_words(label)})" if top or t.name in leq_bound else ""
+                        return self._value(v, label) + _with_unit(unit) + words
                     return f"{self._value(v, label)} [param {pname}{', ' + src if src else ''}]"
+                if plain:  # a value compared as it is says what it is; a term of a sum does not
+                    return self._value(v, label) + (f" ({_words(label)})" if top and label else "")
                 return f"{self._value(v, label)} [{t.name}{', ' + label if label else ''}]"
             if tt == ast.ASTType.SymbolicTerm:
                 return self._value(t.symbol)
@@ -439,6 +467,12 @@ class Builder:
                     return f"({args[0]} {op} {args[1]} = {shown})"
                 if t.name == "leq" and len(args) == 2:
                     rel = "<=" if value == _ONE else ">"
+                    if plain:
+                        share = _pct_share(t, env, labels, value == _ONE)
+                        if share:
+                            return share
+                        lhs = _strip(args[0])
+                        return f"{lhs}{_units_missing(lhs, units)} {rel} {args[1]}"
                     return f"{args[0]} {rel} {args[1]}"
                 return f"@{t.name}({', '.join(args)}) = {shown}"
             if tt == ast.ASTType.BinaryOperation:
@@ -448,15 +482,20 @@ class Builder:
         atom = lit.atom
         ops = comparison_operands(atom)
         first = ops[0]
+        # the bound of an @leq is named like a value compared directly (`26,900,000 TPP (lpp annual cap)`)
+        leq_bound = {a.name for f in ops if f.ast_type == ast.ASTType.Function and f.external and f.name == "leq"
+                     for a in f.arguments[1:] if a.ast_type == ast.ASTType.Variable}
         # `@leq(X, Y) = 1` / `= 0`: the relation itself says it; the constant adds nothing
         if (first.ast_type == ast.ASTType.Function and first.external and first.name == "leq"
                 and len(atom.guards) == 1 and atom.guards[0].term.ast_type == ast.ASTType.SymbolicTerm):
             return _strip(term(first)), params
-        parts = [_strip(term(first))]
-        for g, v in zip(atom.guards, operands_v[1:], strict=False):
+        terms = [_strip(term(first, True))] + [_strip(term(g.term, True)) for g in atom.guards]
+        if plain:
+            terms = [t + _units_missing(t, units) for t in terms]
+        parts = [terms[0]]
+        for g, t in zip(atom.guards, terms[1:], strict=True):
             parts.append(_CMP.get(int(g.comparison), "?"))
-            parts.append(_strip(term(g.term)))
-            del v
+            parts.append(t)
         return " ".join(parts), params
 
 
@@ -469,13 +508,102 @@ _BINOP = {int(ast.BinaryOperator.Plus): "+", int(ast.BinaryOperator.Minus): "-",
           int(ast.BinaryOperator.Modulo): "\\", int(ast.BinaryOperator.Power): "**"}
 
 
+_UNITS = {"tpp": "TPP", "pct": "%", "nm": "nm", "year": "", "date": ""}
+
+
+def _unit(pname: str) -> str:
+    """A parameter's unit, from the suffix its name carries by the params.lp convention."""
+    return _UNITS.get(pname.rsplit("_", 1)[-1], "")
+
+
+def _with_unit(unit: str) -> str:
+    return "" if not unit else unit if unit == "%" else f" {unit}"
+
+
+def _units_missing(text: str, units: list[str]) -> str:
+    """The unit a side of a comparison is measured in, when it does not say it yet."""
+    if len(units) != 1 or not text or not text[-1].isdigit():
+        return ""
+    return _with_unit(units[0])
+
+
+def _pct_share(t: ast.AST, env: dict[str, Symbol], labels: dict[str, str], holds: bool) -> str:
+    """A percentage limit written as a cross-multiplication (`@leq(@mul(T, M), @mul(A, 100))`
+    with M a `_pct` parameter: A is at least M% of T) said as a share: "74.0% < 75%"."""
+    def parts(f: ast.AST) -> tuple[str, str] | None:
+        if f.ast_type != ast.ASTType.Function or not f.external or f.name != "mul" or len(f.arguments) != 2:
+            return None
+        names = [a.name if a.ast_type == ast.ASTType.Variable else
+                 ("100" if a.ast_type == ast.ASTType.SymbolicTerm and str(a.symbol) == "100" else "")
+                 for a in f.arguments]
+        return (names[0], names[1]) if all(names) else None
+
+    left, right = (parts(a) for a in t.arguments)
+    if left is None or right is None:
+        return ""
+
+    def pct_param(pair: tuple[str, str]) -> tuple[str, str] | None:  # (the _pct variable, the other factor)
+        for a, b in (pair, pair[::-1]):
+            label = labels.get(a, "")
+            if label.startswith("param ") and _unit(label[6:]) == "%":
+                return a, b
+        return None
+
+    for pct_side, other, pct_is_left in ((left, right, True), (right, left, False)):
+        found = pct_param(pct_side)
+        if found is None or "100" not in other:
+            continue
+        m_var, whole_var = found
+        part_var = other[1] if other[0] == "100" else other[0]
+        try:
+            m, whole, part = (int(str(env[v]).strip('"')) for v in (m_var, whole_var, part_var))
+        except (KeyError, ValueError):
+            return ""
+        if whole == 0:
+            return f"nothing deployed: no share to compare with {m}%"
+        exact = Fraction(part * 100, whole)
+        digits = 1
+        while digits < 6 and round(exact, digits) == m and exact != m:
+            digits += 1  # 74.99% is not shown as 75.0%
+        share = f"{float(exact):.{digits}f}%"
+        # pct on the left: whole x M <= part x 100, i.e. share >= M%; on the right: share <= M%
+        rel = (">=" if holds else "<") if pct_is_left else ("<=" if holds else ">")
+        return f"{share} {rel} {m}% ({_words(labels[m_var])})"
+    return ""
+
+
+def _words(label: str) -> str:
+    """What a value is, from the parameter or predicate that gave it: `lpp_annual_cap_tpp`
+    -> "lpp annual cap", `tx_date(T,D)` -> "tx date"."""
+    name = label.removeprefix("param ").split("(")[0].strip()
+    if label.startswith("param ") and name.rsplit("_", 1)[-1] in _UNITS:
+        name = name.rsplit("_", 1)[0]
+    return name.replace("_", " ")
+
+
 def _strip(s: str) -> str:
     return s[1:-1] if s.startswith("(") and s.endswith(")") and s.count("(") == 1 else s
 
 
+def _date_labels(labels: dict[str, str], env: dict[str, Symbol]) -> dict[str, str]:
+    """Labels with a date marked where the atom that binds a value names it as one:
+    in `param_default(N,V)` with N = ai_diffusion_compliance_date, V is a date."""
+    dated = {n: v.name for n, v in env.items()
+             if v.type == SymbolType.Function and not v.arguments and v.name.endswith("_date")}
+    if not dated:
+        return labels
+    out = dict(labels)
+    for var, label in labels.items():
+        args = label.split("(", 1)[-1]
+        if any(re.search(rf"\b{n}\b", args) for n in dated) and env.get(var) is not None \
+                and env[var].type == SymbolType.Number:
+            out[var] = f"{label} _date"
+    return out
+
+
 def _is_date(label: str) -> bool:
     """Dates are integers YYYYMMDD in predicates and parameters named `..._date`."""
-    return label.removeprefix("param ").split("(")[0].strip().endswith("_date")
+    return label.endswith(" _date") or label.removeprefix("param ").split("(")[0].strip().endswith("_date")
 
 
 def _date(n: int) -> str:

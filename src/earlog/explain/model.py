@@ -35,10 +35,13 @@ class Condition:
     first_failed: bool = False
     params: list[dict[str, str]] = field(default_factory=list)  # parameters a comparison used
     children: list[Node] = field(default_factory=list)
+    plain: str = ""  # a comparison's values in plain words, with units (for a memo)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"literal": self.literal, "kind": self.kind, "status": self.status,
                              "detail": self.detail}
+        if self.plain:
+            d["plain"] = self.plain
         if self.first_failed:
             d["first_failed"] = True
         if self.params:

@@ -175,9 +175,13 @@ _DECOR = re.compile(r"^[%\s=-]*|[\s=-]*$")
 
 
 def _comment_above(lines: list[str], line: int) -> str:
+    """The comment block a fact sits under: facts directly above it are skipped, a
+    blank line ends the search (the comment above a blank line heads something else)."""
     i = line - 2
-    while i >= 0 and not lines[i].lstrip().startswith("%"):
+    while i >= 0 and lines[i].strip() and not lines[i].lstrip().startswith("%"):
         i -= 1
+    if i < 0 or not lines[i].strip():
+        return ""
     block: list[str] = []
     while i >= 0 and lines[i].lstrip().startswith("%") and not lines[i].startswith("%%"):
         block.append(_DECOR.sub("", lines[i].strip()))

@@ -46,13 +46,16 @@ def explain(
     b = Builder(ans, pol, all_failed=all_failed)
     holds = atom in b.atoms
     where = str(scenario.src.file or "")
+    from earlog.explain.memo import conclusion_words
+
+    said = conclusion_words(str(atom))
     if why_not:
         if holds:
-            raise EarlogError(f"{atom} holds; ask why, not why not")
+            raise EarlogError(f"{said} holds; ask why, not why not")
         root = b.why_not((atom.name, tuple(atom.arguments)), depth)
         return Explanation("why_not", str(atom), False, root, policy=pol.name, scenario=where)
     if not holds:
-        raise EarlogError(f"{atom} does not hold; ask why not (--not) to see which condition failed")
+        raise EarlogError(f"{said} does not hold; ask why not (--not) to see which condition failed")
     root = b.why(atom, depth)
     return Explanation("why", str(atom), True, root, policy=pol.name, scenario=where)
 

@@ -5,6 +5,7 @@ referred to by its step number instead of being repeated."""
 
 from __future__ import annotations
 
+from earlog.explain.citations import cite_words
 from earlog.explain.model import Application, Condition, Explanation, Node
 
 
@@ -46,7 +47,7 @@ def _leaf(n: Node) -> str:
     if n.kind == "scenario_fact":
         return f"stated by the scenario: {o.get('what', '')}, {o.get('where', '')}"
     if n.kind == "policy_fact":
-        cite = f"; {o['cite']}" if o.get("cite") else ""
+        cite = f"; {cite_words(o['cite'])}" if o.get("cite") else ""
         return f"a policy fact at {o.get('where', '')}{cite}"
     if n.kind == "engine_fact":
         return n.text
@@ -57,7 +58,7 @@ def _leaf(n: Node) -> str:
 
 def _paragraph(n: Node, a: Application, conds: list[tuple[Condition, list[str]]]) -> str:
     where = ", ".join(b.words.split(", from ")[0] for b in a.bindings)
-    head = f"Rule `{a.rule}` ({a.cite}; {a.source_text()}): {a.text}"
+    head = f"Rule `{a.rule}` ({cite_words(a.cite)}; {a.source_text()}): {a.text}"
     if a.status == "fired":
         held = []
         for c, refs in conds:

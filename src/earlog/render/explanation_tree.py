@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from earlog.explain.citations import cite_words
 from earlog.explain.model import Application, Condition, Explanation, Node
 
 MARK = {"ok": "✓", "failed": "✗", "not_evaluated": "·"}
@@ -46,7 +47,7 @@ def _leaf_text(n: Node) -> str:
     if n.kind == "scenario_fact":
         return f"scenario: {o.get('what', '')} at {o.get('where', '')}".rstrip(" at")
     if n.kind == "policy_fact":
-        cite = f" [{o['cite']}]" if o.get("cite") else ""
+        cite = f" [{cite_words(o['cite'])}]" if o.get("cite") else ""
         return f"policy fact at {o.get('where', '')}{cite}"
     if n.kind == "engine_fact":
         return n.text
@@ -73,7 +74,7 @@ def _node_body(n: Node, depth: int | None) -> list[Line]:
 
 def _application(a: Application, depth: int | None) -> Line:
     status = "" if a.status == "fired" else " — did not fire"
-    line = Line(f"[{a.rule}] {a.cite}{status}", style="cyan" if a.status == "fired" else "yellow")
+    line = Line(f"[{a.rule}] {cite_words(a.cite)}{status}", style="cyan" if a.status == "fired" else "yellow")
     line.children.append(Line(a.text, style="italic"))
     if a.bindings:
         line.children.append(Line("where " + "; ".join(b.words for b in a.bindings), style="dim"))

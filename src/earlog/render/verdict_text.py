@@ -3,6 +3,7 @@ VEU with why it is or is not available."""
 
 from __future__ import annotations
 
+from earlog.scenario.limits import escape
 from earlog.scenario.model import Scenario
 from earlog.verdict import Availability, Verdict
 
@@ -43,6 +44,8 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
     auth = f" ({v.authorization})" if v.authorization not in (None, "none", "license") else ""
     rule = f"  [{v.outcome_rule}]" if v.outcome_rule else ""
     lines.append(f"  Outcome: {OUTCOME_WORDS.get(v.outcome, v.outcome)}{auth}{rule}")
+    if v.outcome_cite:
+        lines.append(f"  Decided under: {v.outcome_cite}  [{v.outcome_cite_rule}]")
     reasons = ", ".join(r["rule"] for r in v.subject_to_ear_reason)
     lines.append(f"  Subject to the EAR: {'yes' if v.subject_to_ear else 'no'}" + (f" ({reasons})" if reasons else ""))
     c = v.classification or {}
@@ -65,6 +68,13 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
         counts = "counts toward it" if a["counts"] else "does not count toward it"
         lines.append(f"  Allocation of {a['country']}: {_n(a['used_tpp'])} of {_n(a['cap_tpp'])} TPP used "
                      f"before this shipment; this shipment {counts}")
+        lines.extend(_drawn(a))
+    if v.lpp:
+        p = v.lpp
+        counts = "counts toward it" if p["counts"] else "does not count toward it"
+        lines.append(f"  LPP cap of the ultimate consignee: {_n(p['used_tpp'])} of {_n(p['cap_tpp'])} TPP used "
+                     f"this year before this shipment; this shipment {counts}")
+        lines.extend(_drawn(p))
     for title, group in (("License exceptions", v.exceptions), ("Data-center VEU authorizations", v.veu)):
         if not group:
             continue
@@ -74,11 +84,20 @@ def render_verdict(v: Verdict, sc: Scenario | None = None) -> str:
     for f in v.red_flags:
         text = f.get("text", "").removeprefix("Red flag: ")
         lines.append(f"  Red flag [{f.get('rule', '')}]: {text}")
+    for w in v.warnings:
+        lines.append(f"  Assumed [{w.get('rule', '')}]: {w.get('text', '')}")
     if v.rests_on_ai_diffusion_rule is not None:
         rests = ", ".join(v.rests_on_ai_diffusion_rule) or "nothing"
         lines.append(f"  Under BIS's announced non-enforcement ({v.legal_status}), resting on the AI Diffusion "
                      f"rule alone: {rests}")
-    return "\n".join(lines)
+    # a name never adds or reorders a line of the report (limits.escape)
+    return "\n".join(escape(line) for line in lines)
+
+
+def _drawn(cap: dict) -> list[str]:
+    """What the shipment draws on a cap, as the verdict gives it."""
+    return [f"    this shipment {_n(cap.get('shipment_tpp'))} TPP; after it {_n(cap.get('used_after_tpp'))} TPP used, "
+            f"{_n(cap.get('headroom_tpp'))} TPP left"]
 
 
 def _availability(code: str, av: Availability) -> list[str]:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from earlog.errors import InputError
+from earlog.scenario import limits
+from earlog.scenario.limits import read_text
 from earlog.scenario.model import (
     ATTESTATION_KINDS,
     ATTRITION_CAUSES,
@@ -74,20 +76,26 @@ _ECCN_FORMAT = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")
 def load_json_file(path: str | Path) -> Scenario:
     """Parse a scenario file; every problem is an InputError naming file and JSON path."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(str(p), f"cannot read the file: {e.strerror}") from None
-    return load_json_text(text, file=str(p))
+    return load_json_text(read_text(p), file=str(p))
 
 
 def load_json_text(text: str, file: str | None = None) -> Scenario:
+    return scenario_from_dict(parse_json(text, file), file=file)
+
+
+def parse_json(text: str, file: str | None = None) -> Any:
+    """JSON text -> Python values, strictly: a key given twice, an integer too long to be
+    an amount and nesting deeper than any scenario needs are errors, not last-wins or a crash."""
     try:
-        data = json.loads(text, parse_float=_JsonFloat)
+        data = json.loads(text, parse_float=_JsonFloat, parse_int=_json_int, object_pairs_hook=_JsonObject.of)
     except json.JSONDecodeError as e:
         where = f"{file}:{e.lineno}:{e.colno}" if file else f"line {e.lineno}, column {e.colno}"
         raise InputError(where, f"malformed JSON: {e.msg}") from None
-    return scenario_from_dict(data, file=file)
+    except RecursionError:
+        raise InputError(file or "", f"JSON nested deeper than {limits.MAX_DEPTH} levels; "
+                                     "a scenario needs a handful") from None
+    limits.check_depth(data, file)
+    return data
 
 
 def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
@@ -106,11 +114,15 @@ class _Reader:
     def obj(self, v: Any, path: str, allowed: set[str], what: str) -> dict[str, Any]:
         if not isinstance(v, dict):
             raise self.err(path, f"expected {what} (a JSON object), got {_show(v)}")
+        dup = getattr(v, "duplicate", None)
+        if dup is not None:
+            raise self.err(f"{path}.{limits.key(dup)}", f"the key {dup!r} is given twice in {what}; "
+                                                        "JSON keys must be unique")
         for k in v:
             if k not in allowed:
                 hint = _did_you_mean(k, allowed)
                 raise self.err(
-                    f"{path}.{k}",
+                    f"{path}.{limits.key(k)}",
                     f"unknown field {k!r} in {what}{hint}; allowed: {', '.join(sorted(allowed))}",
                 )
         return v
@@ -123,19 +135,52 @@ class _Reader:
     def string(self, v: Any, path: str, what: str = "a string") -> str:
         if not isinstance(v, str) or not v.strip():
             raise self.err(path, f"expected {what}, got {_show(v)}")
+        bad = limits.bad_character(v)
+        if bad is not None:
+            raise self.err(path, f"expected {what} without control characters, got {_show(v)} "
+                                 f"(it holds {bad}); such a name could merge with another or forge a report line")
+        if len(v) > limits.MAX_NAME:
+            raise self.err(path, f"expected {what} of at most {limits.MAX_NAME:,} characters, got {len(v):,}")
         return v
+
+    def keyed(self, v: Any, path: str, what: str) -> dict[str, Any]:
+        """A JSON object whose keys are names (interpretations, parameters, country codes)."""
+        if not isinstance(v, dict):
+            raise self.err(path, f"expected {what} (a JSON object), got {_show(v)}")
+        d = self.obj(v, path, set(v), what)
+        for k in d:
+            self.string(k, f"{path}.{limits.key(k)}", "a key")
+        return d
 
     def boolean(self, v: Any, path: str) -> bool:
         if not isinstance(v, bool):
             raise self.err(path, f"expected true or false, got {_show(v)}")
         return v
 
-    def natural(self, v: Any, path: str, what: str) -> int:
+    def natural(self, v: Any, path: str, what: str, small: bool = False) -> int:
+        """A whole number of zero or more; `small` ones enter the solver as 32-bit numbers."""
+        self.not_huge(v, path, what)
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
         if v < 0:
             raise self.err(path, f"expected {what} of zero or more, got {v}")
+        if small and v > limits.MAX_SMALL:
+            raise self.err(path, f"expected {what} of at most {limits.MAX_SMALL:,}, got {v:,}")
+        if v >= limits.MAX_AMOUNT:
+            raise self.err(path, f"{what} of {len(str(v))} digits is too large; earlog accepts amounts below "
+                                 f"10^{limits.MAX_AMOUNT_DIGITS}")
         return v
+
+    def positive(self, v: Any, path: str, what: str, small: bool = False) -> int:
+        n = self.natural(v, path, what, small)
+        if n == 0:
+            raise self.err(path, f"expected {what} of one or more, got 0")
+        return n
+
+    def not_huge(self, v: Any, path: str, what: str) -> None:
+        if isinstance(v, _HugeInt):
+            raise self.err(path, f"{what} of {v.digits:,} digits is too large; earlog accepts amounts below "
+                                 f"10^{limits.MAX_AMOUNT_DIGITS}")
 
     def choice(self, v: Any, path: str, options: tuple[str, ...], what: str) -> str:
         if v not in options:
@@ -147,17 +192,15 @@ class _Reader:
 
     def country(self, v: Any, path: str) -> str:
         # the code's existence is checked against the policy's list in validate.py
-        if not isinstance(v, str) or len(v) != 2 or not v.isalpha():
+        if not isinstance(v, str) or len(v) != 2 or not (v.isascii() and v.isalpha()):
             raise self.err(path, f"expected an ISO 3166-1 alpha-2 country code such as \"BR\", got {_show(v)}")
         return v.upper()
 
     def date(self, v: Any, path: str) -> int:
-        if not isinstance(v, str):
+        if not isinstance(v, str) or not _DATE.fullmatch(v):
             raise self.err(path, f"expected a date as \"YYYY-MM-DD\", got {_show(v)}")
         try:
             d = _dt.date.fromisoformat(v)
-            if len(v) != 10:
-                raise ValueError
         except ValueError:
             raise self.err(path, f"expected a date as \"YYYY-MM-DD\", got {_show(v)}") from None
         return d.year * 10000 + d.month * 100 + d.day
@@ -169,18 +212,19 @@ class _Reader:
         sc = Scenario(src=Src(self.file, "$"))
         if "policy" in d:
             sc.policy = self.string(d["policy"], "$.policy", "a policy version name")
-        for q, a in self.obj(d.get("assume", {}), "$.assume", set(d.get("assume", {}) or {}),
-                             "the assumptions").items():
+        for q, a in self.keyed(d.get("assume", {}), "$.assume", "the assumptions").items():
             sc.assume[q] = self.string(a, f"$.assume.{q}", "an interpretation's alternative")
             sc.overlay_src[f"assume.{q}"] = Src(self.file, f"$.assume.{q}")
-        params = d.get("parameters", {})
-        for name, v in self.obj(params, "$.parameters", set(params or {}), "the parameters").items():
+        for name, v in self.keyed(d.get("parameters", {}), "$.parameters", "the parameters").items():
             sc.parameters[name] = self.natural(v, f"$.parameters.{name}", "a parameter value")
             sc.overlay_src[f"parameters.{name}"] = Src(self.file, f"$.parameters.{name}")
-        countries = d.get("countries", {})
-        for code, v in self.obj(countries, "$.countries", set(countries or {}), "the country overrides").items():
-            path = f"$.countries.{code}"
+        written: dict[str, str] = {}
+        for code, v in self.keyed(d.get("countries", {}), "$.countries", "the country overrides").items():
+            path = f"$.countries.{limits.key(code)}"
             c = self.country(code, path)
+            if c in written:
+                raise self.err(path, f"country {c} is given twice (as {written[c]!r} and as {code!r})")
+            written[c] = code
             o = self.obj(v, path, _COUNTRY, "a country override")
             ov = CountryOverride(code=c, src=Src(self.file, path))
             if "tier" in o:
@@ -199,7 +243,7 @@ class _Reader:
                 numbering = self.choice(self.req(o, "numbering", path, "a country override with a group"),
                                         f"{path}.numbering", tuple(GROUP_NUMBERINGS), "a seed's group numbering")
                 g = o["group"]
-                if isinstance(g, bool) or g not in GROUP_NUMBERINGS[numbering]:
+                if isinstance(g, bool) or not isinstance(g, int) or g not in GROUP_NUMBERINGS[numbering]:
                     raise self.err(f"{path}.group", f"expected a group number 1, 2 or 3, got {_show(g)}")
                 tier = GROUP_NUMBERINGS[numbering][g]
                 if ov.tier is not None and ov.tier != tier:
@@ -269,7 +313,7 @@ class _Reader:
                                                   "the id of an Entity List entry such as \"sophgo\"")
             else:
                 fn = o.get("footnote")
-                if fn not in ENTITY_LIST_FOOTNOTES or isinstance(fn, bool):
+                if isinstance(fn, bool) or not isinstance(fn, (int, type(None))) or fn not in ENTITY_LIST_FOOTNOTES:
                     raise self.err(f"{path}.entity_list.footnote",
                                    f"expected an Entity List footnote of 4, 5 or null, got {_show(fn)}")
                 p.entity_list = ENTITY_LIST_FOOTNOTES[fn]
@@ -287,7 +331,7 @@ class _Reader:
             prod = ProducesIcs(self.choice(self.req(o, "ic_type", q, "produces_ics"), f"{q}.ic_type",
                                            IC_TYPES, "an IC type"))
             if o.get("node_nm") is not None:
-                prod.node_nm = self.natural(o["node_nm"], f"{q}.node_nm", "a technology node in nm")
+                prod.node_nm = self.natural(o["node_nm"], f"{q}.node_nm", "a technology node in nm", small=True)
             for flag in ("non_planar", "advanced_node"):
                 if flag in o:
                     setattr(prod, flag, self.boolean(o[flag], f"{q}.{flag}"))
@@ -301,13 +345,13 @@ class _Reader:
             if flag in d:
                 setattr(p, flag, self.boolean(d[flag], f"{path}.{flag}"))
         if d.get("deployment") is not None:
-            dep = self.obj(d["deployment"], f"{path}.deployment", set(d["deployment"] or {}) if isinstance(
-                d["deployment"], dict) else set(), "a deployment plan (TPP per country code)")
+            dep = self.keyed(d["deployment"], f"{path}.deployment", "a deployment plan (TPP per country code)")
             for code, tpp in dep.items():
-                c = self.country(code, f"{path}.deployment.{code}")
+                q = f"{path}.deployment.{limits.key(code)}"
+                c = self.country(code, q)
                 if c in p.deployment:
-                    raise self.err(f"{path}.deployment.{code}", f"country {c} is given twice")
-                p.deployment[c] = self.natural(tpp, f"{path}.deployment.{code}", "a TPP")
+                    raise self.err(q, f"country {c} is given twice")
+                p.deployment[c] = self.natural(tpp, q, "a TPP")
 
     def item(self, v: Any, path: str) -> Item:
         d = self.obj(v, path, _ITEM, "an item")
@@ -361,18 +405,19 @@ class _Reader:
     def big_natural(self, v: Any, path: str, what: str) -> int:
         """A whole number of any size: a JSON integer, a string of digits, or a JSON number
         in exponent notation that is exactly whole (1e26, 2.5e25); anything else is an error."""
+        self.not_huge(v, path, what)
         if isinstance(v, bool):
             raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
         if isinstance(v, int):
             n = v
         elif isinstance(v, str) and v.isascii() and v.isdigit():
+            if len(v.lstrip("0")) > limits.MAX_AMOUNT_DIGITS:
+                raise self.err(path, f"{what} of {len(v):,} digits is too large; earlog accepts amounts below "
+                                     f"10^{limits.MAX_AMOUNT_DIGITS}")
             n = int(v)
         elif isinstance(v, float):
-            try:
-                dec = Decimal(v.text if isinstance(v, _JsonFloat) else repr(v))
-            except InvalidOperation:
-                raise self.err(path, f"expected {what} as a whole number, got {_show(v)}") from None
-            if not dec.is_finite() or dec != dec.to_integral_value():
+            dec = self.decimal(v, path, what)
+            if dec != dec.to_integral_value():
                 raise self.err(path, f"expected {what} as a whole number, got {_show(v)}")
             n = int(dec)
         else:
@@ -380,18 +425,40 @@ class _Reader:
                                  f"got {_show(v)}")
         if n < 0:
             raise self.err(path, f"expected {what} of zero or more, got {_show(v)}")
-        return n
+        return self.natural(n, path, what)
+
+    def decimal(self, v: float, path: str, what: str) -> Decimal:
+        """The exact value of a written JSON number, refused (never converted) when its
+        exponent is beyond any amount: int(Decimal("1e999999999")) would run for hours."""
+        try:
+            dec = Decimal(v.text if isinstance(v, _JsonFloat) else repr(v))
+        except InvalidOperation:
+            raise self.err(path, f"expected {what} as a number, got {_show(v)}") from None
+        if not dec.is_finite():
+            raise self.err(path, f"expected {what} as a number, got {_show(v)}")
+        if dec and dec.adjusted() >= limits.MAX_AMOUNT_DIGITS:
+            raise self.err(path, f"{what} of {_show(v)} is too large; earlog accepts amounts below "
+                                 f"10^{limits.MAX_AMOUNT_DIGITS}")
+        if dec and dec.adjusted() < -limits.MAX_AMOUNT_DIGITS:
+            raise self.err(path, f"expected {what} with at most three decimals, got {_show(v)}")
+        return dec
 
     def fraction(self, v: Any, path: str, what: str) -> int:
-        """A positive number with up to three decimals, in thousandths (989.5 -> 989500)."""
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+        """A positive number with up to three decimals, in thousandths (989.5 -> 989500),
+        computed exactly from the digits written (no binary float in between)."""
+        self.not_huge(v, path, what)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.err(path, f"expected {what} as a number, got {_show(v)}")
-        if v <= 0:
-            raise self.err(path, f"expected {what} greater than zero, got {v}")
-        milli = round(v * MILLI)
-        if abs(milli - v * MILLI) > 1e-6 * max(1.0, abs(v * MILLI)):
-            raise self.err(path, f"expected {what} with at most three decimals, got {v}")
-        return milli
+        dec = Decimal(v) if isinstance(v, int) else self.decimal(v, path, what)
+        if dec <= 0:
+            raise self.err(path, f"expected {what} greater than zero, got {_show(v)}")
+        if dec.adjusted() >= limits.MAX_AMOUNT_DIGITS:
+            raise self.err(path, f"{what} of {_show(v)} is too large; earlog accepts amounts below "
+                                 f"10^{limits.MAX_AMOUNT_DIGITS}")
+        milli = dec * MILLI
+        if milli != milli.to_integral_value():
+            raise self.err(path, f"expected {what} with at most three decimals, got {_show(v)}")
+        return int(milli)
 
     def item_dd(self, d: dict[str, Any], path: str, it: Item) -> None:
         """Chip specifications (classification.lp) and Note 1 facts (due_diligence.lp)."""
@@ -418,7 +485,7 @@ class _Reader:
         if d.get("transistor_count") is not None:
             it.transistor_count = self.natural(d["transistor_count"], f"{path}.transistor_count", "a transistor count")
         if d.get("node_nm") is not None:
-            it.node_nm = self.natural(d["node_nm"], f"{path}.node_nm", "a process node in nanometers")
+            it.node_nm = self.natural(d["node_nm"], f"{path}.node_nm", "a process node in nanometers", small=True)
         for flag in ("non_planar", "logic_ic"):
             if flag in d:
                 setattr(it, flag, self.boolean(d[flag], f"{path}.{flag}"))
@@ -438,8 +505,8 @@ class _Reader:
         return ProcessingUnit(
             mac_tops_milli=self.fraction(self.req(u, "mac_tops", path, "a processing unit"),
                                          f"{path}.mac_tops", "MacTOPS"),
-            bit_length=self.natural(self.req(u, "bit_length", path, "a processing unit"),
-                                    f"{path}.bit_length", "a bit length"),
+            bit_length=self.positive(self.req(u, "bit_length", path, "a processing unit"),
+                                     f"{path}.bit_length", "a bit length", small=True),
         )
 
     def attestation(self, v: Any, path: str) -> Attestation:
@@ -474,7 +541,7 @@ class _Reader:
             id=self.string(need("id"), f"{path}.id", "a transaction id"),
             kind=self.choice(need("kind"), f"{path}.kind", TRANSACTION_KINDS, "a transaction kind"),
             item=self.string(need("item"), f"{path}.item", "an item id"),
-            quantity=self.natural(need("quantity"), f"{path}.quantity", "a quantity"),
+            quantity=self.positive(need("quantity"), f"{path}.quantity", "a quantity"),
             from_=self.country(need("from"), f"{path}.from"),
             to=self.country(need("to"), f"{path}.to"),
             consignee=self.string(need("consignee"), f"{path}.consignee", "a party id"),
@@ -508,6 +575,40 @@ class _Reader:
         return t
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the first key written twice (json.loads keeps the last)."""
+
+    duplicate: str | None = None
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        obj = cls()
+        for k, v in pairs:
+            if k in obj and obj.duplicate is None:
+                obj.duplicate = k
+            obj[k] = v
+        return obj
+
+
+class _HugeInt:
+    """A JSON integer too long to be an amount: kept unconverted (Python refuses to
+    convert more than 4,300 digits), so the field that holds it reports it."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits:,} digits>"
+
+
+def _json_int(text: str) -> int | _HugeInt:
+    digits = len(text.lstrip("-"))
+    return _HugeInt(digits) if digits > limits.MAX_AMOUNT_DIGITS + 1 else int(text)
+
+
 class _JsonFloat(float):
     """A JSON number with a fraction or an exponent, remembering how it was written,
     so 1e26 is read as exactly 10^26 and not as the nearest binary float."""
@@ -521,7 +622,16 @@ class _JsonFloat(float):
 
 
 def _show(v: Any) -> str:
-    s = json.dumps(v) if not isinstance(v, str) else repr(v)
+    if isinstance(v, str):
+        s = repr(v)
+    elif isinstance(v, (_HugeInt, _JsonFloat)):
+        s = repr(v) if isinstance(v, _HugeInt) else v.text
+    elif isinstance(v, (dict, list)):
+        s = "a JSON object" if isinstance(v, dict) else f"a list of {len(v)}"
+        if limits.small_value(v):
+            s = json.dumps(v, default=repr)
+    else:
+        s = json.dumps(v, default=repr)
     return s if len(s) <= 60 else s[:57] + "..."
 
 

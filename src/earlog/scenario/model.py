@@ -127,7 +127,8 @@ class Item:
     id: str
     eccn: str | None = None
     tpp: int | None = None
-    datacenter: bool = False
+    # None: not given; the policy then takes the restrictive reading (missing_facts.lp)
+    datacenter: bool | None = None
     designer: str | None = None
     processing_units: list[ProcessingUnit] = field(default_factory=list)
     die_area_milli: int | None = None

@@ -59,6 +59,28 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
                              f"earlog knows: {', '.join(sorted(vocab.eccns))}")
     for t in [*sc.ledger, *sc.transactions]:
         _check_tx(t, parties, items, vocab, country)
+        _check_locations(t, parties)
+
+
+def _check_locations(t: Transaction, parties: dict) -> None:
+    """A transfer within one country to a consignee stated to be located in another is a
+    contradiction: the rules would read one fact or the other, and neither is safe to pick.
+    (An export to a consignee located elsewhere can be a real deal, a transshipment or a
+    multi-site company: missing_facts.lp warns about it instead.)"""
+    consignee = parties.get(t.consignee)
+    if t.kind == "in_country_transfer" and consignee is not None and consignee.located not in (None, t.to):
+        raise InputError(str(t.src.at("to")),
+                         f"the {t.kind.replace('_', ' ')} goes to {t.to}, but its consignee {t.consignee!r} is "
+                         f"located in {consignee.located} ({consignee.src}); give the country the consignee "
+                         "receives the item in")
+
+
+def require_transactions(sc: Scenario) -> None:
+    """A scenario to evaluate must ask about something: `{}` is not an empty answer."""
+    if not sc.transactions:
+        raise InputError(str(sc.src.at("transactions")),
+                         "the scenario has no transactions, so there is nothing to decide; "
+                         "give at least one in \"transactions\"")
 
 
 def _check_item_parties(it: Item, parties: dict) -> None:
@@ -138,8 +160,10 @@ def _check_cycles(sc: Scenario) -> None:
         while node is not None and node not in done:
             if node in on_path:
                 cycle = path[path.index(node):] + [node]
-                raise InputError(str(src[node].at("parent")),
-                                 "ownership cycle: " + " -> ".join(repr(c) for c in cycle))
+                shown = [repr(c) for c in cycle]
+                if len(shown) > 8:  # a cycle of 100,000 parties is named by its ends, on one line
+                    shown = [*shown[:4], f"... ({len(cycle) - 6:,} more) ...", *shown[-2:]]
+                raise InputError(str(src[node].at("parent")), "ownership cycle: " + " -> ".join(shown))
             path.append(node)
             on_path.add(node)
             node = parent.get(node)

@@ -1,0 +1,212 @@
+"""The screening report: one row per input row, in input order, written as results come.
+
+Every value is read from the verdict (verdict JSON, docs/verdict.md); nothing is
+computed here.  The running totals after a row (`allocation.used_after_tpp`,
+`lpp.used_after_tpp`) are columns only when the verdict carries them, else empty.
+
+Where the stamp (policy version, interpretation settings, what-if) goes:
+- CSV: the first line, `# earlog {...JSON...}`, before the header;
+- Parquet: the schema metadata key `earlog` (JSON);
+- JSON Lines: a side file REPORT.meta.json (a first line would not be a row).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from earlog.errors import InputError
+from earlog.screen.rows import RowError
+from earlog.verdict import Verdict
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+# (name, arrow type) of the verdict columns; a what-if repeats them prefixed `whatif_`
+VERDICT_COLUMNS: list[tuple[str, str]] = [
+    ("outcome", "string"), ("authorization", "string"), ("license_required", "bool"),
+    ("review_policy", "string"), ("outcome_rule", "string"), ("outcome_cite", "string"),
+    ("first_failed", "string"),
+    ("allocation_country", "string"), ("allocation_counts", "bool"), ("allocation_used_before_tpp", "int64"),
+    ("allocation_used_after_tpp", "int64"), ("allocation_cap_tpp", "int64"),
+    ("lpp_consignee", "string"), ("lpp_used_after_tpp", "int64"), ("lpp_cap_tpp", "int64"),
+    ("red_flags", "string"),
+]
+HEAD_COLUMNS = [("row", "int64"), ("id", "string")]
+ERROR_COLUMNS = [("error_field", "string"), ("error_value", "string"), ("error", "string")]
+
+
+def columns(what_if: bool) -> list[tuple[str, str]]:
+    cols = HEAD_COLUMNS + VERDICT_COLUMNS
+    if what_if:
+        cols = cols + [(f"whatif_{n}", t) for n, t in VERDICT_COLUMNS] + [("whatif_changed", "bool")]
+    return cols + ERROR_COLUMNS
+
+
+def report_format(path: str | Path) -> str:
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise InputError(str(p), f"unknown report format {p.suffix or '(no extension)'!r}; "
+                                 f"expected one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def verdict_cells(v: Verdict, cites: dict[str, str], prefix: str = "") -> dict[str, Any]:
+    """The verdict columns of one row, read from the verdict's fields (docs/verdict.md).
+
+    The LPP object is the verdict's `lpp` field when it has one (attribute, or key of
+    its JSON); attributes are read directly because building the whole verdict JSON
+    per row costs more than the rest of the row."""
+    alloc = v.allocation or {}
+    lpp = _lpp(v) or {}
+    failed = [f"{code}={a.failed[0].split(':', 1)[0]}" for code, a in v.exceptions.items()
+              if not a.available and a.failed]
+    rule = v.outcome_rule
+    cells = {
+        "outcome": v.outcome, "authorization": v.authorization,
+        "license_required": v.license_required, "review_policy": v.review_policy,
+        "outcome_rule": rule, "outcome_cite": cites.get(rule) if rule else None,
+        "first_failed": "; ".join(failed) or None,
+        "allocation_country": alloc.get("country"), "allocation_counts": alloc.get("counts"),
+        "allocation_used_before_tpp": alloc.get("used_tpp"), "allocation_used_after_tpp": alloc.get("used_after_tpp"),
+        "allocation_cap_tpp": alloc.get("cap_tpp"),
+        "lpp_consignee": lpp.get("ultimate_consignee", lpp.get("consignee")),
+        "lpp_used_after_tpp": lpp.get("used_after_tpp"), "lpp_cap_tpp": lpp.get("cap_tpp"),
+        "red_flags": "; ".join(f["rule"] for f in v.red_flags) or None,
+    }
+    return {prefix + k: val for k, val in cells.items()} if prefix else cells
+
+
+_LPP_IN_JSON: bool | None = None  # whether this build's verdict JSON has an `lpp` key (checked once)
+
+
+def _lpp(v: Verdict) -> dict[str, Any] | None:
+    global _LPP_IN_JSON
+    if hasattr(v, "lpp"):
+        return getattr(v, "lpp")  # noqa: B009  (a field another branch may add)
+    if _LPP_IN_JSON is None:
+        _LPP_IN_JSON = "lpp" in v.to_json()
+    return v.to_json().get("lpp") if _LPP_IN_JSON else None
+
+
+def error_cells(e: RowError) -> dict[str, Any]:
+    value = e.value if e.value is None or isinstance(e.value, str) else json.dumps(e.value, default=str)
+    return {"error_field": e.field or None, "error_value": value, "error": e.message}
+
+
+class ReportWriter:
+    """Writes rows as they come to REPORT.partial and renames it when the run completes,
+    so an interrupted or refused run never leaves a report that looks whole."""
+
+    def __init__(self, path: str | Path, what_if: bool, stamp: dict[str, Any], batch: int = 8192) -> None:
+        self.path = Path(path)
+        self.format = report_format(self.path)
+        self.cols = columns(what_if)
+        self.names = [n for n, _ in self.cols]
+        self._bools = [i for i, (_, t) in enumerate(self.cols) if t == "bool"]
+        self.stamp = stamp
+        self.tmp = self.path.with_name(self.path.name + ".partial")
+        self.batch = batch
+        self.rows = 0
+        self._fh: IO[str] | None = None
+        self._csv: Any = None
+        self._pq: Any = None
+        self._buf: list[dict[str, Any]] = []
+        try:
+            self._open()
+        except OSError as e:
+            raise InputError(str(self.path), f"cannot write the report: {e.strerror}") from None
+
+    def _open(self) -> None:
+        if self.format == "csv":
+            self._fh = self.tmp.open("w", newline="", encoding="utf-8")
+            self._fh.write("# earlog " + json.dumps(self.stamp, sort_keys=True) + "\n")
+            self._csv = csv.writer(self._fh)
+            self._csv.writerow(self.names)
+        elif self.format == "jsonl":
+            self._fh = self.tmp.open("w", encoding="utf-8")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pa.schema([(n, getattr(pa, "bool_" if t == "bool" else t)()) for n, t in self.cols],
+                               metadata={"earlog": json.dumps(self.stamp, sort_keys=True)})
+            self._schema = schema
+            self._pq = pq.ParquetWriter(str(self.tmp), schema)
+
+    def write(self, cells: dict[str, Any]) -> None:
+        self.rows += 1
+        if self.format == "csv":
+            row = [cells.get(n) for n in self.names]  # the csv module writes None as an empty cell
+            for i in self._bools:
+                if row[i] is not None:
+                    row[i] = "true" if row[i] else "false"
+            self._csv.writerow(row)
+        elif self.format == "jsonl":
+            assert self._fh is not None
+            self._fh.write(json.dumps({n: cells.get(n) for n in self.names}) + "\n")
+        else:
+            self._buf.append(cells)
+            if len(self._buf) >= self.batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._buf:
+            data = {n: [r.get(n) for r in self._buf] for n in self.names}
+            self._pq.write_batch(pa.RecordBatch.from_pydict(data, schema=self._schema))
+            self._buf = []
+
+    def close(self, ok: bool) -> None:
+        if self.format == "parquet" and self._pq is not None:
+            if ok:
+                self._flush()
+            self._pq.close()
+        elif self._fh is not None:
+            self._fh.close()
+        if not ok:
+            self.tmp.unlink(missing_ok=True)
+            return
+        os.replace(self.tmp, self.path)
+        if self.format == "jsonl":
+            side = self.path.with_name(self.path.name + ".meta.json")
+            side.write_text(json.dumps({"earlog": self.stamp}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_stamp(path: str | Path) -> dict[str, Any]:
+    """The stamp of a report written by `earlog screen` (for tests and tools)."""
+    p = Path(path)
+    fmt = report_format(p)
+    if fmt == "csv":
+        with p.open(encoding="utf-8") as fh:
+            first = fh.readline()
+        return json.loads(first[len("# earlog "):])
+    if fmt == "jsonl":
+        return json.loads(p.with_name(p.name + ".meta.json").read_text(encoding="utf-8"))["earlog"]
+    import pyarrow.parquet as pq
+
+    return json.loads(pq.read_schema(p).metadata[b"earlog"])
+
+
+def read_report(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The rows of a report as dicts (CSV cells are text; empty is None)."""
+    p = Path(path)
+    fmt = report_format(p)
+    if fmt == "csv":
+        with p.open(newline="", encoding="utf-8") as fh:
+            fh.readline()
+            for r in csv.DictReader(fh):
+                yield {k: (v if v != "" else None) for k, v in r.items()}
+    elif fmt == "jsonl":
+        with p.open(encoding="utf-8") as fh:
+            for line in fh:
+                yield json.loads(line)
+    else:
+        import pyarrow.parquet as pq
+
+        yield from pq.read_table(p).to_pylist()

@@ -1,0 +1,277 @@
+"""`earlog screen`, as a function: book + base -> report + summary.
+
+Data flows one way: the book is read in chunks, each record is checked against the
+base (a bad one becomes an error row and is never given to the screener, so it moves
+no running total), the valid rows stream into the screener, and its verdicts come
+back in input order and are written at once, merged with the error rows by index.
+Nothing holds all rows as dicts; the only per-row state kept here is the queue of
+rows read but not yet written (index, id, country or error), which a screener that
+sorts by date lets grow to the book's length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from earlog import __version__
+from earlog.errors import EarlogError, EngineBug, InputError
+from earlog.scenario.model import Scenario
+from earlog.screen.base import Base, load_base, what_if
+from earlog.screen.book import Book, open_book
+from earlog.screen.report import ReportWriter, error_cells, report_format, verdict_cells
+from earlog.screen.rows import RowChecker, RowError
+from earlog.screen.summary import Summary
+
+ENGINES = ("auto", "fast", "reference")
+
+
+@dataclass
+class Options:
+    mapping: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    what_if: list[str] = field(default_factory=list)
+    assume: list[str] = field(default_factory=list)
+    strict: bool = False
+    jobs: int = 1
+    dask: str | None = None
+    engine: str = "auto"
+    policy_dir: str | None = None
+    progress: bool = False
+
+
+def choose_engine(name: str) -> tuple[type, type, str]:
+    """(Screener class, ScreenRow class, name): the fast engine when it is built in, else the reference."""
+    if name not in ENGINES:
+        raise EarlogError(f"--engine: expected {', '.join(ENGINES)}, got {name!r}")
+    if name != "reference":
+        try:
+            from earlog.engine.screening import Screener, ScreenRow
+        except ModuleNotFoundError as e:
+            if e.name != "earlog.engine.screening":
+                raise
+            if name == "fast":
+                raise EarlogError("--engine fast: this earlog has no fast screener "
+                                  "(earlog.engine.screening); use --engine reference") from None
+        else:
+            return Screener, ScreenRow, "fast"
+    from earlog.screen.reference import ReferenceScreener, ScreenRow
+
+    return ReferenceScreener, ScreenRow, "reference"
+
+
+@contextlib.contextmanager
+def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable[Any]] | None, str]]:
+    """map_misses for the screener: None (in process), a local process pool, or a Dask cluster."""
+    if jobs < 1:
+        raise EarlogError(f"--jobs: expected 1 or more, got {jobs}")
+    if dask is not None and jobs != 1:
+        raise EarlogError("--jobs and --dask cannot be combined: the cluster's workers are the jobs")
+    if dask is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise EarlogError("--dask needs the distributed package: pip install 'earlog[dask]'") from None
+        try:
+            client = Client(dask, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise EarlogError(f"--dask {dask}: cannot connect to the scheduler: {e}") from None
+        with client:
+            def on_cluster(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
+                return client.gather(client.map(fn, list(payloads), pure=False))
+
+            yield on_cluster, f"dask {dask}"
+    elif jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
+                payloads = list(payloads)
+                return pool.map(fn, payloads, chunksize=max(1, len(payloads) // (4 * jobs)))
+
+            yield in_pool, f"{jobs} processes"
+    else:
+        yield None, "in process"
+
+
+def policy_fingerprint(policy_dir: str | None) -> dict[str, Any]:
+    """The policy folder's name and a SHA-256 over its .lp files, for the stamp."""
+    from earlog.engine import load_policy
+
+    policy = load_policy(policy_dir)
+    h = hashlib.sha256()
+    for rel in policy.files:
+        h.update(rel.encode())
+        h.update((Path(policy.root) / rel).read_bytes())
+    defaults = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("interpretation_default", ())}
+    return {"policy_folder": policy.name, "policy_sha256": h.hexdigest(), "defaults": defaults}
+
+
+def settings(sc: Scenario, defaults: dict[str, str]) -> dict[str, Any]:
+    """The interpretation settings and overlay a scenario is evaluated under."""
+    return {
+        "policy": sc.policy,
+        "interpretations": {**defaults, **sc.assume},
+        "parameters": dict(sc.parameters),
+        "countries": {c: {k: v for k, v in (("tier", o.tier), ("groups", o.groups), ("supp5_b", o.supp5_b))
+                          if v is not None} for c, o in sc.countries.items()},
+    }
+
+
+def screen(book_path: str | Path, base_path: str | Path, report_path: str | Path, opts: Options,
+           echo: Callable[[str], None] | None = None) -> Summary:
+    """Screen the book; returns the summary.  Raises EarlogError (exit 2) for bad input
+    before anything is written, and for the first bad row under `strict`."""
+    from earlog.engine import load_policy, vocabulary
+
+    report_format(report_path)
+    book = open_book(book_path, opts.mapping, opts.ignore)
+    base = load_base(base_path)
+    whatif_sc, written = (what_if(base, opts.what_if, opts.assume) if (opts.what_if or opts.assume)
+                          else (None, []))
+    screener_cls, row_cls, engine = choose_engine(opts.engine)
+    policy = load_policy(opts.policy_dir)
+    vocab = vocabulary(policy)
+    cites = {rid: r.cite for rid, r in policy.rules.items()}
+    fp = policy_fingerprint(opts.policy_dir)
+    stamp: dict[str, Any] = {
+        "earlog_version": __version__, "command": "screen", "engine": engine,
+        "book": str(book.path), "base": base.file,
+        "policy_folder": fp["policy_folder"], "policy_sha256": fp["policy_sha256"],
+        **settings(base.scenario, fp["defaults"]),
+    }
+    if whatif_sc is not None:
+        stamp["what_if"] = {"changes": written, **settings(whatif_sc, fp["defaults"])}
+    summary = Summary(what_if=whatif_sc is not None)
+    writer = ReportWriter(report_path, whatif_sc is not None, stamp)
+    ok = False
+    try:
+        with mapper(opts.jobs, opts.dask) as (map_misses, where), _Progress(opts.progress, book.total) as bar:
+            stats = _run(book, base, whatif_sc, vocab, cites, screener_cls, row_cls, map_misses, opts, writer,
+                         summary, bar)
+            summary.stats = {"engine": engine, "misses_solved": where, **_jsonable(stats)}
+        ok = True
+    finally:
+        writer.close(ok)
+    return summary
+
+
+def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: dict[str, str],
+         screener_cls: type, row_cls: type, map_misses: Any, opts: Options, writer: ReportWriter,
+         summary: Summary, bar: _Progress) -> dict[str, Any]:
+    pending: deque[tuple[int, str | None, str] | RowError] = deque()
+
+    def rows(record: bool) -> Iterator[Any]:
+        """One pass over the book: valid rows out, every row (valid or not) queued in order."""
+        checker = RowChecker(base.scenario, vocab, str(book.path))
+        if book.format == "csv":  # cell by cell: no record dict for a row the memo answers
+            checked = (checker.check(i, c) if isinstance(c, InputError) else checker.check_cells(i, book.csv_fields, c)
+                       for i, c in enumerate(book.csv_cells()))
+        else:
+            checked = (checker.check(i, rec) for i, rec in enumerate(book.records()))
+        for index, t in enumerate(checked):
+            if isinstance(t, RowError):
+                if opts.strict:
+                    raise InputError("", t.line(str(book.path)))
+                if record:
+                    pending.append(t)
+            else:
+                if record:
+                    pending.append((index, t.id, t.to))
+                yield row_cls(index, t)
+            if record:
+                bar.read()
+
+    def flush_errors(upto: int | None) -> None:
+        while pending and isinstance(pending[0], RowError) and (upto is None or pending[0].index < upto):
+            e = pending.popleft()
+            assert isinstance(e, RowError)
+            writer.write({"row": e.index + 1, "id": e.id, **error_cells(e)})
+            summary.add_error(e)
+            bar.wrote()
+
+    main = screener_cls(base.scenario, policy_dir=opts.policy_dir, map_misses=map_misses)
+    verdicts = main.screen(rows(True))
+    other = None
+    if whatif_sc is not None:
+        other = screener_cls(whatif_sc, policy_dir=opts.policy_dir, map_misses=map_misses).screen(rows(False))
+    for index, v in verdicts:
+        flush_errors(index)
+        head = pending.popleft() if pending else None
+        if not isinstance(head, tuple) or head[0] != index:
+            raise EngineBug(f"the screener answered row {index + 1} out of input order")
+        _, ident, country = head
+        cells = {"row": index + 1, "id": ident, **verdict_cells(v, cites)}
+        w = wcells = None
+        if other is not None:
+            wi, w = next(other, (None, None))
+            if wi != index or w is None:
+                raise EngineBug(f"the what-if screener answered row {wi} where row {index + 1} was due")
+            wcells = verdict_cells(w, cites, "whatif_")
+            cells.update(wcells)
+            cells["whatif_changed"] = cells["outcome"] != wcells["whatif_outcome"] or any(
+                cells[n] != wcells["whatif_" + n] for n in ("authorization", "review_policy", "license_required"))
+        writer.write(cells)
+        summary.add(country, cells, v, w, wcells)
+        bar.wrote()
+    flush_errors(None)
+    if pending:
+        raise EngineBug(f"the screener left {len(pending)} row(s) unanswered (first: row {_first(pending)})")
+    return dict(getattr(main, "stats", {}) or {})
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _first(pending: deque) -> int:
+    head = pending[0]
+    return (head.index if isinstance(head, RowError) else head[0]) + 1
+
+
+class _Progress:
+    """A rich progress bar (rows read, rows written, rows/s) on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool, total: int | None) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.total = total
+        self._n_read = self._n_wrote = 0
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn(),
+                              console=Console(stderr=True), transient=True)
+            self.p.__enter__()
+            self.t_read = self.p.add_task("read", total=self.total, rate="-")
+            self.t_wrote = self.p.add_task("screened", total=self.total, rate="-")
+        return self
+
+    def read(self) -> None:
+        self._n_read += 1
+        if self.enabled and self._n_read % 1000 == 0:
+            self._update(self.t_read, self._n_read)
+
+    def wrote(self) -> None:
+        self._n_wrote += 1
+        if self.enabled and self._n_wrote % 1000 == 0:
+            self._update(self.t_wrote, self._n_wrote)
+
+    def _update(self, task: Any, n: int) -> None:
+        elapsed = self.p.tasks[task].elapsed or 0.0
+        self.p.update(task, completed=n, rate=f"{n / elapsed:,.0f}" if elapsed else "-")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._update(self.t_read, self._n_read)
+            self._update(self.t_wrote, self._n_wrote)
+            self.p.__exit__(*exc)
