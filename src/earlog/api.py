@@ -26,10 +26,11 @@ def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: st
         scenario = load_scenario(scenario)
     elif isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
+    if not explain:
+        validate(scenario, vocabulary_for(policy_dir))
+        return evaluate_verdicts(scenario, policy_dir)
     policy = load_policy(policy_dir)
     validate(scenario, vocabulary(policy))
-    if not explain:
-        return build_verdicts(solve(scenario, policy, shown=VERDICT_READS))
     from earlog.explain.why import outcome_explanations
 
     ans = solve(scenario, policy, shown=VERDICT_READS, explain=True)
@@ -38,3 +39,38 @@ def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: st
     for v in verdicts:
         v.explanation = trees[v.transaction].to_json() if v.transaction in trees else None
     return verdicts
+
+
+def keyed_engine_enabled() -> bool:
+    """The keyed engine answers unless EARLOG_ENGINE=whole asks for the whole-scenario one."""
+    import os
+
+    return os.environ.get("EARLOG_ENGINE", "keyed") != "whole"
+
+
+def evaluate_verdicts(scenario: Scenario, policy_dir: str | None = None) -> list[Verdict]:
+    """The verdicts of a validated scenario: by the keyed engine (engine/screening.py), or by
+    the whole-scenario engine for a policy the keyed engine refuses (the refusal says why)."""
+    if keyed_engine_enabled():
+        from earlog.engine.contract import FastPathRefused
+        from earlog.engine.screening import screen_scenario
+
+        try:
+            return screen_scenario(scenario, policy_dir=policy_dir)
+        except FastPathRefused:
+            pass
+    return build_verdicts(solve(scenario, load_policy(policy_dir), shown=VERDICT_READS))
+
+
+def vocabulary_for(policy_dir: str | None = None):  # -> Vocabulary
+    """The policy's vocabulary, from the prepared policy (disk cache) when the keyed engine is on,
+    so a cold command need not parse the policy to check its input."""
+    if keyed_engine_enabled():
+        from earlog.engine.contract import FastPathRefused
+        from earlog.engine.prepcache import keyed_state
+
+        try:
+            return keyed_state(policy_dir).vocabulary
+        except FastPathRefused:
+            pass
+    return vocabulary(load_policy(policy_dir))

@@ -173,7 +173,6 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
     route_atoms = set(ans.get("route"))
     alloc_member = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_member")}
     alloc_before = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_used_before")}
-    alloc_cap = {s.arguments[0]: s.arguments[1] for s in ans.get("allocation_cap")}
     alloc_counts = {s.arguments[0] for s in ans.get("allocation_counts")}
 
     def first_arg(pred: str) -> dict[Symbol, Symbol]:
@@ -228,7 +227,7 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
                 "country": c.name.upper(),
                 "counts": t in alloc_counts,
                 "used_tpp": _num(alloc_before.get(t)),
-                "cap_tpp": _num(alloc_cap.get(c)),
+                "cap_tpp": _num(next((s.arguments[1] for s in ans.about("allocation_cap", c)), None)),
                 # what this shipment draws (issue 11): its own TPP, the total after it, what is left
                 "shipment_tpp": _num(ship_tpp.get(t)),
                 "used_after_tpp": _num(alloc_after.get(t)),
@@ -363,9 +362,11 @@ def _auth_name(r: str) -> str:
     return r if r in ("license", "none") else r.upper()
 
 
-def _num(s: Symbol | None) -> int | None:
+def _num(s: Symbol | None) -> int | str | None:
     if s is None:
         return None
+    if s.type == SymbolType.String and s.string.startswith("\x01"):
+        return s.string  # a running total the keyed engine's fold fills in (engine/keyed.py)
     if s.type in (SymbolType.Number, SymbolType.String):
         return to_int(s)
     return None

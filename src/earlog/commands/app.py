@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from earlog import __version__
-
 app = typer.Typer(
     name="earlog",
     help="An executable model of the US export controls on advanced AI chips and model weights.",
@@ -20,7 +18,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"earlog {__version__}")
+        import earlog
+
+        typer.echo(f"earlog {earlog.__version__}")
         raise typer.Exit()
 
 

@@ -20,8 +20,7 @@ def eval_cmd(
 
     Example: earlog eval queries/scenarios/brazil_cloud.json --format json
     """
-    from earlog.api import evaluate
-    from earlog.engine import load_policy, vocabulary
+    from earlog.api import evaluate, vocabulary_for
     from earlog.render.verdict_text import render_verdicts
     from earlog.scenario.load import load_scenario
     from earlog.scenario.validate import require_transactions, validate
@@ -29,7 +28,7 @@ def eval_cmd(
     check_format(format, FORMATS_TEXT_JSON)
     # every file is read and checked before any is evaluated: nothing is evaluated partially
     loaded = [(path, load_scenario(path)) for path in scenarios]
-    vocab = vocabulary(load_policy())
+    vocab = vocabulary_for()
     for _path, sc in loaded:
         validate(sc, vocab)
         require_transactions(sc)

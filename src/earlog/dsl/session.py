@@ -39,6 +39,17 @@ class Context:
         trace_all records every annotated rule that fired, not only the verdict's
         deciding rules: `earlog test --coverage` needs it, and it costs about twice
         an evaluation, so it is asked for, never the default."""
+        if self._evaluated is None and not trace_all:
+            from earlog.api import keyed_engine_enabled
+            from earlog.engine.contract import FastPathRefused
+            from earlog.engine.screening import screen_scenario_fired
+
+            if keyed_engine_enabled():
+                try:
+                    self._evaluated = screen_scenario_fired(self.scenario)
+                    return self._evaluated
+                except FastPathRefused:
+                    pass
         if self._evaluated is None or (trace_all and not self._traced_all):
             from earlog.engine import load_policy, solve
             from earlog.engine.program import VERDICT_PREDICATES

@@ -1,0 +1,465 @@
+"""Solve decision keys: each transaction alone, with its running totals left open.
+
+The scenario of a key holds the transaction, its item, the parties of its ownership
+trees and the overlay, with every id replaced by a role token (earlog.engine.screening
+makes it).  No other transaction is present, so no chain is linked: for each chain
+the transaction is a member of, the total before it is left open by two `#external`
+atoms declared in the program (`_earlog_fit`, `_earlog_nofit`; externals added only
+through the backend before grounding would lose rule instances), which give the
+chain's before-predicate a total that fits the cap (0) or the least one that does not.
+The program is grounded once — a batch of keys in one Control, each key's tokens set
+apart by a prefix — and solved once per combination of fit / no fit that is asked
+for; each gives a variant of the answer, and the ordered fold picks the variant whose
+conditions hold.  The program is the prepared policy's dynamic part (prepcache.py) as
+text, with the static closure for the batch's countries entered as facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import clingo
+from clingo import Function, Number, String, Symbol, SymbolType
+
+from earlog.engine.arith import Arithmetic, big, to_int
+from earlog.engine.contract import Contract
+from earlog.engine.facts import scenario_facts
+from earlog.engine.policy import Policy
+from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
+from earlog.engine.prepcache import PreparedText, keyed_state
+from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
+from earlog.engine.solve import Answer
+from earlog.errors import EngineBug
+from earlog.scenario.model import Scenario
+
+TX_TOKEN = "\x01t"
+BEFORE = "\x01before:"  # a verdict field carrying a chain's total before the transaction
+CONTRACT_READS = frozenset({"chain_member", "running_amount", "running_cap", "running_counts"})
+
+
+def encode(s: Symbol) -> Any:
+    """A picklable, hashable Python value for a symbol (ints, strings, tagged tuples)."""
+    t = s.type
+    if t == SymbolType.Number:
+        return s.number
+    if t == SymbolType.String:
+        return s.string
+    if t == SymbolType.Function:
+        return ("f", s.name, s.positive, tuple(encode(a) for a in s.arguments))
+    return ("x", str(s))  # #inf / #sup
+
+
+def decode(v: Any) -> Symbol:
+    if isinstance(v, bool):
+        raise TypeError(v)
+    if isinstance(v, int):
+        return Number(v)
+    if isinstance(v, str):
+        return String(v)
+    if v[0] == "f":
+        return Function(v[1], [decode(a) for a in v[3]], v[2])
+    return clingo.Infimum if v[1] == "#inf" else clingo.Supremum
+
+
+@dataclass
+class Variant:
+    """The answer for one combination of fits: what counts, what crosses, and the verdict."""
+
+    counts: tuple[bool, ...]  # per membership: the amount is added to the chain's total
+    cross: tuple[Any, ...]  # encoded cross-transaction atoms (role tokens inside)
+    verdict: Any = None  # earlog.verdict.Verdict with role tokens, or None for a ledger entry
+    fired: tuple[tuple[Any, tuple[str, ...]], ...] = ()  # (encoded atom about the tx, rule ids)
+    before_paths: tuple[tuple[tuple[Any, ...], str], ...] = ()  # (path in the verdict, chain)
+    token_fields: tuple[str, ...] = ()  # verdict fields holding role tokens
+
+
+@dataclass
+class KeyResult:
+    """Everything the fold needs about one decision key.
+
+    Solved eagerly (every variant, for a process pool or Dask) or lazily: the variant the
+    fold asks for first is solved with the batch, others from the kept Control when the
+    fold needs them (`variant`), or from the payload once the Control is released."""
+
+    memberships: tuple[tuple[str, Any, int, int], ...]  # (chain, encoded key, amount, cap)
+    variants: dict[tuple[bool, ...], Variant] = field(default_factory=dict)
+    payload: tuple[Any, ...] | None = None  # (policy_dir, mini, cross, verdict): to solve again
+    _solver: Any = field(default=None, repr=False, compare=False)
+    _slot: int = 0
+
+    def variant(self, fits: tuple[bool, ...]) -> Variant:
+        v = self.variants.get(fits)
+        if v is None:
+            if self._solver is None:
+                if self.payload is None:
+                    raise EngineBug(f"variant {fits} of a key was not solved")
+                again = solve_batch(self.payload[0], [self.payload[1:]], eager=False)[0]
+                self._solver, self._slot = again._solver, 0
+            self._solver.solve_for(self._slot, fits, self)
+            v = self.variants[fits]
+        return v
+
+    def release(self) -> None:
+        self._solver = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_solver"] = None
+        return d
+
+
+def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
+    """A batch of keys (top-level and picklable, for process pools and Dask): one Control for
+    the batch, each key's tokens set apart by a prefix, so the grounding is paid once; every
+    variant is solved, since the fold runs elsewhere."""
+    if not payloads:
+        return []
+    policy_dir = payloads[0][0]
+    entries = [(mini, cross, verdict) for _dir, mini, cross, verdict in payloads]
+    return solve_batch(policy_dir, entries, eager=True)
+
+
+def solve_key(policy_dir: str | None, mini: Scenario, cross: tuple[Any, ...], verdict: bool) -> KeyResult:
+    return solve_batch(policy_dir, [(mini, cross, verdict)], eager=True)[0]
+
+
+def _prefixed(s: Symbol, prefix: str) -> Symbol:
+    """The symbol with every role token (a string starting with \\x01) given the key's prefix."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        return String(prefix + v[1:]) if v.startswith("\x01") else s
+    if t == SymbolType.Function and s.arguments:
+        return Function(s.name, [_prefixed(a, prefix) for a in s.arguments], s.positive)
+    return s
+
+
+def _strip(x: Any, prefix: str) -> Any:
+    """Undo _prefixed on an encoded value or a verdict part."""
+    if isinstance(x, str):
+        return "\x01" + x[len(prefix):] if x.startswith(prefix) else x
+    if isinstance(x, tuple):
+        return tuple(_strip(y, prefix) for y in x)
+    if isinstance(x, list):
+        return [_strip(y, prefix) for y in x]
+    if isinstance(x, dict):
+        return {k: _strip(y, prefix) for k, y in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: _strip(getattr(x, f.name), prefix) for f in dataclasses.fields(x)})
+    return x
+
+
+def _owner(s: Symbol) -> str | None:
+    """The key prefix of the first role token in an atom, or None for an atom about no key."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        if v.startswith("\x01"):
+            return v[:v.index("|") + 1]
+        return None
+    if t == SymbolType.Function:
+        for a in s.arguments:
+            o = _owner(a)
+            if o is not None:
+                return o
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _live(prep: PreparedText, given: frozenset[str]) -> tuple[str, str]:
+    """The prepared statements that can fire for keys whose inputs are `given`, as (base, cumulative)
+    program text: a rule needing a positive atom nothing can derive is not grounded (as
+    program.live_program does for the whole scenario)."""
+    have = set(given) | prep.static_predicates
+    live = [False] * len(prep.statements)
+    changed = True
+    while changed:
+        changed = False
+        for i, (_part, _text, heads, needs) in enumerate(prep.statements):
+            if not live[i] and needs <= have:
+                live[i] = True
+                if not heads <= have:
+                    have |= heads
+                    changed = True
+    parts: dict[str, list[str]] = {"base": [], "cumulative": []}
+    for (part, text, _h, _n), keep in zip(prep.statements, live, strict=True):
+        if keep:
+            parts.setdefault(part, []).append(text)
+    return "\n".join(parts["base"]), "\n".join(parts["cumulative"])
+
+
+@functools.lru_cache(maxsize=64)
+def _show_text(signatures: frozenset[tuple[str, int]], names: frozenset[str]) -> str:
+    """`#show` for the predicates read back (what solve._show adds as ASTs), as program text."""
+    sigs = sorted((n, a) for n, a in signatures if n in names)
+    sigs += [(n, a) for n, a in ((FIRED, 2), (UNMET, 3)) if n in names]
+    return "\n".join(f"#show {n}/{a}." for n, a in sigs)
+
+
+FIT = "_earlog_fit"
+NOFIT = "_earlog_nofit"
+
+
+@functools.lru_cache(maxsize=8)
+def _fit_program(chains: tuple[tuple[str, str], ...]) -> str:
+    """The open totals: for each chain of the contract, a member's total before it is 0 when the
+    fold says it fits, and the least total that does not fit otherwise (two #external atoms,
+    declared in the program so that grounding keeps every rule instance that reads them)."""
+    out = []
+    for chain, before in chains:
+        out.append(f"#external {FIT}({chain}, T) : running_amount({chain}, T, _).")
+        out.append(f"#external {NOFIT}({chain}, T) : running_amount({chain}, T, _).")
+        out.append(f"{before}(T, 0) :- {FIT}({chain}, T).")
+        out.append(f"{before}(T, @earlog_nofit(A, Cap)) :- {NOFIT}({chain}, T), running_amount({chain}, T, A), "
+                   f"running_cap({chain}, T, Cap).")
+    return "\n" + "\n".join(out)
+
+
+class _Context(Arithmetic):
+    def earlog_nofit(self, a: Symbol, cap: Symbol) -> Symbol:
+        """The least total before a member that does not fit: cap - amount + 1 (at least 0)."""
+        return big(max(to_int(cap) - to_int(a) + 1, 0))
+
+
+@functools.lru_cache(maxsize=1024)
+def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
+                  shown: frozenset[str]) -> tuple[Symbol, ...]:
+    return tuple(s for s in static if s.name in shown and s.name in static_predicates)
+
+
+def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
+                eager: bool = True) -> list[KeyResult]:
+    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control: every
+    variant (eager), or the one where every total fits when it can, keeping the Control for others."""
+    from earlog.verdict import VERDICT_READS  # verdict imports the engine
+
+    state = keyed_state(policy_dir)
+    policy = state.policy
+    c = state.contract
+    overlay = overlay_facts(entries[0][0])
+    skip = overlay_inputs() | {COUNTRY_INPUT}
+    prefixes = [f"\x01{j}|" for j in range(len(entries))]
+    facts: list[Symbol] = []
+    countries: set[Symbol] = set()
+    for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
+        if overlay_facts(mini) != overlay:
+            raise ValueError("a batch of keys must share one overlay")
+        for s in scenario_facts(mini):
+            if s.name == COUNTRY_INPUT:
+                countries.add(s.arguments[0])
+            elif s.name in c.reads and s.name not in skip:
+                facts.append(_prefixed(s, prefix))
+        facts.extend(_prefixed(decode(x), prefix) for x in cross)
+    before_preds = frozenset(c.chains.values())
+    shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
+    prep = state.prepare(VERDICT_PREDICATES, shown)
+    given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    base_text, cumulative_text = _live(prep, given)
+    ctl.add("base", [], base_text)
+    ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.chains.items()))))
+    # static atoms are the same in every model: read once from the prepared closure, not shown
+    ctl.add("base", [], _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED}))
+    static = prep.static_for(overlay, frozenset(countries))
+    static_shown = _static_shown(static, prep.static_predicates, shown)
+    with ctl.backend() as b:
+        for sym in static:
+            b.add_rule([b.add_atom(sym)])
+        for sym in facts:
+            b.add_rule([b.add_atom(sym)])
+    ctl.ground([("base", []), ("cumulative", [])], context=_Context())
+    txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
+    members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
+    for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
+        chain, key, tx = a.symbol.arguments
+        j = txs.get(tx)
+        if j is None:
+            continue
+        if not a.is_fact:
+            raise EngineBug(f"chain membership {a.symbol} is not decided by grounding")
+        if chain.name not in c.chains:
+            raise EngineBug(f"chain {chain.name} has no running-total contract")
+        members[j].append((chain.name, key))
+    amounts: list[dict[str, int]] = [{} for _ in entries]
+    caps: list[dict[str, int]] = [{} for _ in entries]
+    for sig, out in (("running_amount", amounts), ("running_cap", caps)):
+        for a in ctl.symbolic_atoms.by_signature(sig, 3):
+            chain, tx, v = a.symbol.arguments
+            j = txs.get(tx)
+            if j is not None:
+                if not a.is_fact:
+                    raise EngineBug(f"{a.symbol} is not decided by grounding")
+                out[j][chain.name] = to_int(v)
+    memberships: list[list[tuple[str, Any, int, int]]] = []
+    for j, ms in enumerate(members):
+        ms.sort(key=lambda m: (m[0], str(m[1])))
+        row = []
+        for chain, key in ms:
+            if chain not in amounts[j] or chain not in caps[j]:
+                raise EngineBug(f"the policy gives no running_amount/running_cap for chain {chain}")
+            row.append((chain, _strip(encode(key), prefixes[j]), amounts[j][chain], caps[j][chain]))
+        memberships.append(row)
+    # the totals entered for each membership: one that fits (0) when any can, one that does not
+    combos: list[list[tuple[tuple[bool, int], ...]]] = []
+    for row in memberships:
+        options = []
+        for _chain, _k, a, cap in row:
+            opts = [(True, 0)] if a <= cap else []
+            opts.append((False, max(cap - a + 1, 0)))
+            options.append(opts)
+        combos.append(list(itertools.product(*options)))
+    solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
+    results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e)) for m, e in zip(memberships, entries,
+                                                                                        strict=True)]
+    steps = max(len(cs) for cs in combos) if eager else 1
+    for step in range(steps):
+        todo = [j for j, cs in enumerate(combos) if step < len(cs)]
+        variants = solver.solve({j: cs[step % len(cs)] for j, cs in enumerate(combos)}, todo)
+        for j in todo:
+            results[j].variants[tuple(f for f, _v in combos[j][step])] = variants[j]
+    if not eager:
+        solver.results = results
+        for j, r in enumerate(results):
+            r._solver, r._slot = solver, j
+    return results
+
+
+class _BatchSolver:
+    """A grounded batch, kept to solve further variants of its keys on demand."""
+
+    def __init__(self, ctl: clingo.Control, policy: Policy, c: Contract, entries: list, prefixes: list[str],
+                 memberships: list, combos: list, static_shown: tuple[Symbol, ...]) -> None:
+        self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
+        self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
+        self.values: dict[Symbol, bool] = {}
+        self.results: list[KeyResult] = []
+        self.completed = False
+
+    def solve(self, assignment: dict[int, tuple[tuple[bool, int], ...]], todo: list[int]) -> dict[int, Variant]:
+        chosen: dict[Symbol, bool] = {}
+        for j, combo in assignment.items():
+            t = String(self.prefixes[j] + "t")
+            for (chain, _k, _a, _cap), (fits, _v) in zip(self.memberships[j], combo, strict=True):
+                chosen[Function(FIT, [Function(chain), t])] = fits
+                chosen[Function(NOFIT, [Function(chain), t])] = not fits
+        for atom, value in chosen.items():
+            if self.values.get(atom) != value:
+                self.ctl.assign_external(atom, value)
+                self.values[atom] = value
+        models: list[list[Symbol]] = []
+        self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
+        if len(models) != 1:
+            raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
+                            "exactly one was expected")
+        return _variants(self.policy, self.c, self.entries, self.prefixes, self.static_shown, models[0],
+                         self.memberships, todo)
+
+    def solve_for(self, j: int, fits: tuple[bool, ...], result: KeyResult) -> None:
+        """The fold needs a variant not solved yet: when one key of a batch crosses a cap, others
+        do too, so the remaining variants of the whole batch are solved at once."""
+        if not self.completed and self.results:
+            self.completed = True
+            for step in range(1, max(len(cs) for cs in self.combos)):
+                todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
+                variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
+                for k in todo:
+                    self.results[k].variants.setdefault(tuple(f for f, _v in self.combos[k][step]), variants[k])
+            if fits in result.variants:
+                return
+        combo = next((cb for cb in self.combos[j] if tuple(f for f, _v in cb) == fits), None)
+        if combo is None:
+            raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
+        result.variants[fits] = self.solve({j: combo}, [j])[j]
+
+
+@functools.lru_cache(maxsize=1024)
+def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Symbol]]]:
+    out: dict[str, dict[Symbol, list[Symbol]]] = {}
+    for s in static:
+        if s.arguments:
+            out.setdefault(s.name, {}).setdefault(s.arguments[0], []).append(s)
+    return out
+
+
+def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], static: tuple[Symbol, ...],
+              model: list[Symbol], memberships: list, todo: list[int]) -> dict[int, Variant]:
+    from earlog.verdict import build_verdicts
+
+    before_preds = {p: ch for ch, p in c.chains.items()}
+    index = {p: j for j, p in enumerate(prefixes)}
+    atoms: dict[str, list[Symbol]] = {}
+    for sym in static:
+        atoms.setdefault(sym.name, []).append(sym)
+    counted: dict[int, set[str]] = {}
+    cross: dict[int, list[Any]] = {}
+    for s in model:
+        name = s.name
+        if name == "running_counts":
+            o = _owner(s.arguments[1])
+            if o is not None:
+                counted.setdefault(index[o], set()).add(s.arguments[0].name)
+            continue
+        if name in c.cross:
+            o = _owner(s)
+            if o is not None:
+                cross.setdefault(index[o], []).append(_strip(encode(s), o))
+        if name in before_preds and s.arguments:
+            # the fold fills the total before the transaction; the verdict gets a marker
+            s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
+        atoms.setdefault(name, []).append(s)
+    out: dict[int, Variant] = {}
+    for j in todo:
+        counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
+        out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)))
+    with_verdict = [j for j in todo if entries[j][2]]
+    if not with_verdict:
+        return out
+    txs = []
+    for j in with_verdict:
+        tx = entries[j][0].transactions[0]
+        txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
+    ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
+    ans._by_first.update(_static_index(static))  # static atoms indexed once, not per answer
+    verdicts = build_verdicts(ans)
+    fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
+    for atom, rules in ans.fired().items():
+        if atom.arguments:
+            o = _owner(atom.arguments[0])
+            if o is not None and atom.arguments[0].type == SymbolType.String:
+                fired.setdefault(index[o], []).append((_strip(encode(atom), o), tuple(rules)))
+    for j, verdict in zip(with_verdict, verdicts, strict=True):
+        v = out[j]
+        v.fired = tuple(fired.get(j, ()))
+        paths: list[tuple[tuple[Any, ...], str]] = []
+        tokens: list[str] = []
+        for name, value in verdict.to_json().items():
+            if name == "transaction":
+                continue
+            found_token = False
+            for path, leaf in _leaves(value, (name,)):
+                if isinstance(leaf, str) and leaf.startswith(BEFORE):
+                    paths.append((path, leaf[len(BEFORE):]))
+                elif isinstance(leaf, str) and leaf.startswith("\x01"):
+                    found_token = True
+            if found_token:
+                tokens.append(name)
+                setattr(verdict, name, _strip(getattr(verdict, name), prefixes[j]))
+        v.verdict = verdict
+        v.before_paths = tuple(paths)
+        v.token_fields = tuple(tokens)
+    return out
+
+
+def _leaves(value: Any, path: tuple[Any, ...]):
+    if isinstance(value, dict):
+        for k, x in value.items():
+            yield from _leaves(x, (*path, k))
+    elif isinstance(value, list):
+        for i, x in enumerate(value):
+            yield from _leaves(x, (*path, i))
+    else:
+        yield path, value

@@ -1,0 +1,550 @@
+"""The keyed engine: each kind of decision is solved once, running totals are folded.
+
+A transaction's answer depends only on what the policy can read for it: its own
+fields, its item, the parties it names and every party of their ownership trees
+(and of the parties those name), and the scenario's overlay.  `Screener` gives
+each transaction a *decision key*: those facts, with every id replaced by a role
+token, so two deals with different names but the same facts share one key (and
+one solver answer).  Only input predicates some rule of the whole program reads
+enter the key.  Keys are solved apart from every other transaction
+(engine/keyed.py), with each running total left open; the fold then walks the
+transactions in evaluation order (`Scenario.in_order()`), keeps the totals per
+chain and key in exact integers, picks the variant of each answer whose fit
+conditions hold, and fills the verdict's total fields.  Everything the fold needs
+comes from the policy's running-total contract (policy/running_totals.lp,
+engine/contract.py), which also decides whether the policy can be keyed at all.
+
+The verdicts are exactly those of `engine.solve` + `verdict.build_verdicts` on
+the whole scenario (tests/test_screening_differential.py).  Verdict objects share
+their unchanged parts with the cached answer: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import operator
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from earlog.engine.facts import scenario_facts
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_batch, solve_payloads
+from earlog.engine.policy import Policy
+from earlog.engine.prepcache import keyed_state
+from earlog.errors import InputError
+from earlog.scenario.model import Item, Party, Scenario, Transaction
+
+# The scenario schema's references to parties and items (as scenario/validate.py checks them).
+TX_REFS = ("item", "consignee", "end_user", "exporter", "provider")
+PARTY_REFS = ("parent", "permanent_employee_of")
+ITEM_REFS = ("designed_by", "fabricated_by", "packaged_by")  # and attestations[].by
+TOKEN = "\x01e"
+
+_TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not in ("id", "src", *TX_REFS))
+_tx_values = operator.attrgetter(*_TX_FIELDS)
+_tx_refs = operator.attrgetter(*TX_REFS)
+_BATCH = 32  # keys per payload handed to map_misses
+
+
+@dataclass
+class ScreenRow:
+    index: int  # 0-based position in the input book
+    tx: Transaction  # already validated (ledger=False)
+
+
+@dataclass
+class _Closure:
+    """The entities a transaction's answer can depend on, in role order."""
+
+    ids: tuple[str, ...]  # real ids; role token i is TOKEN + str(i)
+    digest: bytes  # the canonical facts of the entities, hashed
+
+
+class _Rows:
+    """Compact per-row records: no Scenario objects, a few ints per row."""
+
+    def __init__(self) -> None:
+        self.date = array("q")
+        self.ledger = bytearray()
+        self.index = array("q")  # input index, -1 for a ledger entry
+        self.closure = array("q")
+        self.key = array("q")
+        self.txid: list[str] = []
+
+
+_CACHE: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
+_CACHE_MAX = 20_000  # solved keys kept across calls (a few KB each)
+
+
+class Screener:
+    """Screens transactions against a base scenario with the keyed engine (see the module doc)."""
+
+    def __init__(self, base: Scenario, *, policy_dir: str | None = None,
+                 map_misses: Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]] | None = None) -> None:
+        self.base = base
+        self.policy_dir = policy_dir
+        state = keyed_state(policy_dir)  # FastPathRefused for a policy it cannot key
+        self.policy: Policy = state.policy
+        self.contract = state.contract
+        self.map_misses = map_misses or map
+        # solved here: the fold asks for the variants it needs; elsewhere: every variant is solved
+        self._local = map_misses is None
+        self.parties: dict[str, Party] = {p.id: p for p in base.parties}
+        self.items: dict[str, Item] = {i.id: i for i in base.items}
+        self._children: dict[str, list[str]] | None = None
+        self._closures: dict[tuple[Any, ...], int] = {}
+        self._closure_list: list[_Closure] = []
+        self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
+        self.overlay = _overlay_key(base)
+        self._scope = (state.root, state.digest, id(state), self.overlay)
+        self.stats: dict[str, Any] = {}
+        self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
+        # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
+        self.collect_fired = False
+        self.fired: dict[int, dict[Any, list[str]]] = {}
+
+    # --- validation -----------------------------------------------------------------
+
+    def check(self, tx: Transaction) -> None:
+        """Raise InputError if the transaction names something the base does not declare."""
+        from earlog.scenario.validate import _check_tx
+
+        vocab = keyed_state(self.policy_dir).vocabulary
+
+        def country(code: str | None, src: Any, field: str) -> None:
+            if code is not None and code not in vocab.countries:
+                raise InputError(str(src.at(field)), f"unknown country code {code!r}; "
+                                                     "expected an ISO 3166-1 alpha-2 code")
+
+        _check_tx(tx, self.parties, self.items, vocab, country)
+
+    # --- keys -------------------------------------------------------------------------
+
+    def _children_of(self) -> dict[str, list[str]]:
+        if self._children is None:
+            children: dict[str, list[str]] = {}
+            for p in self.base.parties:
+                for f in PARTY_REFS:
+                    q = getattr(p, f)
+                    if q is not None:
+                        children.setdefault(q, []).append(p.id)
+            self._children = children
+        return self._children
+
+    def _closure(self, refs: tuple[Any, ...]) -> int:
+        cid = self._closures.get(refs)
+        if cid is not None:
+            return cid
+        children = self._children_of()
+        tokens: dict[str, str] = {}
+
+        def tok(x: str | None) -> str | None:
+            if x is None:
+                return None
+            t = tokens.get(x)
+            if t is None:
+                t = tokens[x] = TOKEN + str(len(tokens))
+            return t
+
+        item = self.items[refs[0]]
+        tok(item.id)
+        queue = [p for p in refs[1:] if p is not None]
+        queue += [getattr(item, f) for f in ITEM_REFS if getattr(item, f) is not None]
+        queue += [a.by for a in item.attestations]
+        for p in queue:
+            tok(p)
+        seen = set(queue)
+        i = 0
+        while i < len(queue):
+            p = self.parties[queue[i]]
+            i += 1
+            nxt = [getattr(p, f) for f in PARTY_REFS if getattr(p, f) is not None]
+            nxt += sorted(children.get(p.id, ()))
+            for q in nxt:
+                if q not in seen:
+                    seen.add(q)
+                    queue.append(q)
+                    tok(q)
+        ids = tuple(tokens)
+        mini = self._mini(ids, None)
+        reads = self.contract.reads
+        text = "\n".join(str(s) for s in scenario_facts(mini) if s.name in reads)
+        text += "\n" + repr(tuple(tokens.get(r) if r is not None else None for r in refs))
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        cid = len(self._closure_list)
+        self._closure_list.append(_Closure(ids, digest))
+        self._closures[refs] = cid
+        return cid
+
+    def _mini(self, ids: tuple[str, ...], tx: Transaction | None, ledger: bool = False) -> Scenario:
+        """The scenario of one key: overlay, the closure's entities and the transaction, ids as tokens."""
+        tokens = {x: TOKEN + str(i) for i, x in enumerate(ids)}
+
+        def tok(x: str | None) -> str | None:
+            return None if x is None else tokens[x]
+
+        item = self.items[ids[0]]
+        mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
+                                    attestations=[dataclasses.replace(a, by=tokens[a.by]) for a in item.attestations])
+        parties = [dataclasses.replace(self.parties[x], id=tokens[x],
+                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS})
+                   for x in ids[1:] if x in self.parties]
+        sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
+                      parties=parties, items=[mitem])
+        if tx is not None:
+            mtx = dataclasses.replace(tx, id=TX_TOKEN, ledger=ledger, **{f: tok(getattr(tx, f)) for f in TX_REFS})
+            if ledger:
+                sc.ledger = [mtx]
+            else:
+                sc.transactions = [mtx]
+        return sc
+
+    # --- screening -----------------------------------------------------------------
+
+    def screen(self, rows: Iterable[ScreenRow]) -> Iterator[tuple[int, Any]]:
+        """Yield (index, Verdict) in input order; base.ledger entries count, are not yielded."""
+        t0 = time.perf_counter()
+        r = _Rows()
+        keys: dict[tuple[Any, ...], int] = {}
+        key_list: list[tuple[Any, ...]] = []
+        # per key: (closure, cross atoms, ledger, transaction) of its first row: what a miss is solved from
+        key_rows: list[tuple[int, tuple[Any, ...], bool, Transaction]] = []
+
+        def add(tx: Transaction, index: int, ledger: bool) -> None:
+            cid = self._closure(_tx_refs(tx))
+            values = _tx_values(tx)
+            k = (self._closure_list[cid].digest, values, ledger, ())
+            kid = keys.get(k)
+            if kid is None:
+                kid = keys[k] = len(key_list)
+                key_list.append(k)
+                key_rows.append((cid, (), ledger, tx))
+            r.date.append(tx.date)
+            r.ledger.append(ledger)
+            r.index.append(index)
+            r.closure.append(cid)
+            r.key.append(kid)
+            r.txid.append(tx.id)
+
+        for e in self.base.ledger:
+            add(e, -1, True)
+        n_rows = 0
+        for row in rows:
+            add(row.tx, row.index, False)
+            n_rows += 1
+        t1 = time.perf_counter()
+        results: list[KeyResult | None] = [None] * len(key_list)
+        hits, misses = self._solve(key_list, key_rows, results, r)
+        t2 = time.perf_counter()
+        # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
+        order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
+        chosen = self._fold(order, r, results)
+        # cross-transaction conclusions: gather them from every transaction, give each its own
+        for _round in range(3):
+            crossed = self._crossed(chosen, r, results)
+            if not crossed:
+                break
+            changed = self._rekey(crossed, r, keys, key_list, key_rows, results)
+            if not changed:
+                break
+            h, m = self._solve(key_list, key_rows, results, r)
+            hits += h
+            misses += m
+            chosen = self._fold(order, r, results)
+            if self._crossed(chosen, r, results) == crossed:
+                break
+        else:  # pragma: no cover - the contract check rules out feedback
+            from earlog.errors import EngineBug
+            raise EngineBug("cross-transaction conclusions did not settle")
+        for res in results:
+            if res is not None:
+                res.release()  # the Controls go; a variant asked for later is solved again
+        t3 = time.perf_counter()
+        self.stats = {"rows": n_rows, "ledger": len(self.base.ledger), "keys": len(key_list), "hits": hits,
+                      "misses": misses, "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
+        for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
+            index = r.index[i]
+            variant, running = _unpack(chosen[i], results[r.key[i]])
+            res = results[r.key[i]]
+            assert res is not None
+            ids = self._closure_list[r.closure[i]].ids
+            if running:
+                names = self._chain_names(r.closure[i], r.key[i], res)
+                self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
+            else:
+                self.running = []
+            if self.collect_fired:
+                self.fired[index] = _fired(variant, r.txid[i], ids)
+            yield index, _verdict(variant, r.txid[i], ids, running, res)
+        self.stats["seconds"]["yield"] = time.perf_counter() - t3
+
+    def _solve(self, key_list: list, key_rows: list, results: list, r: _Rows) -> tuple[int, int]:
+        hits = misses = 0
+        todo: list[int] = []
+        while len(results) < len(key_list):
+            results.append(None)
+        for kid, k in enumerate(key_list):
+            if results[kid] is not None:
+                continue
+            found = _CACHE.get((self._scope, k))
+            if found is not None:
+                _CACHE.move_to_end((self._scope, k))
+                results[kid] = found
+                hits += 1
+            else:
+                todo.append(kid)
+        if not todo:
+            return hits, misses
+        payloads = []
+        for kid in todo:
+            cid, cross, ledger, tx = key_rows[kid]
+            mini = self._mini(self._closure_list[cid].ids, tx, ledger)
+            payloads.append((self.policy_dir, mini, cross, not ledger))
+        batches = [payloads[i:i + _BATCH] for i in range(0, len(payloads), _BATCH)]
+        out: list[KeyResult] = []
+        if self._local:
+            for batch in batches:
+                out.extend(solve_batch(self.policy_dir, [p[1:] for p in batch], eager=False))
+        else:
+            for batch in self.map_misses(solve_payloads, batches):
+                out.extend(batch)
+        for kid, res in zip(todo, out, strict=True):
+            results[kid] = res
+            _CACHE[(self._scope, key_list[kid])] = res
+            misses += 1
+        while len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
+        return hits, misses
+
+    def _fold(self, order: list[int], r: _Rows, results: list) -> list[Any]:
+        """Walk the rows in evaluation order; keep each chain's total exactly."""
+        totals: dict[tuple[str, Any], int] = {}
+        chosen: list[Any] = [None] * len(order)
+        for i in order:
+            kid = r.key[i]
+            res: KeyResult = results[kid]
+            if not res.memberships:
+                chosen[i] = res.variant(())  # no running total: the variant alone
+                continue
+            names = self._chain_names(r.closure[i], kid, res)
+            fits = []
+            befores = []
+            for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
+                v = totals.get(name, 0)
+                befores.append(v)
+                fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
+            variant: Variant = res.variant(tuple(fits))
+            for j, (name, v) in enumerate(zip(names, befores, strict=True)):
+                totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
+            chosen[i] = (variant, *befores)  # the totals after are recomputed from these
+        return chosen
+
+    def _chain_names(self, cid: int, kid: int, res: KeyResult) -> tuple[tuple[str, Any], ...]:
+        """The chains of a key's memberships with their keys in real ids (once per closure and key)."""
+        names = self._names.get((cid, kid))
+        if names is None:
+            ids = self._closure_list[cid].ids
+            names = self._names[(cid, kid)] = tuple((chain, _untoken(ekey, ids))
+                                                    for chain, ekey, _a, _c in res.memberships)
+        return names
+
+    def _crossed(self, chosen: list[Any], r: _Rows, results: list) -> frozenset[Any]:
+        if not self.contract.cross:
+            return frozenset()
+        out = set()
+        for i, entry in enumerate(chosen):
+            variant = entry[0] if isinstance(entry, tuple) else entry
+            if variant.cross:
+                ids = self._closure_list[r.closure[i]].ids
+                out.update(_untoken(x, ids) for x in variant.cross)
+        return frozenset(out)
+
+    def _rekey(self, crossed: frozenset[Any], r: _Rows, keys: dict, key_list: list, key_rows: list,
+               results: list) -> bool:
+        """Give each row the cross-transaction atoms about its own entities (as tokens)."""
+        by_entity: dict[str, list[Any]] = {}
+        unbound = []
+        for atom in crossed:
+            strings = _strings(atom)
+            if not strings:
+                unbound.append(atom)
+            for s in strings:
+                by_entity.setdefault(s, []).append(atom)
+        changed = False
+        memo: dict[int, tuple[Any, ...]] = {}
+        for i in range(len(r.key)):
+            cid = r.closure[i]
+            cross = memo.get(cid)
+            if cross is None:
+                ids = self._closure_list[cid].ids
+                idset = set(ids)
+                tokens = {x: TOKEN + str(j) for j, x in enumerate(ids)}
+                mine = set(unbound)
+                for x in ids:
+                    for atom in by_entity.get(x, ()):
+                        if _strings(atom) <= idset:
+                            mine.add(atom)
+                cross = memo[cid] = tuple(sorted((_retoken(a, tokens) for a in mine), key=repr))
+            old = key_list[r.key[i]]
+            if old[3] == cross:
+                continue
+            k = (old[0], old[1], old[2], cross)
+            kid = keys.get(k)
+            if kid is None:
+                kid = keys[k] = len(key_list)
+                key_list.append(k)
+                cid0, _cross, ledger, tx0 = key_rows[r.key[i]]
+                key_rows.append((cid0, cross, ledger, tx0))
+            r.key[i] = kid
+            changed = True
+        return changed
+
+
+def _unpack(entry: Any, res: KeyResult) -> tuple[Variant, tuple[tuple[int, int], ...]]:
+    """A fold result, (variant, total before each membership) or the variant alone for a row in
+    no chain, as (variant, ((before, after), ...))."""
+    if not isinstance(entry, tuple):
+        return entry, ()
+    variant = entry[0]
+    return variant, tuple((b, b + m[2] if counts else b)
+                          for b, m, counts in zip(entry[1:], res.memberships, variant.counts, strict=True))
+
+
+def _untoken(x: Any, ids: tuple[str, ...]) -> Any:
+    """An encoded value with role tokens replaced by the real ids."""
+    if isinstance(x, str):
+        return ids[int(x[2:])] if x.startswith(TOKEN) else x
+    if isinstance(x, tuple):
+        return tuple(_untoken(y, ids) for y in x)
+    return x
+
+
+def _retoken(x: Any, tokens: dict[str, str]) -> Any:
+    if isinstance(x, str):
+        return tokens.get(x, x)
+    if isinstance(x, tuple):
+        return tuple(_retoken(y, tokens) for y in x)
+    return x
+
+
+def _strings(x: Any) -> set[str]:
+    """The string arguments of an encoded atom (function names excluded)."""
+    if isinstance(x, str):
+        return {x}
+    if isinstance(x, tuple) and x and x[0] == "f":
+        out: set[str] = set()
+        for a in x[3]:
+            out |= _strings(a)
+        return out
+    return set()
+
+
+def _overlay_key(sc: Scenario) -> tuple[Any, ...]:
+    countries = tuple(sorted((code, tuple(_hashable(getattr(ov, f.name)) for f in dataclasses.fields(ov)
+                                          if f.name != "src"))
+                             for code, ov in sc.countries.items()))
+    return (tuple(sorted(sc.assume.items())), tuple(sorted(sc.parameters.items())), countries)
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(v)
+    return v
+
+
+def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[tuple[int, int], ...],
+             res: KeyResult) -> Any:
+    v = copy.copy(variant.verdict)
+    v.transaction = txid
+    for name in variant.token_fields:
+        setattr(v, name, _deuntoken(getattr(v, name), ids))
+    chains = [m[0] for m in res.memberships]
+    for path, chain in variant.before_paths:
+        _set_path(v, path, running[chains.index(chain)][0])
+    return v
+
+
+def _fired(variant: Variant, txid: str, ids: tuple[str, ...]) -> dict[Any, list[str]]:
+    out: dict[Any, list[str]] = {}
+    for atom, rules in variant.fired:
+        real = _untoken(atom, ids)
+        out[decode(_retoken(real, {TX_TOKEN: txid}))] = list(rules)
+    return out
+
+
+def _deuntoken(x: Any, ids: tuple[str, ...]) -> Any:
+    if isinstance(x, str):
+        return ids[int(x[2:])] if x.startswith(TOKEN) else x
+    if isinstance(x, list):
+        return [_deuntoken(y, ids) for y in x]
+    if isinstance(x, dict):
+        return {k: _deuntoken(y, ids) for k, y in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: _deuntoken(getattr(x, f.name), ids)
+                                         for f in dataclasses.fields(x)})
+    return x
+
+
+def _set_path(v: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Set v.<path> = value, copying every container on the way (the cached ones stay as they are)."""
+    top = copy.copy(getattr(v, path[0]))
+    setattr(v, path[0], top)
+    node = top
+    for step in path[1:-1]:
+        child = node[step] if isinstance(node, (dict, list)) else getattr(node, step)
+        child = copy.copy(child)
+        if isinstance(node, (dict, list)):
+            node[step] = child
+        else:
+            setattr(node, step, child)
+        node = child
+    if isinstance(node, (dict, list)):
+        node[path[-1]] = value
+    else:
+        setattr(node, path[-1], value)
+
+
+def screen_scenario(sc: Scenario, *, policy_dir: str | None = None) -> list[Any]:
+    """The verdicts of a whole scenario's transactions, in file order, by the keyed engine."""
+    return screen_scenario_fired(sc, policy_dir=policy_dir, fired=False)[0]
+
+
+def screen_scenario_fired(sc: Scenario, *, policy_dir: str | None = None,
+                          fired: bool = True) -> tuple[list[Any], FiredAnswer]:
+    """The verdicts, and the rules that fired for each transaction's atoms."""
+    s = Screener(sc, policy_dir=policy_dir)
+    s.collect_fired = fired
+    verdicts = [v for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    merged: dict[Any, list[str]] = {}
+    for f in s.fired.values():
+        merged.update(f)
+    return verdicts, FiredAnswer(merged)
+
+
+class FiredAnswer:
+    """What the DSL reads from an answer set when it checks `expect ... by rule`: the rules
+    that derived each atom about a transaction."""
+
+    def __init__(self, fired: dict[Any, list[str]]) -> None:
+        self._fired = fired
+
+    def fired(self) -> dict[Any, list[str]]:
+        return self._fired
+
+    def get(self, predicate: str) -> list[Any]:
+        """The `_earlog_fired(Rule, Atom)` atoms (the only predicate this answer keeps)."""
+        from clingo import Function, String
+
+        from earlog.engine.program import FIRED
+
+        if predicate != FIRED:
+            raise ValueError(f"the keyed engine keeps only {FIRED}, not {predicate}")
+        return [Function(FIRED, [String(r), atom]) for atom, rules in self._fired.items() for r in rules]
+
+
+__all__ = ["FiredAnswer", "ScreenRow", "Screener", "screen_scenario", "screen_scenario_fired"]
