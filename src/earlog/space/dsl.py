@@ -418,7 +418,7 @@ def _values(space: Space, path: str, n: DimValueNode, policy: Policy, file: str,
 
 def default_values(space: Space, path: str, policy: Policy) -> list[DimValue]:
     """The values a dimension takes when none are written (the neighbourhood of the
-    centre deal that `-- smallest change` searches).  Quantities run from 0 to twice
+    centre deal that `-- smallest change` searches).  Quantities run from 1 to twice
     the deal's own; dates are the deal's own, and each date the policy's parameters
     name and the day before it (read from the policy's facts); countries are one
     representative of each tier."""
@@ -427,7 +427,7 @@ def default_values(space: Space, path: str, policy: Policy) -> list[DimValue]:
     now = read(space, path)
     if path == "quantity":
         q = int(now or 0)
-        return [value_of(path, k) for k in range(0, 2 * q + 1)]
+        return [value_of(path, k) for k in range(1, 2 * q + 1)]
     if path == "date":
         dates = {int(str(now).replace("-", ""))}
         for s in policy.data.get("param_default", ()):
