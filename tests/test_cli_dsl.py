@@ -80,15 +80,15 @@ def test_run_answers_in_order_and_as_json(tmp_path: Path) -> None:
     assert data[2]["atom"] == 'exception_available("t1",aia)' and data[2]["holds"] is False
 
 
-def test_find_and_check_are_resolved_but_not_yet_supported(tmp_path: Path) -> None:
+def test_find_and_check_search_a_space_and_check_resolves_names(tmp_path: Path) -> None:
     f = tmp_path / "q.earlog"
-    f.write_text(SUITE.split("expect")[0] + "find outcome = license_policy_denial\n")
+    f.write_text(SUITE.split("expect")[0] + "find in owners where outcome = license_presumption_denial\n")
     r = earlog("run", str(f))
-    assert r.returncode == 2
-    assert "not yet supported" in r.stderr and "Traceback" not in r.stderr
-    f.write_text(SUITE.split("expect")[0] + "check exception LLP available\n")
+    assert r.returncode == 0, r.stderr
+    assert "scenarios of owners where outcome = license_presumption_denial" in r.stdout
+    f.write_text(SUITE.split("expect")[0] + "check in owners: exception LLP available\n")
     r = earlog("run", str(f))
-    assert r.returncode == 2 and "did you mean 'LPP'?" in r.stderr
+    assert r.returncode == 2 and "did you mean 'LPP'?" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_fmt_rewrites_and_check_reports(tmp_path: Path) -> None:

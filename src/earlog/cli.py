@@ -8,9 +8,12 @@ import typer
 
 from earlog.commands import (
     ask,  # noqa: F401  (registers `ask`)
+    check,  # noqa: F401  (registers `check`)
     classify,  # noqa: F401  (registers `classify`)
+    diff,  # noqa: F401  (registers `diff`)
     evaluate,  # noqa: F401  (registers `eval`)
     export,  # noqa: F401  (registers `export`)
+    find,  # noqa: F401  (registers `find`)
     fmt,  # noqa: F401  (registers `fmt`)
     interpretations,  # noqa: F401  (registers `interpretations`)
     repl,  # noqa: F401  (registers `repl`)

@@ -4,7 +4,7 @@ Registered under the `pytest11` entry point, so `pytest` from the repository
 root runs the suites in tests/ and queries/ next to the Python tests, with the
 same failure text `earlog test` prints.
 
-Only suites are collected: a .earlog file with at least one `expect` line, or any
+Only suites are collected: a .earlog file with at least one `expect` (or `check`) line, or any
 .earlog file under a folder named in the `earlog_suites` ini option (there a file
 without an `expect` fails, as `earlog test` fails it).  A scratch deal file or a
 hostile-input fixture lying in the tree is not a test.
@@ -20,7 +20,7 @@ import pytest
 
 from earlog.errors import EarlogError
 
-_EXPECT = re.compile(rb"^[ \t]*expect\b", re.MULTILINE)
+_EXPECT = re.compile(rb"^[ \t]*(expect|check)\b", re.MULTILINE)  # a `check` over a space is an assertion too
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

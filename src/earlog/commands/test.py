@@ -121,6 +121,7 @@ def test_cmd(
                "results": [r.to_json() for r in results]}
         if cov is not None:
             out["coverage"] = cov.to_json()
+            out["dead_rules"] = _dead_rules().to_json()
         typer.echo(json.dumps(out, indent=2))
     else:
         tail = f", {skipped} skipped (todo)" if skipped else ""
@@ -128,9 +129,18 @@ def test_cmd(
         console.print(f"{passed} passed, {failed} failed{tail}", style="bold red" if failed or errors else "bold green",
                       markup=False)
         if cov is not None:
-            for line in cov.text_lines():
+            lines = cov.text_lines()
+            for line in [*lines[:-1], *_dead_rules().text_lines(), *lines[-1:]]:  # the summary stays last
                 console.print(line, markup=False)
     if errors:
         raise typer.Exit(2)
     if failed or not results:
         raise typer.Exit(1)
+
+
+def _dead_rules():
+    """Rules that fire in no scenario of the full space (earlog.space.dead), found by the solver."""
+    from earlog.engine import load_policy
+    from earlog.space.dead import default_dead_rules
+
+    return default_dead_rules(load_policy())

@@ -105,6 +105,11 @@ def why_cmd(
                       ] = "memo",
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, markdown, dot or svg")] = "text",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="The smallest change of facts that would flip the conclusion "
+                                                    "(docs/spaces.md).")] = False,
+    vary: Annotated[str | None, typer.Option("--vary", help="With --fix, the facts that may change, e.g. "
+                                                            "'quantity,consignee.parent' (default: quantity, date, "
+                                                            "consignee.hq, consignee.parent).")] = None,
 ) -> None:
     """Explain a conclusion: the rules that derived it, with citations, down to the facts.
 
@@ -119,6 +124,19 @@ def why_cmd(
         raise InputError("--depth", f"expected a depth of 0 or more, got {depth}")
     sc = load_scenario(scenario)
     atom = parse_conclusion(conclusion, sc)
+    if fix:
+        from earlog.space.answers import smallest_for
+
+        check_format(format, ("text", "json"))
+        r = smallest_for(scenario, atom, not_, vary.split(",") if vary else None)
+        import json
+
+        text = json.dumps(r.to_json(), indent=2) if format == "json" else r.text()
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+        return
     memo = detail == "memo" and format in ("text", "markdown")
     # a memo reads the whole tree and cuts it at its own depth (its levels are the law's rules only)
     expl = explain(sc, atom, why_not=not_, all_failed=all_, depth=None if memo else depth)

@@ -128,6 +128,10 @@ def expectation(e: Expectation) -> str:
 
 
 def question(q: Question) -> str:
+    if q.search is not None:  # find, check, diff, `-- smallest change`
+        from earlog.space.dsl import format_question
+
+        return format_question(q)
     if q.kind == "ask":
         if q.names:
             return f"ask {', '.join(name(n) for n in q.names)}" + (
@@ -207,6 +211,13 @@ class _Formatter:
                 self.declaration(st, indent)
             elif isinstance(st, Setting) and st.kind == "country" and st.fields:
                 self.block(f"country {name(st.target)}", [], st.fields, st.span.line, st.span.end_line, indent)
+            elif getattr(st, "is_space", False):
+                from earlog.space.dsl import format_space
+
+                extra = self.trailing(st.span.line, st.span.end_line)
+                self.out.extend(*([indent + line for line in format_space(st).splitlines()],))
+                if extra:
+                    self.out[-1] += f"  {extra[-1]}"
             else:
                 text = setting(st) if isinstance(st, Setting) else question(st)
                 extra = self.trailing(st.span.line, st.span.end_line)

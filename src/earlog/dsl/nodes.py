@@ -141,6 +141,7 @@ class Question:
     depth: int | str | None = None  # why: `depth N` -> N, `all` -> "all", None: the memo's default
     changes: list[Change] = field(default_factory=list)
     expectation: Expectation | None = None
+    search: Any = None  # find / check / diff / smallest change: earlog.space.dsl.Search
 
 
 @dataclass
@@ -153,7 +154,7 @@ class Case:
     todo: bool = False  # `todo case ...`: a known gap, kept and reported as skipped
 
 
-Statement = Declaration | Setting | Question | Case
+Statement = Declaration | Setting | Question | Case  # and earlog.space.dsl.SpaceDecl
 
 
 @dataclass

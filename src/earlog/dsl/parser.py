@@ -395,6 +395,10 @@ class _Builder:
             c.todo = True
             c.span = self.span(t)
             return c
+        if k == "space":
+            from earlog.space.dsl import space_node
+
+            return space_node(self, t)
         return self.question(t)
 
     def declaration(self, t: Tree) -> Declaration:
@@ -502,19 +506,27 @@ class _Builder:
         elif k in ("why", "why_not"):
             q.conclusion = self.conclusion(ch[0])
             if len(ch) > 1:
-                d = ch[1]
-                if d.data == "depth_all":
-                    q.depth = "all"
-                else:
-                    tok = d.children[0]
-                    n = _number(tok, self.file, self.text)
-                    if not isinstance(n, int) or n < 0 or n > _MAX_DEPTH:
-                        raise DslError(self.file, self.text, Span.of(tok),
-                                       f"expected a depth of 0 to {_MAX_DEPTH} levels (or `all`), got {str(tok)}")
-                    q.depth = n
+                for d in ch[1:]:
+                    if d.data == "smallest_change":
+                        from earlog.space.dsl import smallest_node
+
+                        q.search = smallest_node(self, d)
+                    elif d.data == "depth_all":
+                        q.depth = "all"
+                    else:
+                        tok = d.children[0]
+                        n = _number(tok, self.file, self.text)
+                        if not isinstance(n, int) or n < 0 or n > _MAX_DEPTH:
+                            raise DslError(self.file, self.text, Span.of(tok),
+                                           f"expected a depth of 0 to {_MAX_DEPTH} levels (or `all`), got {str(tok)}")
+                        q.depth = n
         elif k == "what_if":
             q.changes = [self.change(c) for c in ch[0].children]
-        else:  # expect, find, check
+        elif k in ("find", "check", "diff"):
+            from earlog.space.dsl import search_node
+
+            q.search = search_node(self, t)
+        else:  # expect
             e = self.expectation(ch[0])
             if len(ch) > 1:
                 e.tx = self.name(ch[1].children[0])

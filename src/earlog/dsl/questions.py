@@ -81,12 +81,20 @@ def resolve(step: Step) -> None:
     elif q.kind in ("why", "why_not"):
         step.resolved["atom"] = resolve_conclusion(q.conclusion, sc, file=step.file, text=step.text)
         step.resolved["tx"] = resolve_transaction(q.conclusion.tx, sc, step.file, step.text, q.conclusion.span)
+        if q.search is not None:  # `-- smallest change`
+            from earlog.space.answers import resolve_search
+
+            resolve_search(step)
+    elif q.kind in ("find", "check", "diff"):
+        from earlog.space.answers import resolve_search
+
+        resolve_search(step)
     elif q.kind == "what_if":
         b = step.context.builder.copy()
         for c in q.changes:
             b.change(c, step.file, step.text)
         step.changed = build_scenario(b)
-    else:  # expect, find, check
+    else:  # expect
         e = q.expectation
         step.resolved["tx"] = resolve_transaction(e.tx, sc, step.file, step.text, q.span)
         _check_expectation(step, e)
@@ -126,6 +134,11 @@ def answer(step: Step) -> Answer:
     kind = step.question.kind
     if kind == "ask":
         return _ask(step)
+    if kind in ("find", "check", "diff") or (kind in ("why", "why_not") and step.question.search is not None):
+        from earlog.space.answers import answer_search
+
+        text, data, passed = answer_search(step)
+        return Answer(step, text, data, passed=passed)
     if kind in ("why", "why_not"):
         return _why(step)
     if kind == "what_if":

@@ -80,6 +80,7 @@ class Step:
     changed: Context | None = None
     todo: bool = False  # in a `todo case`: a known gap, planned but reported as skipped
     resolved: dict[str, Any] = field(default_factory=dict)
+    spaces: dict[str, Any] = field(default_factory=dict)  # the spaces declared above (earlog.space)
 
 
 def build_scenario(builder: ScenarioBuilder) -> Context:
@@ -100,13 +101,18 @@ def plan(doc: Document, builder: ScenarioBuilder | None = None) -> list[Step]:
             ctx = build_scenario(b.copy())
         return ctx
 
+    spaces: dict[str, Any] = {}
     for st in doc.statements:
         if _declare(b, st, doc):
             ctx = None
+        elif getattr(st, "is_space", False):
+            from earlog.space.answers import declare_space
+
+            declare_space(st, b, spaces, doc)
         elif isinstance(st, Case):
-            steps.extend(_plan_case(st, doc, b))
+            steps.extend(_plan_case(st, doc, b, spaces))
         else:
-            step = Step(st, doc.file, doc.text, current())
+            step = Step(st, doc.file, doc.text, current(), spaces=dict(spaces))
             resolve(step)
             steps.append(step)
     current()  # declarations after the last question (or in a file without any) are checked too
@@ -124,7 +130,8 @@ def _declare(b: ScenarioBuilder, st: object, doc: Document) -> bool:
     return True
 
 
-def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[Step]:
+def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder,
+               spaces: dict[str, Any] | None = None) -> Iterator[Step]:
     from earlog.dsl.questions import resolve
 
     b = outer.copy()
@@ -138,7 +145,7 @@ def _plan_case(case: Case, doc: Document, outer: ScenarioBuilder) -> Iterator[St
         else:
             if ctx is None:
                 ctx = build_scenario(b.copy())
-            step = Step(st, doc.file, doc.text, ctx, case=case.title, todo=case.todo)
+            step = Step(st, doc.file, doc.text, ctx, case=case.title, todo=case.todo, spaces=dict(spaces or {}))
             resolve(step)
             questions += 1
             yield step

@@ -10,7 +10,7 @@ from typing import Any
 
 from earlog.dsl.errors import DslError, did_you_mean
 from earlog.dsl.parser import parse_file
-from earlog.dsl.session import NotYetSupported, Step, plan
+from earlog.dsl.session import Step, plan
 from earlog.errors import EarlogError, InputError
 
 # verdict fields whose values are the constants of one policy predicate: a misspelt
@@ -65,21 +65,14 @@ def find_files(paths: list[str | Path]) -> list[Path]:
 
 
 def expectations(path: str | Path) -> list[Step]:
-    """The planned `expect` steps of one file (all names resolved, nothing evaluated).
-
-    A `check` is an assertion earlog cannot run yet: it fails the suite loudly
-    rather than being skipped.  Rule ids and outcome values in the expectations
-    are checked against the policy here, with a did-you-mean.
-    """
+    """The planned `expect` and `check` steps of one file (all names resolved, nothing
+    evaluated).  A `check` passes when its property holds over its space.  Rule ids and
+    outcome values in the expectations are checked against the policy here, with a
+    did-you-mean."""
     steps = plan(parse_file(path))
-    for s in steps:
-        if s.question.kind == "check":
-            q = s.question
-            raise NotYetSupported(f"{s.file}:{q.span.line}:{q.span.col}: `check` is parsed and its names resolved, "
-                                  "but checking a property over a space of scenarios is not yet supported")
     expects = [s for s in steps if s.question.kind == "expect"]
     check_names(expects)
-    return expects
+    return [s for s in steps if s.question.kind in ("expect", "check")]
 
 
 def check_names(steps: list[Step]) -> None:
@@ -119,6 +112,11 @@ def run_step(step: Step) -> Result:
     q = step.question
     if step.todo:
         return Result(step.file, q.span.line, q.text, False, "not run: a todo case", step.case, skipped=True)
+    if q.kind == "check":
+        from earlog.space.answers import answer_search
+
+        text, _data, holds = answer_search(step)
+        return Result(step.file, q.span.line, q.text, bool(holds), text, step.case)
     a = expect(step)
     return Result(step.file, q.span.line, q.text, bool(a.passed), str(a.actual), step.case)
 
