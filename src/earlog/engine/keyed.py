@@ -76,6 +76,7 @@ class Variant:
     before_paths: tuple[tuple[tuple[Any, ...], str], ...] = ()  # (path in the verdict, chain)
     token_fields: tuple[str, ...] = ()  # verdict fields holding role tokens
     after: tuple[Any, ...] = ()  # encoded after-atoms of the value-keyed chains about the tx (tokens inside)
+    counterfactual: tuple[tuple[str, str], ...] = ()  # (question, reading) to evaluate the book again under
 
 
 @dataclass
@@ -407,7 +408,7 @@ def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Sym
 
 def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], static: tuple[Symbol, ...],
               model: list[Symbol], memberships: list, todo: list[int], exact: bool = False) -> dict[int, Variant]:
-    from earlog.verdict import build_verdicts
+    from earlog.verdict import build_verdicts, counterfactual_readings
 
     before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
     after_preds = frozenset(c.afters.values())
@@ -451,7 +452,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
         txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
     ans._by_first.update(_static_index(static))  # static atoms indexed once, not per answer
-    verdicts = build_verdicts(ans)
+    verdicts = build_verdicts(ans, counterfactual=False)  # the counterfactual needs the whole book
+    counterfactual = tuple(counterfactual_readings(ans))
     fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
     for atom, rules in ans.fired().items():
         if atom.arguments:
@@ -461,6 +463,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     for j, verdict in zip(with_verdict, verdicts, strict=True):
         v = out[j]
         v.fired = tuple(fired.get(j, ()))
+        v.counterfactual = counterfactual
         paths: list[tuple[tuple[Any, ...], str]] = []
         tokens: list[str] = []
         for name, value in verdict.to_json().items():

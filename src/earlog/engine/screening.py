@@ -39,6 +39,7 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
 from earlog.scenario.model import Item, Party, Scenario, Transaction
+from earlog.verdict import fields_differing
 
 # The scenario schema's references to parties and items (as scenario/validate.py checks them).
 TX_REFS = ("item", "consignee", "end_user", "exporter", "provider")
@@ -235,9 +236,12 @@ class Screener:
         for e in self.base.ledger:
             add(e, -1, True)
         n_rows = 0
+        kept: list[ScreenRow] | None = [] if self.policy.data.get("compare_without") else None
         for row in rows:
             add(row.tx, row.index, False)
             n_rows += 1
+            if kept is not None:
+                kept.append(row)
         t1 = time.perf_counter()
         results: list[KeyResult | None] = [None] * len(key_list)
         hits, misses = self._solve(key_list, key_rows, results, r)
@@ -276,6 +280,7 @@ class Screener:
                       "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
                       "exact_rows": self._exact_stats,
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
+        theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             res = self._row_res.get(i) or results[r.key[i]]
@@ -290,7 +295,10 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
-            yield index, _verdict(variant, r.txid[i], ids, running, res)
+            v = _verdict(variant, r.txid[i], ids, running, res)
+            if theirs is not None:
+                v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
+            yield index, v
         self.stats["seconds"]["yield"] = time.perf_counter() - t3
 
     def _solve(self, key_list: list, key_rows: list, results: list, r: _Rows) -> tuple[int, int]:
@@ -393,6 +401,20 @@ class Screener:
         self.stats_value_misses += 1
         _CACHE[(self._scope, k)] = out
         return out
+
+    def _counterfactual(self, kept: list[ScreenRow] | None, chosen: list[Any],
+                        exact: dict[int, Variant]) -> dict[int, dict[str, Any]] | None:
+        """Under a reading the policy pairs with a counterfactual (compare_without/3), the verdicts
+        of the same book under the other reading (a second screen of the whole book, since the
+        running totals differ too), by input index; None when no such reading is in force."""
+        entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
+        variant = entry[0] if isinstance(entry, tuple) else entry
+        if kept is None or variant is None or not variant.counterfactual:
+            return None
+        question, without = variant.counterfactual[0]
+        base = dataclasses.replace(self.base, assume={**self.base.assume, question: without})
+        other = Screener(base, policy_dir=self.policy_dir)
+        return {i: v.to_json() for i, v in other.screen(kept)}
 
     def _exact(self, chosen: list[Any], r: _Rows, results: list) -> dict[int, Variant]:
         """The verdicts that show a running total, solved again with the actual totals before them.
