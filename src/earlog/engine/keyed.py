@@ -331,6 +331,10 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             opts.append((False, max(cap - a + 1, 0)))
             options.append(opts)
         combos.append(list(itertools.product(*options)))
+    # a key in a value-keyed chain solved without its totals only says which chains it is in:
+    # its verdict comes from the solve the fold makes with the totals (screening.py)
+    valued = {j for j, (_mini, cross, _want) in enumerate(entries) if any(x[1] in late_names for x in cross)}
+    entries = [(e[0], e[1], e[2] and (not value_members[j] or j in valued)) for j, e in enumerate(entries)]
     solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
     solver.exact = exact
     results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e), value_members=tuple(sorted(vm, key=repr)))
