@@ -252,8 +252,11 @@ def test_a_changed_policy_gets_another_cache_file(tmp_path: Path) -> None:
 
 def test_hostile_names_stay_names() -> None:
     """User text never becomes ASP source: ids are replaced by role tokens before solving and
-    put back after, so ids that look like ASP, or like a token, come back unchanged."""
-    odd = ["x). license_required(y", "\x01e0", "owner \"quoted\""]
+    put back after, so ids that look like ASP, or like a token's visible part, come back unchanged
+    (an id holding a control character, as a role token does, is refused at input)."""
+    with pytest.raises(InputError, match="control characters"):
+        scenario_from_dict({"parties": [{"id": "\x01e0", "hq": "JP"}], "items": [H100], "transactions": []})
+    odd = ["x). license_required(y", "e0", "owner \"quoted\""]
     sc = scenario_from_dict({
         "parties": [{"id": odd[0], "hq": "BR", "parent": odd[2]}, {"id": odd[2], "hq": "BR"},
                     {"id": odd[1], "hq": "JP"}],

@@ -40,6 +40,8 @@ ITEMS = [
     {"id": "hbm3", "eccn": "3A090.c", "tpp": 0},
     {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]},
 ]
+VEU_ITEMS = ["h100", "b200", "dgx", "ws"]
+DEPLOYED = [1_000_000, 20_000_000, 150_000_000, 600_000_000]  # TPP per country of a declared plan
 KINDS = ["export", "export", "export", "reexport", "in_country_transfer", "deemed_export", "iaas_service"]
 END_USES = ["training", "inference", "production", "research"]
 AUTHS = [None, None, "LPP", "license", "UVEU", "NVEU", "AIA"]
@@ -76,11 +78,15 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         elif r < 0.12:
             p["government_controlled"] = rng.choice([True, hq, "US"])
         r = rng.random()
-        if r < 0.07:
+        if r < 0.10:
             p["veu"] = {"type": "UVEU"}
-        elif r < 0.14:
+        elif r < 0.18:
             p["veu"] = {"type": "NVEU", "locations": sorted({p["located"], rng.choice(COUNTRIES)})}
+        if "veu" in p and rng.random() < 0.75:
+            # a declared deployment near the limits, so VEU shipments cross them (veu_limits.lp)
+            p["deployment"] = {c: rng.choice(DEPLOYED) for c in rng.sample(COUNTRIES, rng.randint(1, 3))}
         parties.append(p)
+    holders = [p for p in parties if "veu" in p]
     # a few repeating deals (so keys repeat) and the rest random
     deals = []
 
@@ -88,6 +94,8 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         c = rng.choice(parties)
         kind = rng.choice(KINDS)
         item = rng.choice(ITEMS)["id"]
+        if holders and rng.random() < 0.3:  # a shipment to a VEU holder, anywhere
+            c, kind, item = rng.choice(holders), "export", rng.choice(VEU_ITEMS)
         to = c["located"] if rng.random() < 0.8 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
         t = {"kind": kind, "item": item, "quantity": rng.choice([1, 10, 100, 400, 1000, 1700]),
              "from": to if kind == "in_country_transfer" else ("US" if rng.random() < 0.8 else rng.choice(COUNTRIES)),
@@ -122,6 +130,8 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
     # small caps, so running totals cross them often
     sc["parameters"] = {"lpp_annual_cap_tpp": rng.choice([100_000, 1_000_000, 26_900_000]),
                         "country_allocation_tpp": rng.choice([2_000_000, 20_000_000, 790_000_000])}
+    if rng.random() < 0.7:  # else the NVEU cap stays unpublished (params.lp)
+        sc["parameters"]["nveu_country_cap_tpp"] = rng.choice([30_000_000, 300_000_000])
     assume = {}
     for q, alts in sorted(vocab.interpretations.items()):
         if rng.random() < 0.5:
@@ -177,6 +187,22 @@ def test_caps_are_crossed() -> None:
                 failed.update(f.split(":")[0] for f in lpp.failed)
     assert "license_policy_denial" in outcomes
     assert "lpp.within_cap" in failed
+
+
+def test_veu_limits_are_crossed() -> None:
+    """The generated books exercise the VEU chains (veu_limits.lp, issue 10 point 4): some
+    shipment goes out under a UVEU and under an NVEU, and some is refused each UVEU limit and
+    the NVEU per-country cap."""
+    routes: set[str] = set()
+    failed: set[str] = set()
+    for seed in range(10):
+        sc = scenario_from_dict(generate(seed, 200))
+        for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS)):
+            routes.add(str(v.authorization))
+            for a in v.veu.values():
+                failed.update(f.split(":")[0] for f in a.failed)
+    assert {"UVEU", "NVEU"} <= routes
+    assert {"uveu.tier1_share", "uveu.single_country", "uveu.us_share", "nveu.country_cap"} <= failed
 
 
 @pytest.mark.skipif(not LONG, reason="the long run: EARLOG_LONG=1")

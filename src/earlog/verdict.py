@@ -141,7 +141,9 @@ def conditions(policy: Policy) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def build_verdicts(ans: Answer) -> list[Verdict]:
+def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
+    """`counterfactual=False`: leave rests_on_ai_diffusion_rule to the caller (the keyed engine
+    evaluates the counterfactual over the whole book, engine/screening.py)."""
     policy = ans.policy
     fired = ans.fired()
 
@@ -277,7 +279,8 @@ def build_verdicts(ans: Answer) -> list[Verdict]:
             provisions_not_applied=notes.not_applied(t),
             legal_status=notes.legal_status,
         ))
-    _fill_rests_on(ans, verdicts)
+    if counterfactual:
+        _fill_rests_on(ans, verdicts)
     return verdicts
 
 
@@ -437,19 +440,30 @@ def _fill_rests_on(ans: Answer, verdicts: list[Verdict]) -> None:
 
     from earlog.engine.solve import solve
 
-    chosen = {s.arguments[0].name: s.arguments[1].name for s in ans.get("interpretation")}
-    for f in ans.policy.data.get("compare_without", ()):
-        question, reading, without = (a.name for a in f.arguments)
-        if chosen.get(question) != reading:
-            continue
+    for question, without in counterfactual_readings(ans):
         sc = copy.deepcopy(ans.scenario)
         sc.assume[question] = without
         other = {v.transaction: v.to_json() for v in build_verdicts(solve(sc, ans.policy, shown=VERDICT_READS))}
         for v in verdicts:
             mine, theirs = v.to_json(), other.get(v.transaction, {})
-            v.rests_on_ai_diffusion_rule = sorted(k for k, val in mine.items()
-                                                  if k not in _NOT_COMPARED and theirs.get(k) != val)
+            v.rests_on_ai_diffusion_rule = fields_differing(mine, theirs)
         return
+
+
+def counterfactual_readings(ans: Answer) -> list[tuple[str, str]]:
+    """The (question, reading to compare with) pairs of `compare_without/3` in force for an answer."""
+    chosen = {s.arguments[0].name: s.arguments[1].name for s in ans.get("interpretation")}
+    out = []
+    for f in ans.policy.data.get("compare_without", ()):
+        question, reading, without = (a.name for a in f.arguments)
+        if chosen.get(question) == reading:
+            out.append((question, without))
+    return out
+
+
+def fields_differing(mine: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
+    """The verdict fields (to_json) whose value differs in the counterfactual, sorted."""
+    return sorted(k for k, val in mine.items() if k not in _NOT_COMPARED and theirs.get(k) != val)
 
 
 # which limits each VEU's shares are measured for (the limit ids are veu.lp's conditions)

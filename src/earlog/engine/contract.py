@@ -34,7 +34,9 @@ from earlog.engine.policy import Policy
 from earlog.errors import EarlogError
 
 CHAIN_PREDICATES = ("chain_first", "chain_next")
-FIT_TESTS = ("sum_at_most_cap",)  # the comparisons the fold knows (running_fit/2)
+SUM_FIT = "sum_at_most_cap"  # the fold compares total + amount with the cap and solves fit / no fit
+VALUE_FIT = "exact_before"  # the fold gives the member its actual totals and solves that row
+FIT_TESTS = (SUM_FIT, VALUE_FIT)  # the tests the fold knows (running_fit/2)
 
 
 class FastPathRefused(EarlogError):
@@ -50,6 +52,17 @@ class Contract:
     cross: frozenset[str]  # cross-transaction predicates
     reads: frozenset[str]  # every name a rule body (or a non-rule statement) uses
     tx_predicates: dict[str, frozenset[int]]  # predicate -> argument positions holding a transaction
+    afters: dict[str, str] = dataclasses.field(default_factory=dict)  # value-keyed chain -> after predicate
+
+    @property
+    def sum_chains(self) -> dict[str, str]:
+        """The chains folded by fit / no-fit variants (chain -> before predicate)."""
+        return {ch: p for ch, p in self.chains.items() if self.fits[ch] == SUM_FIT}
+
+    @property
+    def value_chains(self) -> dict[str, str]:
+        """The value-keyed chains, solved with their actual totals (chain -> before predicate)."""
+        return {ch: p for ch, p in self.chains.items() if self.fits[ch] == VALUE_FIT}
 
 
 def _probe_transaction() -> typing.Any:
@@ -150,13 +163,17 @@ def contract(policy: Policy) -> Contract:
     chains = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_total", ())}
     fits = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_fit", ())}
     cross = frozenset(s.arguments[0].name for s in policy.data.get("cross_transaction", ()))
+    afters = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_after", ())}
     for chain in chains:
         if fits.get(chain) not in FIT_TESTS:
             raise FastPathRefused(f"running total {chain!r} declares no known fit test "
                                   f"(running_fit({chain}, T) with T one of {', '.join(FIT_TESTS)})")
-    tx_pos = _check_rules(policy, chains, cross)
+        if fits[chain] == VALUE_FIT and chain not in afters:
+            raise FastPathRefused(f"running total {chain!r} is value-keyed ({VALUE_FIT}) but declares no "
+                                  f"running_after({chain}, P) for the totals after a member")
+    tx_pos = _check_rules(policy, chains, cross, frozenset(afters.values()) | frozenset(chains.values()))
     return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
-                    tx_predicates=tx_pos)
+                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT})
 
 
 def _rule_name(policy: Policy, stmt: typing.Any) -> str:
@@ -166,7 +183,8 @@ def _rule_name(policy: Policy, stmt: typing.Any) -> str:
     return f"{stmt.location.begin.filename}:{stmt.location.begin.line}"
 
 
-def _check_rules(policy: Policy, chains: dict[str, str], cross: frozenset[str]) -> dict[str, frozenset[int]]:
+def _check_rules(policy: Policy, chains: dict[str, str], cross: frozenset[str],
+                 totals: frozenset[str] = frozenset()) -> dict[str, frozenset[int]]:
     """Follow transaction-valued argument positions through the rules to a fixpoint, refusing
     any rule that joins two transactions or drops the transaction from its conclusion."""
     tx_pos: dict[str, set[int]] = {p: {0} for p in transaction_input_predicates()}
@@ -230,14 +248,14 @@ def _check_rules(policy: Policy, chains: dict[str, str], cross: frozenset[str]) 
     if refusals:
         first = sorted(refusals.values())[0]
         raise FastPathRefused(f"the keyed engine cannot answer this policy exactly: {first}")
-    _check_cross(policy, rules, cross)
+    _check_cross(policy, rules, cross, totals)
     return {k: frozenset(v) for k, v in tx_pos.items()}
 
 
 _CONTRACT_HEADS = ("running_counts", "running_amount", "running_cap", "chain_member", "route")
 
 
-def _check_cross(policy: Policy, rules: list, cross: frozenset[str]) -> None:
+def _check_cross(policy: Policy, rules: list, cross: frozenset[str], totals: frozenset[str]) -> None:
     """A cross-transaction conclusion is gathered after a first fold, so it must not feed back
     into what the fold counts: nothing that depends on it may reach a running-total atom."""
     if not cross:
@@ -247,7 +265,7 @@ def _check_cross(policy: Policy, rules: list, cross: frozenset[str]) -> None:
         body = {(_args(a)[0] or "") for a, _ in _walk(stmt.body)}
         for a, _ in _walk(stmt.head):
             deps.setdefault(_args(a)[0] or "", set()).update(body)
-    counted = {"running_counts", "running_amount", "running_cap", "chain_member"}
+    counted = {"running_counts", "running_amount", "running_cap", "chain_member"} | set(totals)
     for target in counted:
         seen: set[str] = set()
         stack = [target]

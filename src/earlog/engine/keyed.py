@@ -75,6 +75,8 @@ class Variant:
     fired: tuple[tuple[Any, tuple[str, ...]], ...] = ()  # (encoded atom about the tx, rule ids)
     before_paths: tuple[tuple[tuple[Any, ...], str], ...] = ()  # (path in the verdict, chain)
     token_fields: tuple[str, ...] = ()  # verdict fields holding role tokens
+    after: tuple[Any, ...] = ()  # encoded after-atoms of the value-keyed chains about the tx (tokens inside)
+    counterfactual: tuple[tuple[str, str], ...] = ()  # (question, reading) to evaluate the book again under
 
 
 @dataclass
@@ -86,6 +88,7 @@ class KeyResult:
     fold needs them (`variant`), or from the payload once the Control is released."""
 
     memberships: tuple[tuple[str, Any, int, int], ...]  # (chain, encoded key, amount, cap)
+    value_members: tuple[tuple[str, Any], ...] = ()  # (value-keyed chain, encoded key)
     variants: dict[tuple[bool, ...], Variant] = field(default_factory=dict)
     payload: tuple[Any, ...] | None = None  # (policy_dir, mini, cross, verdict): to solve again
     _solver: Any = field(default=None, repr=False, compare=False)
@@ -232,9 +235,11 @@ def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
 
 
 def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
-                eager: bool = True) -> list[KeyResult]:
+                eager: bool = True, exact: bool = False) -> list[KeyResult]:
     """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control: every
-    variant (eager), or the one where every total fits when it can, keeping the Control for others."""
+    variant (eager), or the one where every total fits when it can, keeping the Control for others.
+    `exact`: the entries carry every total before them as facts, so no total is left open (one
+    variant, `()`, whose verdict holds the actual totals)."""
     from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
     state = keyed_state(policy_dir)
@@ -244,6 +249,8 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     skip = overlay_inputs() | {COUNTRY_INPUT}
     prefixes = [f"\x01{j}|" for j in range(len(entries))]
     facts: list[Symbol] = []
+    late: list[Symbol] = []
+    late_names = frozenset(c.chains.values()) | {"chain_first", "chain_next"}
     countries: set[Symbol] = set()
     for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
         if overlay_facts(mini) != overlay:
@@ -253,15 +260,16 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
                 countries.add(s.arguments[0])
             elif s.name in c.reads and s.name not in skip:
                 facts.append(_prefixed(s, prefix))
-        facts.extend(_prefixed(decode(x), prefix) for x in cross)
+        for x in cross:  # the totals a fold gives a member enter where the engine enters chains
+            (late if x[1] in late_names else facts).append(_prefixed(decode(x), prefix))
     before_preds = frozenset(c.chains.values())
-    shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds
+    shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds | frozenset(c.afters.values())
     prep = state.prepare(VERDICT_PREDICATES, shown)
     given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
     ctl = clingo.Control(["--warn=none", "--models=2"])
     base_text, cumulative_text = _live(prep, given)
     ctl.add("base", [], base_text)
-    ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.chains.items()))))
+    ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.sum_chains.items()))))
     # static atoms are the same in every model: read once from the prepared closure, not shown
     ctl.add("base", [], _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED}))
     static = prep.static_for(overlay, frozenset(countries))
@@ -271,9 +279,17 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             b.add_rule([b.add_atom(sym)])
         for sym in facts:
             b.add_rule([b.add_atom(sym)])
-    ctl.ground([("base", []), ("cumulative", [])], context=_Context())
+    # as engine.solve does: the base part first, then the chains' totals and the cumulative part
+    ctx = _Context()
+    ctl.ground([("base", [])], context=ctx)
+    if late:
+        with ctl.backend() as b:
+            for sym in late:
+                b.add_rule([b.add_atom(sym)])
+    ctl.ground([("cumulative", [])], context=ctx)
     txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
     members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
+    value_members: list[list[tuple[str, Any]]] = [[] for _ in entries]
     for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
         chain, key, tx = a.symbol.arguments
         j = txs.get(tx)
@@ -283,7 +299,10 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             raise EngineBug(f"chain membership {a.symbol} is not decided by grounding")
         if chain.name not in c.chains:
             raise EngineBug(f"chain {chain.name} has no running-total contract")
-        members[j].append((chain.name, key))
+        if chain.name in c.afters:
+            value_members[j].append((chain.name, _strip(encode(key), prefixes[j])))
+        else:
+            members[j].append((chain.name, key))
     amounts: list[dict[str, int]] = [{} for _ in entries]
     caps: list[dict[str, int]] = [{} for _ in entries]
     for sig, out in (("running_amount", amounts), ("running_cap", caps)):
@@ -302,7 +321,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             if chain not in amounts[j] or chain not in caps[j]:
                 raise EngineBug(f"the policy gives no running_amount/running_cap for chain {chain}")
             row.append((chain, _strip(encode(key), prefixes[j]), amounts[j][chain], caps[j][chain]))
-        memberships.append(row)
+        memberships.append(row if not exact else [])
     # the totals entered for each membership: one that fits (0) when any can, one that does not
     combos: list[list[tuple[tuple[bool, int], ...]]] = []
     for row in memberships:
@@ -312,9 +331,14 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             opts.append((False, max(cap - a + 1, 0)))
             options.append(opts)
         combos.append(list(itertools.product(*options)))
+    # a key in a value-keyed chain solved without its totals only says which chains it is in:
+    # its verdict comes from the solve the fold makes with the totals (screening.py)
+    valued = {j for j, (_mini, cross, _want) in enumerate(entries) if any(x[1] in late_names for x in cross)}
+    entries = [(e[0], e[1], e[2] and (not value_members[j] or j in valued)) for j, e in enumerate(entries)]
     solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
-    results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e)) for m, e in zip(memberships, entries,
-                                                                                        strict=True)]
+    solver.exact = exact
+    results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e), value_members=tuple(sorted(vm, key=repr)))
+               for m, e, vm in zip(memberships, entries, value_members, strict=True)]
     steps = max(len(cs) for cs in combos) if eager else 1
     for step in range(steps):
         todo = [j for j, cs in enumerate(combos) if step < len(cs)]
@@ -338,6 +362,7 @@ class _BatchSolver:
         self.values: dict[Symbol, bool] = {}
         self.results: list[KeyResult] = []
         self.completed = False
+        self.exact = False
 
     def solve(self, assignment: dict[int, tuple[tuple[bool, int], ...]], todo: list[int]) -> dict[int, Variant]:
         chosen: dict[Symbol, bool] = {}
@@ -356,7 +381,7 @@ class _BatchSolver:
             raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
                             "exactly one was expected")
         return _variants(self.policy, self.c, self.entries, self.prefixes, self.static_shown, models[0],
-                         self.memberships, todo)
+                         self.memberships, todo, self.exact)
 
     def solve_for(self, j: int, fits: tuple[bool, ...], result: KeyResult) -> None:
         """The fold needs a variant not solved yet: when one key of a batch crosses a cap, others
@@ -386,10 +411,12 @@ def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Sym
 
 
 def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], static: tuple[Symbol, ...],
-              model: list[Symbol], memberships: list, todo: list[int]) -> dict[int, Variant]:
-    from earlog.verdict import build_verdicts
+              model: list[Symbol], memberships: list, todo: list[int], exact: bool = False) -> dict[int, Variant]:
+    from earlog.verdict import build_verdicts, counterfactual_readings
 
-    before_preds = {p: ch for ch, p in c.chains.items()}
+    before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
+    after_preds = frozenset(c.afters.values())
+    after: dict[int, list[Any]] = {}
     index = {p: j for j, p in enumerate(prefixes)}
     atoms: dict[str, list[Symbol]] = {}
     for sym in static:
@@ -403,6 +430,10 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             if o is not None:
                 counted.setdefault(index[o], set()).add(s.arguments[0].name)
             continue
+        if name in after_preds and s.arguments:
+            o = _owner(s.arguments[0])
+            if o is not None:
+                after.setdefault(index[o], []).append(_strip(encode(s), o))
         if name in c.cross:
             o = _owner(s)
             if o is not None:
@@ -414,7 +445,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
-        out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)))
+        out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)),
+                         after=tuple(sorted(after.get(j, ()), key=repr)))
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:
         return out
@@ -424,7 +456,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
         txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
     ans._by_first.update(_static_index(static))  # static atoms indexed once, not per answer
-    verdicts = build_verdicts(ans)
+    verdicts = build_verdicts(ans, counterfactual=False)  # the counterfactual needs the whole book
+    counterfactual = tuple(counterfactual_readings(ans))
     fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
     for atom, rules in ans.fired().items():
         if atom.arguments:
@@ -434,6 +467,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     for j, verdict in zip(with_verdict, verdicts, strict=True):
         v = out[j]
         v.fired = tuple(fired.get(j, ()))
+        v.counterfactual = counterfactual
         paths: list[tuple[tuple[Any, ...], str]] = []
         tokens: list[str] = []
         for name, value in verdict.to_json().items():

@@ -32,12 +32,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from earlog.engine.arith import big
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, solve_batch, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
 from earlog.scenario.model import Item, Party, Scenario, Transaction
+from earlog.verdict import fields_differing
 
 # The scenario schema's references to parties and items (as scenario/validate.py checks them).
 TX_REFS = ("item", "consignee", "end_user", "exporter", "provider")
@@ -234,15 +236,22 @@ class Screener:
         for e in self.base.ledger:
             add(e, -1, True)
         n_rows = 0
+        kept: list[ScreenRow] | None = [] if self.policy.data.get("compare_without") else None
         for row in rows:
             add(row.tx, row.index, False)
             n_rows += 1
+            if kept is not None:
+                kept.append(row)
         t1 = time.perf_counter()
         results: list[KeyResult | None] = [None] * len(key_list)
         hits, misses = self._solve(key_list, key_rows, results, r)
         t2 = time.perf_counter()
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
         order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
+        self._keys = (key_list, key_rows)
+        self.stats_value_hits = self.stats_value_misses = 0
+        self._row_res: dict[int, KeyResult] = {}
+        self._row_facts: dict[int, tuple[Any, ...]] = {}
         chosen = self._fold(order, r, results)
         # cross-transaction conclusions: gather them from every transaction, give each its own
         for _round in range(3):
@@ -261,16 +270,22 @@ class Screener:
         else:  # pragma: no cover - the contract check rules out feedback
             from earlog.errors import EngineBug
             raise EngineBug("cross-transaction conclusions did not settle")
-        for res in results:
+        exact = self._exact(chosen, r, results)
+        for res in [*results, *self._row_res.values()]:
             if res is not None:
                 res.release()  # the Controls go; a variant asked for later is solved again
         t3 = time.perf_counter()
         self.stats = {"rows": n_rows, "ledger": len(self.base.ledger), "keys": len(key_list), "hits": hits,
-                      "misses": misses, "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
+                      "misses": misses,
+                      "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
+                      "exact_rows": self._exact_stats,
+                      "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
+        theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
-            variant, running = _unpack(chosen[i], results[r.key[i]])
-            res = results[r.key[i]]
+            res = self._row_res.get(i) or results[r.key[i]]
+            variant, running = _unpack(chosen[i], res)
+            variant = exact.get(i, variant)
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
             if running:
@@ -280,7 +295,10 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
-            yield index, _verdict(variant, r.txid[i], ids, running, res)
+            v = _verdict(variant, r.txid[i], ids, running, res)
+            if theirs is not None:
+                v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
+            yield index, v
         self.stats["seconds"]["yield"] = time.perf_counter() - t3
 
     def _solve(self, key_list: list, key_rows: list, results: list, r: _Rows) -> tuple[int, int]:
@@ -324,25 +342,119 @@ class Screener:
     def _fold(self, order: list[int], r: _Rows, results: list) -> list[Any]:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
+        values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
         chosen: list[Any] = [None] * len(order)
+        self._row_res.clear()
         for i in order:
             kid = r.key[i]
             res: KeyResult = results[kid]
+            if res.value_members:
+                res = self._row_res[i] = self._with_values(i, r, res, values)
             if not res.memberships:
-                chosen[i] = res.variant(())  # no running total: the variant alone
-                continue
-            names = self._chain_names(r.closure[i], kid, res)
-            fits = []
-            befores = []
-            for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
-                v = totals.get(name, 0)
-                befores.append(v)
-                fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
-            variant: Variant = res.variant(tuple(fits))
-            for j, (name, v) in enumerate(zip(names, befores, strict=True)):
-                totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
-            chosen[i] = (variant, *befores)  # the totals after are recomputed from these
+                variant = chosen[i] = res.variant(())  # no running total: the variant alone
+            else:
+                names = self._chain_names(r.closure[i], kid, res)
+                fits = []
+                befores = []
+                for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
+                    v = totals.get(name, 0)
+                    befores.append(v)
+                    fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
+                variant = res.variant(tuple(fits))
+                for j, (name, v) in enumerate(zip(names, befores, strict=True)):
+                    totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
+                chosen[i] = (variant, *befores)  # the totals after are recomputed from these
+            if res.value_members:  # the totals after this member are the next member's before
+                ids = self._closure_list[r.closure[i]].ids
+                for chain, ekey in res.value_members:
+                    after = self.contract.afters[chain]
+                    values[(chain, _untoken(ekey, ids))] = tuple(sorted(
+                        (_untoken(a[3][1:], ids) for a in variant.after if a[1] == after), key=repr))
         return chosen
+
+    def _with_values(self, i: int, r: _Rows, res: KeyResult,
+                     values: dict[tuple[str, Any], tuple[Any, ...]]) -> KeyResult:
+        """The answer of a row in value-keyed chains, solved with its actual totals before it: for
+        the first member of a chain key the fact chain_first(Chain, T), else the before-atoms equal
+        to the previous member's after-atoms (running_after/2), cached by (key, totals)."""
+        ids = self._closure_list[r.closure[i]].ids
+        tokens = {x: TOKEN + str(j) for j, x in enumerate(ids)}
+        facts: list[Any] = []
+        for chain, ekey in res.value_members:
+            prev = values.get((chain, _untoken(ekey, ids)))
+            if prev is None:
+                facts.append(("f", "chain_first", True, (("f", chain, True, ()), TX_TOKEN)))
+            else:
+                before = self.contract.value_chains[chain]
+                facts.extend(("f", before, True, (TX_TOKEN, *_retoken(rest, tokens))) for rest in prev)
+        key_list, key_rows = self._keys
+        self._row_facts[i] = tuple(facts)
+        k = (key_list[r.key[i]], tuple(facts))
+        found = _CACHE.get((self._scope, k))
+        if found is not None:
+            _CACHE.move_to_end((self._scope, k))
+            self.stats_value_hits += 1
+            return found
+        cid, cross, ledger, tx = key_rows[r.key[i]]
+        mini = self._mini(self._closure_list[cid].ids, tx, ledger)
+        out = solve_batch(self.policy_dir, [(mini, (*cross, *facts), not ledger)], eager=False)[0]
+        self.stats_value_misses += 1
+        _CACHE[(self._scope, k)] = out
+        return out
+
+    def _counterfactual(self, kept: list[ScreenRow] | None, chosen: list[Any],
+                        exact: dict[int, Variant]) -> dict[int, dict[str, Any]] | None:
+        """Under a reading the policy pairs with a counterfactual (compare_without/3), the verdicts
+        of the same book under the other reading (a second screen of the whole book, since the
+        running totals differ too), by input index; None when no such reading is in force."""
+        entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
+        variant = entry[0] if isinstance(entry, tuple) else entry
+        if kept is None or variant is None or not variant.counterfactual:
+            return None
+        question, without = variant.counterfactual[0]
+        base = dataclasses.replace(self.base, assume={**self.base.assume, question: without})
+        other = Screener(base, policy_dir=self.policy_dir)
+        return {i: v.to_json() for i, v in other.screen(kept)}
+
+    def _exact(self, chosen: list[Any], r: _Rows, results: list) -> dict[int, Variant]:
+        """The verdicts that show a running total, solved again with the actual totals before them.
+
+        The fold picks each row's variant from whether its totals fit; what the verdict derives
+        from the total itself (the total after, the headroom) needs the total.  Once the fold has
+        run, every row's totals are known and the rows no longer depend on each other, so they
+        are solved in batches, cached by (key, totals)."""
+        out: dict[int, Variant] = {}
+        todo: dict[tuple[Any, ...], list[int]] = {}
+        key_list, key_rows = self._keys
+        for i in range(len(self.base.ledger), len(r.index)):
+            entry = chosen[i]
+            if not isinstance(entry, tuple) or not entry[0].before_paths:
+                continue
+            res = self._row_res.get(i) or results[r.key[i]]
+            facts = list(self._row_facts.get(i, ()))
+            for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
+                facts.append(("f", self.contract.chains[chain], True, (TX_TOKEN, encode(big(before)))))
+            k = (key_list[r.key[i]], tuple(facts), "exact")
+            found = _CACHE.get((self._scope, k))
+            if found is not None:
+                out[i] = found.variant(())
+            else:
+                todo.setdefault(k, []).append(i)
+        keys = list(todo)
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start:start + _BATCH]
+            entries = []
+            for k in batch:
+                cid, cross, ledger, tx = key_rows[r.key[todo[k][0]]]
+                entries.append((self._mini(self._closure_list[cid].ids, tx, ledger), (*cross, *k[1]), True))
+            for k, res in zip(batch, solve_batch(self.policy_dir, entries, eager=False, exact=True), strict=True):
+                v = res.variant(())
+                res.release()
+                _CACHE[(self._scope, k)] = res
+                for i in todo[k]:
+                    out[i] = v
+        self._exact_stats = {"rows": len(out), "solved": len(keys)}
+        return out
 
     def _chain_names(self, cid: int, kid: int, res: KeyResult) -> tuple[tuple[str, Any], ...]:
         """The chains of a key's memberships with their keys in real ids (once per closure and key)."""
