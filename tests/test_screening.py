@@ -63,6 +63,29 @@ def test_a_fact_the_policy_reads_changes_the_key() -> None:
     assert k2[0] != k[0]
 
 
+def test_a_party_a_consignee_trains_models_for_is_in_the_key() -> None:
+    """740.27 (seed 004): the AIA certification "requires the ultimate consignee to agree not to
+    train AI models ... for entities headquartered or located ... outside of Tier 1".  The customer
+    named in `trains_models_for` is read, so its headquarters must reach the key: a keyed answer
+    that left it out once said "AIA available" where the whole engine says it is not."""
+    def deal(customer_hq: str) -> dict:
+        return {"parties": [{"id": "lab", "hq": "JP", "located": "JP", "trains_models_for": ["cust"]},
+                            {"id": "cust", "hq": customer_hq, "located": customer_hq}],
+                "items": [H100],
+                "transactions": [_tx("a", "lab", to="JP", end_use="research", prior_certification=True,
+                                     prior_notification=True)]}
+    assert _keys(deal("JP")) != _keys(deal("BR"))
+    for hq in ("JP", "BR"):
+        sc = scenario_from_dict(deal(hq))
+        keyed = [v.to_json() for _i, v in Screener(sc).screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+        whole = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
+        assert keyed == whole
+    sc = scenario_from_dict(deal("BR"))
+    (v,) = [v for _i, v in Screener(sc).screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    assert not v.exceptions["AIA"].available
+    assert any(f.startswith("aia.certification_not_contradicted") for f in v.exceptions["AIA"].failed)
+
+
 def test_own_fields_are_in_the_key() -> None:
     parties = [{"id": "acme", "hq": "BR"}]
     k = _keys({"parties": parties, "items": [H100],

@@ -44,6 +44,7 @@ from earlog.verdict import fields_differing
 # The scenario schema's references to parties and items (as scenario/validate.py checks them).
 TX_REFS = ("item", "consignee", "end_user", "exporter", "provider")
 PARTY_REFS = ("parent", "permanent_employee_of")
+PARTY_LIST_REFS = ("trains_models_for",)  # lists of party ids
 ITEM_REFS = ("designed_by", "fabricated_by", "packaged_by")  # and attestations[].by
 TOKEN = "\x01e"
 
@@ -135,6 +136,9 @@ class Screener:
                     q = getattr(p, f)
                     if q is not None:
                         children.setdefault(q, []).append(p.id)
+                for f in PARTY_LIST_REFS:
+                    for q in getattr(p, f):
+                        children.setdefault(q, []).append(p.id)
             self._children = children
         return self._children
 
@@ -166,6 +170,7 @@ class Screener:
             p = self.parties[queue[i]]
             i += 1
             nxt = [getattr(p, f) for f in PARTY_REFS if getattr(p, f) is not None]
+            nxt += [q for f in PARTY_LIST_REFS for q in getattr(p, f)]
             nxt += sorted(children.get(p.id, ()))
             for q in nxt:
                 if q not in seen:
@@ -194,7 +199,8 @@ class Screener:
         mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
                                     attestations=[dataclasses.replace(a, by=tokens[a.by]) for a in item.attestations])
         parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS})
+                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
+                                       **{f: [tok(q) for q in getattr(self.parties[x], f)] for f in PARTY_LIST_REFS})
                    for x in ids[1:] if x in self.parties]
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
                       parties=parties, items=[mitem])
