@@ -309,3 +309,59 @@ def test_the_deals_questions_are_answered_as_earlog_run_answers_them(client: Tes
     assert "nuvem_order: outcome = authorized_by_exception" in r.text
     r = client.post("/deal/run", data={"deal": SAMPLE_DEAL}, headers=H)
     assert "earlog: error: deal: the deal asks no questions" in r.text
+
+
+BIG_DEAL = SAMPLE_DEAL.replace("export 1,000", "export 2,000")  # past LPP's cap for one consignee
+
+
+def test_why_not_offers_the_smallest_change_on_demand(client: TestClient) -> None:
+    # issue 14 point 3: "for a conclusion that does not hold, the failed conditions (and the
+    # smallest change)"; 2,000 H100s exceed LPP's cap (lpp.within_cap), 1,699 do not
+    form = {"deal": BIG_DEAL, "kind": "exception", "tx": "nuvem_order", "code": "LPP"}
+    r = client.post("/deal/why", data={**form, "depth": "1"}, headers=H)
+    assert r.status_code == 200 and "Why not" in r.text and "lpp.within_cap" in r.text
+    assert 'hx-post="/deal/fix"' in r.text and "would be available" not in r.text  # not computed yet
+    r = client.post("/deal/fix", data=form, headers=H)
+    assert r.status_code == 200
+    assert "<li>LPP would be available with a quantity of at most 1,699 (now 2,000)</li>" in r.text
+    assert "1 fact to change" in r.text
+    # a conclusion that holds offers no change, and says so when asked
+    r = client.post("/deal/why", data={**form, "deal": SAMPLE_DEAL, "depth": "1"}, headers=H)
+    assert 'hx-post="/deal/fix"' not in r.text
+    r = client.post("/deal/fix", data={**form, "deal": SAMPLE_DEAL}, headers=H)
+    assert "LPP is available already: nothing to change" in r.text
+    r = client.post("/deal/fix", data={**form, "code": "NOPE"}, headers=H)
+    assert "earlog: error: conclusion: no exception &#39;NOPE&#39;" in r.text
+    r = client.post("/deal/fix", data=form)  # no CSRF token
+    assert r.status_code == 403
+
+
+def test_why_api_returns_the_smallest_change_as_the_cli_does(client: TestClient, tmp_path: Path) -> None:
+    concl = "exception LPP available for nuvem_order"
+    r = client.post("/v1/why", json={"deal": BIG_DEAL, "conclusion": concl, "not": True, "fix": True})
+    assert r.status_code == 200
+    got = r.json()
+    assert got["fewest_changes"] == 1 and got["holds_now"] is False
+    (change,) = got["changes"]
+    assert change["changes"]["quantity"] == {"values": ["1,699"], "bound": "at most", "now": "2,000"}
+    assert change["text"] == "LPP would be available with a quantity of at most 1,699 (now 2,000)"
+    path = tmp_path / "deal.earlog"
+    path.write_text(BIG_DEAL, encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "earlog.cli", "why", str(path), concl, "--not", "--fix",
+                          "--format", "json"], capture_output=True, text=True, check=True)
+    expected = json.loads(cli.stdout)
+    assert {k: v for k, v in got.items() if k != "seconds"} == {k: v for k, v in expected.items() if k != "seconds"}
+    r = client.post("/v1/why", json={"deal": BIG_DEAL, "conclusion": concl, "fix": "yes"})
+    assert r.status_code == 400 and r.json()["error"] == "request body.fix: expected true or false"
+
+
+def test_hostile_names_are_escaped_in_the_smallest_change(client: TestClient) -> None:
+    deal = dict(HOSTILE_DEAL, transactions=[dict(HOSTILE_DEAL["transactions"][0], quantity=2000)])
+    form = {"deal": json.dumps(deal), "kind": "exception", "tx": HOSTILE, "code": "LPP"}
+    r = client.post("/deal/why", data={**form, "depth": "1"}, headers=H)
+    assert r.status_code == 200, r.text
+    assert 'hx-post="/deal/fix"' in r.text and "<script>alert" not in r.text and "<img src=x" not in r.text
+    r = client.post("/deal/fix", data=form, headers=H)
+    assert r.status_code == 200, r.text
+    assert "at most 1,699 (now 2,000)" in r.text
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text

@@ -129,6 +129,19 @@ def test_open_a_why_tree_and_expand_it(page: Any) -> None:
     assert "aia.dest_tier1" in page.locator("#why-panel ul.failed").inner_text()
 
 
+def test_why_not_then_ask_for_the_smallest_change(page: Any) -> None:
+    page.fill("#deal", DEAL)
+    page.click("#evaluate")
+    page.click("button.conclusion:has-text('LPP not available')")
+    page.wait_for_selector("#why-panel h3:has-text('Why not')")
+    assert "lpp.within_cap" in page.locator("#why-panel ul.failed").inner_text()
+    assert page.locator("#fix-result").count() == 0  # searched only when asked
+    page.click("#fix-button")
+    page.wait_for_selector("#fix-result")
+    assert page.locator("#fix-result ul.changes li").all_inner_texts() == [
+        "LPP would be available with a quantity of at most 1,699 (now 2,000)"]
+
+
 def test_flip_a_reading_and_see_the_highlighted_change(page: Any) -> None:
     page.select_option("#assume-legal_status", "bis_non_enforcement")
     page.click("#compare")

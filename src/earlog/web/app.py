@@ -178,6 +178,24 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
         return page(request, "_why.html", kind=kind, tx=tx, code=code, why_not=why_not, atom=str(atom),
                     memo=memo, svg=svg, svg_error=svg_error, depth=depth, levels=levels, failed=failed)
 
+    @api.post("/deal/fix", response_class=HTMLResponse, include_in_schema=False)
+    async def deal_fix(request: Request) -> HTMLResponse:
+        form = await form_of(request)
+        return await run_in_threadpool(_deal_fix, request, form)
+
+    def _deal_fix(request: Request, form: dict[str, Any]) -> HTMLResponse:
+        """The smallest change for a conclusion that does not hold, loaded only when
+        asked for (it searches a space of scenarios; the why panel stays fast)."""
+        try:
+            deal = service.read_deal(str(form.get("deal", "")))
+            kind, tx, code = str(form.get("kind", "")), str(form.get("tx", "")), str(form.get("code", ""))
+            verdicts = service.verdicts_json(deal)
+            atom = service.conclusion_atom(deal, kind, tx, code, verdicts)
+            fix = service.smallest_change(deal, atom, make_true=True)
+        except EarlogError as e:
+            return page(request, "_error.html", error=service.error_parts(e))
+        return page(request, "_fix.html", fix=fix, lines=[c.text for c in fix.changes], text=fix.text())
+
     @api.post("/deal/whatif", response_class=HTMLResponse, include_in_schema=False)
     async def deal_whatif(request: Request) -> HTMLResponse:
         form = await form_of(request)
@@ -252,9 +270,10 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
     @api.post("/v1/why", summary="Why or why not of a conclusion", responses=_API_RESPONSES,
               openapi_extra=_body_doc('{"scenario": {...} or "deal": "query language", "conclusion": '
                                       '"exception LPP available for t1" or an atom, "not": false, "all": false, '
-                                      '"depth": null}'))
+                                      '"depth": null, "fix": false}'))
     async def v1_why(request: Request) -> JSONResponse:
-        """The explanation JSON of `earlog why --format json` (schema earlog.explanation/1)."""
+        """The explanation JSON of `earlog why --format json` (schema earlog.explanation/1); with
+        "fix": true, the smallest change of `earlog why --fix --format json` instead."""
 
         raw = await request.body()
         return await run_in_threadpool(_v1_why, raw)
@@ -266,10 +285,10 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
         body = _json_body(raw)
         if not isinstance(body, dict):
             raise InputError("request body", "expected a JSON object with scenario (or deal) and conclusion")
-        unknown = set(body) - {"scenario", "deal", "conclusion", "not", "all", "depth"}
+        unknown = set(body) - {"scenario", "deal", "conclusion", "not", "all", "depth", "fix"}
         if unknown:
             raise InputError(f"request body.{sorted(unknown)[0]}", "unknown field; expected scenario, deal, "
-                                                                  "conclusion, not, all, depth")
+                                                                  "conclusion, not, all, depth, fix")
         if ("scenario" in body) == ("deal" in body):
             raise InputError("request body", "give exactly one of scenario (JSON) or deal (the query language)")
         if "deal" in body:
@@ -283,13 +302,15 @@ def create_app(*, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD
         if not isinstance(conclusion, str) or not conclusion.strip():
             raise InputError("request body.conclusion", "expected a conclusion such as "
                                                         "\"exception LPP available for t1\"")
-        for flag in ("not", "all"):
+        for flag in ("not", "all", "fix"):
             if not isinstance(body.get(flag, False), bool):
                 raise InputError(f"request body.{flag}", "expected true or false")
         depth = body.get("depth")
         if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
             raise InputError("request body.depth", f"expected a depth of 0 or more, got {depth!r}")
         atom = parse_conclusion(conclusion, deal.scenario)
+        if body.get("fix", False):  # the JSON of `earlog why --fix --format json`
+            return JSONResponse(service.smallest_change(deal, atom, make_true=body.get("not", False)).to_json())
         expl = explain(deal.scenario, atom, why_not=body.get("not", False), all_failed=body.get("all", False),
                        depth=depth)
         return JSONResponse(expl.to_json())
