@@ -82,7 +82,8 @@ def test_parse_errors_offer_what_fits_not_every_keyword() -> None:
     msg = _error("party x { hq: BR }\nfoo\n")
     assert "expected a new statement" in msg and "'ledger'" not in msg and "'}'" not in msg
     msg = _error("party x { hq: BR }\nwhy outcome for t1 depht 3\n")
-    assert "expected one of 'all' or 'depth', or a new statement" in msg and "did you mean 'depth'" in msg
+    # `--` fits too: `why ... -- smallest change` (docs/spaces.md)
+    assert "expected one of '--', 'all' or 'depth', or a new statement" in msg and "did you mean 'depth'" in msg
     assert "'from'" not in msg and "','" not in msg  # look-aheads of merged LALR states are not offered
 
 
