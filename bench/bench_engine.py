@@ -112,9 +112,10 @@ def cold(runs: int) -> dict[str, tuple[float, float]]:
         path = f.name
     env = dict(os.environ)
     whole = dict(env, EARLOG_ENGINE="whole")
+    keyed = dict(env, EARLOG_ENGINE="keyed")
     out = {
         "earlog --help": process([exe, "--help"], runs, env),
-        "earlog eval (keyed)": process([exe, "eval", path], runs, env),
+        "earlog eval (keyed)": process([exe, "eval", path], runs, keyed),
         "earlog eval (whole)": process([exe, "eval", path], runs, whole),
     }
     os.unlink(path)
