@@ -41,6 +41,8 @@ ITEMS = [
     {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]},
 ]
 KINDS = ["export", "export", "export", "reexport", "in_country_transfer", "deemed_export", "iaas_service"]
+# the kinds that ship items to their consignee, so go where it is located (scenario/validate.py)
+SHIPPED = ("export", "reexport", "in_country_transfer")
 END_USES = ["training", "inference", "production", "research"]
 AUTHS = [None, None, "LPP", "license", "UVEU", "NVEU", "AIA"]
 
@@ -88,7 +90,8 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         c = rng.choice(parties)
         kind = rng.choice(KINDS)
         item = rng.choice(ITEMS)["id"]
-        to = c["located"] if rng.random() < 0.8 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
+        # a shipment goes where its consignee is located (validation refuses the contradiction)
+        to = c["located"] if rng.random() < 0.8 or kind in SHIPPED else rng.choice(COUNTRIES)
         t = {"kind": kind, "item": item, "quantity": rng.choice([1, 10, 100, 400, 1000, 1700]),
              "from": to if kind == "in_country_transfer" else ("US" if rng.random() < 0.8 else rng.choice(COUNTRIES)),
              "to": to, "consignee": c["id"], "end_use": rng.choice(END_USES), "date": rng.choice(dates)}
