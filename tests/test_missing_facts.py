@@ -101,8 +101,8 @@ def test_consignee_located_elsewhere_json_is_one_line_exit_2(tmp_path: Path) -> 
     assert r.returncode == 2, r.stdout
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith("earlog: error: s.json: $.transactions[0].to: the export goes to BR, but its "
-                               "consignee 'buyer' is located in IN (s.json: $.parties[0]); give the country the consignee receives the "
-                               "items in, or the consignee's real location"), r.stderr
+                               "consignee 'buyer' is located in IN (s.json: $.parties[0]); give the country "
+                               "the consignee receives the items in, or the consignee's real location"), r.stderr
 
 
 def test_consignee_located_elsewhere_dsl_is_one_line_exit_2(tmp_path: Path) -> None:
