@@ -69,6 +69,8 @@ ITEMS = [
 ITEM_WEIGHTS = [30, 10, 5, 8, 8, 4, 8, 4, 6]
 KINDS = ["export", "reexport", "in_country_transfer", "deemed_export"]
 KIND_WEIGHTS = [75, 10, 10, 5]
+# the kinds that ship items to their consignee, so go where it is located (scenario/validate.py)
+SHIPPED = ("export", "reexport", "in_country_transfer")
 END_USES = ["training", "inference", "production", "development", "storage", "research"]
 AUTHORIZATIONS = [None, "LPP", "license", "UVEU", "NVEU"]
 
@@ -99,8 +101,8 @@ def generate(n_tx: int, seed: int = 2025, n_parties: int = 500) -> dict[str, Any
         consignee = rng.choice(parties)
         end_user = consignee if rng.random() < 0.8 else rng.choice(parties)
         kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
-        # an in-country transfer stays where its consignee is (validation refuses the contradiction)
-        to = consignee["located"] if rng.random() < 0.85 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
+        # a shipment goes where its consignee is located (validation refuses the contradiction)
+        to = consignee["located"] if rng.random() < 0.85 or kind in SHIPPED else rng.choice(COUNTRIES)
         src = to if kind == "in_country_transfer" else ("US" if kind == "export" else rng.choice(COUNTRIES))
         day = rng.randrange(590)  # 2025-05-16 .. 2026-12-27: after the AI Diffusion compliance date
         date = time.strftime("%Y-%m-%d", time.gmtime(1747353600 + 86400 * day))

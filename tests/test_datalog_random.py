@@ -142,6 +142,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "from": draw(st.sampled_from(["US", *FAVOURITES[:3]])), "to": draw(_country()),
             "consignee": draw(st.sampled_from(names)), "date": draw(_date()),
         }
+        located = next(p.get("located") for p in parties if p["id"] == t["consignee"])
+        if t["kind"] in ("export", "reexport", "in_country_transfer") and located is not None:
+            t["to"] = located  # a shipment goes where its consignee is located (scenario/validate.py)
         if draw(st.booleans()):
             t["end_user"] = draw(st.sampled_from(names))
         if draw(st.booleans()):

@@ -60,10 +60,62 @@ def test_in_country_transfer_to_a_consignee_located_elsewhere_is_refused() -> No
         evaluate(s)
 
 
-def test_export_to_a_consignee_located_elsewhere_is_warned() -> None:
-    """A shipment to Brazil whose consignee is located in India: the verdict says the facts disagree."""
-    v = verdict(scenario(party={"located": "IN"}))
-    assert "missing.consignee_located_elsewhere_warning" in _warnings(v)
+@pytest.mark.parametrize("kind", ["export", "reexport"])
+def test_shipment_to_a_consignee_located_elsewhere_is_refused(kind: str) -> None:
+    """15 CFR 772.1: the ultimate consignee is the party that receives the items.  A shipment to Brazil
+    whose consignee is stated to be located in India is a contradiction, refused before evaluation
+    (the warning missing.consignee_located_elsewhere_warning it used to get is gone)."""
+    from earlog.api import evaluate
+
+    with pytest.raises(InputError, match=rf"\$\.transactions\[0\]\.to: the {kind} goes to BR, but its consignee "
+                                         r"'buyer' is located in IN \(\$\.parties\[0\]\); give the country"):
+        evaluate(scenario(party={"located": "IN"}, tx={"kind": kind}))
+
+
+def test_ultimate_destination_does_not_excuse_a_consignee_located_elsewhere() -> None:
+    """`ultimate_destination` is where ACM's produced items go (15 CFR 740.28) and `distributor` who
+    resells them: neither says the consignee receives the items anywhere but `to`."""
+    from earlog.api import evaluate
+
+    s = scenario(party={"located": "IN", "distributor": True}, tx={"ultimate_destination": "IN"})
+    with pytest.raises(InputError, match=r"an onward shipment is a reexport transaction of its own"):
+        evaluate(s)
+
+
+def test_deemed_export_to_a_foreign_person_elsewhere_is_not_refused() -> None:
+    """A deemed export releases technology to a foreign person wherever they are: no shipment, no check."""
+    s = scenario(party={"located": "IN"}, tx={"kind": "deemed_export"})
+    assert verdict(s)["outcome"]
+
+
+def _cli(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "earlog.cli", "eval", name], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_consignee_located_elsewhere_json_is_one_line_exit_2(tmp_path: Path) -> None:
+    s = copy.deepcopy(BASE)
+    s["parties"][0]["located"] = "IN"
+    r = _cli(tmp_path, "s.json", json.dumps(s))
+    assert r.returncode == 2, r.stdout
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("earlog: error: s.json: $.transactions[0].to: the export goes to BR, but its "
+                               "consignee 'buyer' is located in IN (s.json: $.parties[0]); give the country "
+                               "the consignee receives the items in, or the consignee's real location"), r.stderr
+
+
+def test_consignee_located_elsewhere_dsl_is_one_line_exit_2(tmp_path: Path) -> None:
+    text = ("item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }\n"
+            "party buyer { hq: BR, located: IN }\n"
+            "transaction t1 { export 1,000 h100 from US to BR, consignee: buyer, date: 2025-06-01 }\n")
+    r = _cli(tmp_path, "s.earlog", text)
+    assert r.returncode == 2, r.stdout
+    # the DSL's usual error: one line of message, then the source line with the place marked
+    first, *excerpt = r.stderr.splitlines()
+    assert "Traceback" not in r.stderr and len(excerpt) == 2 and "to BR" in excerpt[0], r.stderr
+    assert first.startswith("earlog: error: s.earlog:3:47: the export goes to BR, but its consignee 'buyer' is "
+                            "located in IN (line 2); give the country the consignee receives the items in"), first
 
 
 def test_quantity_zero_is_refused() -> None:

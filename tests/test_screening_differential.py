@@ -43,6 +43,8 @@ ITEMS = [
 VEU_ITEMS = ["h100", "b200", "dgx", "ws"]
 DEPLOYED = [1_000_000, 20_000_000, 150_000_000, 600_000_000]  # TPP per country of a declared plan
 KINDS = ["export", "export", "export", "reexport", "in_country_transfer", "deemed_export", "iaas_service"]
+# the kinds that ship items to their consignee, so go where it is located (scenario/validate.py)
+SHIPPED = ("export", "reexport", "in_country_transfer")
 END_USES = ["training", "inference", "production", "research"]
 AUTHS = [None, None, "LPP", "license", "UVEU", "NVEU", "AIA"]
 
@@ -94,9 +96,10 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         c = rng.choice(parties)
         kind = rng.choice(KINDS)
         item = rng.choice(ITEMS)["id"]
-        if holders and rng.random() < 0.3:  # a shipment to a VEU holder, anywhere
+        if holders and rng.random() < 0.3:  # a shipment to a VEU holder
             c, kind, item = rng.choice(holders), "export", rng.choice(VEU_ITEMS)
-        to = c["located"] if rng.random() < 0.8 or kind == "in_country_transfer" else rng.choice(COUNTRIES)
+        # a shipment goes where its consignee is located (validation refuses the contradiction)
+        to = c["located"] if rng.random() < 0.8 or kind in SHIPPED else rng.choice(COUNTRIES)
         t = {"kind": kind, "item": item, "quantity": rng.choice([1, 10, 100, 400, 1000, 1700]),
              "from": to if kind == "in_country_transfer" else ("US" if rng.random() < 0.8 else rng.choice(COUNTRIES)),
              "to": to, "consignee": c["id"], "end_use": rng.choice(END_USES), "date": rng.choice(dates)}

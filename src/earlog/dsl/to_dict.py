@@ -196,9 +196,16 @@ class ScenarioBuilder:
                 span = origin.span
                 if e.message.startswith("unknown field") and probe == path:
                     span = origin.key_span or span
-                return DslError(origin.file, origin.text, span, _in_words(e.message))
+                return DslError(origin.file, origin.text, span, _in_words(self._lines(e.message)))
             probe = _parent(probe)
         return e
+
+    def _lines(self, message: str) -> str:
+        """A JSON path the message names in passing, such as `($.parties[0])`, as the line it was written on."""
+        def line(m: re.Match) -> str:
+            origin = self.origins.get(m.group(1))
+            return f"(line {origin.span.line})" if origin is not None else m.group(0)
+        return re.sub(r"\((\$[^()\s]*)\)", line, message)
 
 
 def _parent(path: str) -> str:

@@ -68,16 +68,25 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
 
 
 def _check_locations(t: Transaction, parties: dict) -> None:
-    """A transfer within one country to a consignee stated to be located in another is a
-    contradiction: the rules would read one fact or the other, and neither is safe to pick.
-    (An export to a consignee located elsewhere can be a real deal, a transshipment or a
-    multi-site company: missing_facts.lp warns about it instead.)"""
+    """The consignee is the party that receives the items (15 CFR 772.1): a shipment to one
+    country whose consignee is stated to be located in another is a contradiction, since the
+    rules that read the destination and those that read the consignee's location would see
+    different countries, and neither is safe to pick.  No scenario field states that the
+    consignee receives the items somewhere else: `ultimate_destination` is where ACM's
+    produced items go and `distributor` is who resells them, so neither excuses it; an
+    onward shipment is a transaction of its own (a reexport from the first country)."""
+    if t.kind not in ("export", "reexport", "in_country_transfer"):
+        return
     consignee = parties.get(t.consignee)
-    if t.kind == "in_country_transfer" and consignee is not None and consignee.located not in (None, t.to):
-        raise InputError(str(t.src.at("to")),
-                         f"the {t.kind.replace('_', ' ')} goes to {t.to}, but its consignee {t.consignee!r} is "
-                         f"located in {consignee.located} ({consignee.src}); give the country the consignee "
-                         "receives the item in")
+    if consignee is None or consignee.located in (None, t.to):
+        return
+    onward = "" if t.kind == "in_country_transfer" else (
+        "; an onward shipment is a reexport transaction of its own (ultimate_destination and "
+        "distributor do not change where the consignee receives the items)")
+    raise InputError(str(t.src.at("to")),
+                     f"the {t.kind.replace('_', ' ')} goes to {t.to}, but its consignee {t.consignee!r} is "
+                     f"located in {consignee.located} ({consignee.src}); give the country the consignee "
+                     f"receives the items in, or the consignee's real location{onward}")
 
 
 def require_transactions(sc: Scenario) -> None:
