@@ -9,7 +9,7 @@ DEAL = """\
 party nuvem { hq: BR, located: BR }
 item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem,
-                 end_use: inference, date: 2025-06-01 }
+                 end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes }
 """
 
 

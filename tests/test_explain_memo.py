@@ -99,7 +99,7 @@ def test_facts_written_in_the_language_point_to_their_line(tmp_path: Path) -> No
     f.write_text("party nuvem { hq: BR, located: BR }\n"
                  "item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }\n"
                  "transaction t1 { export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem,\n"
-                 "                 end_use: inference, date: 2025-06-01 }\n")
+                 "                 end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes }\n")
     r = runner.invoke(app, ["why", str(f), "exception LPP available for t1", "--depth", "6"])
     assert r.exit_code == 0, r.output
     assert f"transaction t1: quantity = 1,000 ({f}:3)" in r.output

@@ -15,7 +15,7 @@ DEAL = """# a deal written in the language
 item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 party nuvem { hq: BR, located: BR }
 transaction nuvem_order {
-  export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01
+  export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes
 }
 ask nuvem_order
 """

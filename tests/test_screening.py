@@ -21,7 +21,8 @@ H100 = {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "desi
 
 def _tx(tid: str, consignee: str, qty: int = 10, **extra) -> dict:
     t = {"id": tid, "kind": "export", "item": "h100", "quantity": qty, "from": "US", "to": "BR",
-         "consignee": consignee, "end_use": "inference", "date": "2025-06-01"}
+         "consignee": consignee, "end_use": "inference", "date": "2025-06-01",
+         "prior_notification": True, "prior_certification": True}
     t.update(extra)
     return t
 
@@ -155,7 +156,7 @@ def test_aia_recipient_is_gathered_from_every_transaction() -> None:
              "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "training",
              "date": "2025-07-01"},
             {"id": "chips", "kind": "export", "item": "h100", "quantity": 100, "from": "US", "to": "JP",
-             "consignee": "lab", "end_use": "training", "date": "2025-08-01"},
+             "consignee": "lab", "end_use": "training", "date": "2025-08-01", "prior_certification": True},
         ],
     })
     want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
@@ -235,6 +236,7 @@ def test_prepared_policy_is_cached_on_disk_and_read_back(tmp_path: Path, monkeyp
     from earlog.engine import prepcache
 
     monkeypatch.setenv("EARLOG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("EARLOG_ENGINE", "keyed")  # single evaluations default to the whole engine
     d = str(POLICY)
     sc = {"parties": [{"id": "acme", "hq": "BR"}], "items": [H100], "transactions": [_tx("a", "acme")]}
     prepcache.keyed_state.cache_clear()

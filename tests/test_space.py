@@ -31,9 +31,9 @@ party nuvem { hq: BR, located: BR }
 party "Dragon Holdings" { hq: CN, located: CN }
 party lionbyte { hq: SG, located: SG, parent: "Dragon Holdings" }
 transaction order7 { export 2,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference,
-                     date: 2025-06-01 }
+                     date: 2025-06-01, prior_notification: yes, prior_certification: yes }
 transaction lion { export 500 h100 from US to SG, consignee: lionbyte, end_user: lionbyte, end_use: training,
-                   date: 2025-06-01 }
+                   date: 2025-06-01, prior_notification: yes, prior_certification: yes }
 """
 
 
@@ -237,7 +237,7 @@ def test_hostile_names_stay_names_in_spaces_snippets_and_changes() -> None:
 item "chip {HOSTILE}" {{ eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }}
 party "{HOSTILE}" {{ hq: BR, located: BR }}
 transaction "t\\" :- a." {{ export 2,000 "chip {HOSTILE}" from US to BR, consignee: "{HOSTILE}",
-  end_user: "{HOSTILE}", end_use: inference, date: 2025-06-01 }}
+  end_user: "{HOSTILE}", end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes }}
 space evil around "t\\" :- a." {{ destination: [tier 1, tier 3], consignee.parent: [none, tier 3] }}
 check in evil: exception LPP available
 why not exception LPP available for "t\\" :- a." -- smallest change varying quantity

@@ -14,7 +14,7 @@ SPACES = str(ROOT / "queries" / "spaces.earlog")
 DEAL = """item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 party nuvem { hq: BR, located: BR }
 transaction order7 { export 2,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference,
-                     date: 2025-06-01 }
+                     date: 2025-06-01, prior_notification: yes, prior_certification: yes }
 """
 
 
@@ -54,7 +54,7 @@ def test_diff_of_an_interpretation_in_one_line() -> None:
 
 def test_diff_of_a_ledger_under_two_readings(tmp_path: Path) -> None:
     f = tmp_path / "cy.earlog"
-    f.write_text(DEAL.replace("to BR", "to CY"))
+    f.write_text(DEAL.replace("to BR", "to CY").replace("located: BR", "located: CY"))
     r = earlog("diff", "--interpretation", "cyprus_in_d5", "--scenario", str(f))
     assert r.returncode == 0, r.stderr
     assert "order7" in r.stdout and "license_presumption_denial" in r.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 DEAL = """item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }
 party nuvem { hq: BR, located: BR }
 transaction t1 {
-  export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01
+  export 1,000 h100 from US to BR, consignee: nuvem, end_user: nuvem, end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes
 }
 """
 # seed 004: LPP authorizes exports to Tier 2 up to the cap, and no red flag is raised here
@@ -106,7 +106,7 @@ item h100 {
 
 transaction t1 {
   # before the head
-  export 1,000 h100 from US to BR, consignee: nuvem, end_use: inference, date: 2025-06-01
+  export 1,000 h100 from US to BR, consignee: nuvem, end_use: inference, date: 2025-06-01, prior_notification: yes, prior_certification: yes
 }
 case "x" {  # opens
   ask t1  # trailing
