@@ -94,7 +94,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         kind = draw(st.sampled_from(["eccn", "specs", "weights"]))
         it: dict[str, Any] = {"id": f"item{j}"}
         if kind == "eccn":
-            it.update(eccn=draw(st.sampled_from(ECCNS)), tpp=draw(st.integers(0, 30000)))
+            eccn = draw(st.sampled_from(ECCNS))
+            if eccn in VOCAB.software_technology_eccns:  # software/technology names the hardware it is for
+                it.update(eccn=eccn, for_eccn=draw(st.sampled_from(sorted(VOCAB.hardware_eccns))))
+            else:
+                it.update(eccn=eccn, tpp=draw(st.integers(0, 30000)))
         elif kind == "specs":
             it.update(mac_tops=draw(st.integers(1, 3000)), bit_length=draw(st.sampled_from([4, 8, 16, 32])))
             if draw(st.booleans()):
