@@ -48,6 +48,11 @@ def _index() -> None:
 
 def book(wait: bool = False) -> tuple[Any, str]:
     """(the rulebook, the state of its case links: ready, indexing or unavailable)."""
+    # imported here, before the indexing thread starts, so two threads never import these
+    # modules at once (a concurrent first import was seen to fail under pytest)
+    import earlog.commands.rulebook  # noqa: F401
+    import earlog.explain.rulebook  # noqa: F401
+
     with _lock:
         if "cases" in _books:
             done = _books["cases"]
