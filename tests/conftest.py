@@ -43,11 +43,18 @@ BASE: dict[str, Any] = {
 def scenario(**changes: Any) -> dict[str, Any]:
     """The baseline with top-level fields replaced, and `tx`/`party`/`item` merged into the first entry."""
     s = copy.deepcopy(BASE)
+    party_changes = changes.get("party", {})
     for key in ("tx", "party", "item"):
         if key in changes:
             target = {"tx": "transactions", "party": "parties", "item": "items"}[key]
             s[target][0].update(changes.pop(key))
     s.update(changes)
+    # the consignee receives the items where they go (15 CFR 772.1; a consignee located
+    # elsewhere is refused): moving the shipment moves the baseline buyer, unless stated
+    t, buyer = s["transactions"][0], s["parties"][0]
+    shipped = t.get("kind") in ("export", "reexport", "in_country_transfer")
+    if shipped and t.get("consignee") == buyer["id"] and "located" not in party_changes and "to" in t:
+        buyer["located"] = t["to"]
     return s
 
 
@@ -111,3 +118,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def base() -> dict[str, Any]:
     return scenario()
+
+
+def ship_to(s: dict[str, Any], country: str, index: int = 0) -> dict[str, Any]:
+    """Send a transaction elsewhere, and its consignee with it: the consignee receives the
+    items where they go (15 CFR 772.1), and a consignee located elsewhere is refused."""
+    t = s["transactions"][index]
+    t["to"] = country
+    for p in s["parties"]:
+        if p["id"] == t.get("consignee"):
+            p["located"] = country
+    return s

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import failed, scenario, verdict
+from conftest import failed, scenario, ship_to, verdict
 
 # ---------------------------------------------------------------------------
 # AIA, 15 CFR 740.27.  Seed 004: "authorizes exports, reexports, and in-country transfers to
@@ -61,7 +61,7 @@ def test_aia_authorized_designer_ends_april_13_2026(date: str, available: bool) 
 def test_aia_fails_dest_tier1() -> None:
     """Seed 004: AIA reaches only "parties located in Tier 1 destinations"; a Japanese lab's site in Brazil."""
     s = aia()
-    s["transactions"][0]["to"] = "BR"
+    ship_to(s, "BR")
     assert failed(verdict(s), "AIA") == ["aia.dest_tier1"]
 
 
@@ -165,7 +165,7 @@ def test_acm_fails_dest_tier12() -> None:
     """Seed 004: "the private sector end user is located in a Tier 1 or 2 destination"."""
     s = acm()
     s["parties"][0]["hq"] = "US"
-    s["transactions"][0]["to"] = "CN"
+    ship_to(s, "CN")
     assert failed(verdict(s), "ACM") == ["acm.dest_tier12"]
 
 
@@ -414,7 +414,7 @@ def test_nac_available_to_tier3_entity_in_tier2() -> None:
     """Seed 004 Table 1, Tier 2 row: "NAC* for entities headquartered in or with an ultimate parent
     headquartered in Tier 3"."""
     s = nac()
-    s["transactions"][0]["to"] = "BR"
+    ship_to(s, "BR")
     assert verdict(s)["exceptions"]["NAC"]["available"] is True
 
 
@@ -545,7 +545,7 @@ def test_uveu_fails_hq_tier1() -> None:
 def test_uveu_fails_dest_not_tier3() -> None:
     """Seed 004: "anywhere in the world except for China, Macau, or other Country Group D:5 destinations"."""
     s = uveu()
-    s["transactions"][0]["to"] = "MO"
+    ship_to(s, "MO")
     assert failed(verdict(s), "UVEU") == ["uveu.dest_not_tier3"]
 
 
@@ -592,7 +592,7 @@ def test_nveu_fails_hq_tier12(hq: str, parent_hq: str | None) -> None:
 def test_nveu_fails_authorized_location() -> None:
     """Seed 001: NVEU lets companies "build data centers in specified locations"; a site in Mexico is not one."""
     s = nveu()
-    s["transactions"][0]["to"] = "MX"
+    ship_to(s, "MX")
     assert failed(verdict(s), "NVEU") == ["nveu.authorized_location"]
 
 
@@ -601,5 +601,5 @@ def test_nveu_fails_dest_not_tier3() -> None:
     countries"; even a listed location in China does not help."""
     s = nveu()
     s["parties"][0]["veu"]["locations"] = ["BR", "CN"]
-    s["transactions"][0]["to"] = "CN"
+    ship_to(s, "CN")
     assert failed(verdict(s), "NVEU") == ["nveu.dest_not_tier3"]

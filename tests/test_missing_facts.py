@@ -15,10 +15,6 @@ from conftest import BASE, scenario, verdict
 
 from earlog.errors import InputError
 
-# export/reexport refusal is written but not switched on: the Python fixtures still ship away
-# from the consignee's location (closing note); until then the verdict warns instead
-NOT_YET = pytest.mark.skip(reason="export/reexport refusal not switched on yet (the verdict warns)")
-
 
 def _warnings(v: dict) -> list[str]:
     return [w["rule"] for w in v["warnings"]]
@@ -64,7 +60,6 @@ def test_in_country_transfer_to_a_consignee_located_elsewhere_is_refused() -> No
         evaluate(s)
 
 
-@NOT_YET
 @pytest.mark.parametrize("kind", ["export", "reexport"])
 def test_shipment_to_a_consignee_located_elsewhere_is_refused(kind: str) -> None:
     """15 CFR 772.1: the ultimate consignee is the party that receives the items.  A shipment to Brazil
@@ -77,7 +72,6 @@ def test_shipment_to_a_consignee_located_elsewhere_is_refused(kind: str) -> None
         evaluate(scenario(party={"located": "IN"}, tx={"kind": kind}))
 
 
-@NOT_YET
 def test_ultimate_destination_does_not_excuse_a_consignee_located_elsewhere() -> None:
     """`ultimate_destination` is where ACM's produced items go (15 CFR 740.28) and `distributor` who
     resells them: neither says the consignee receives the items anywhere but `to`."""
@@ -100,7 +94,6 @@ def _cli(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60)
 
 
-@NOT_YET
 def test_consignee_located_elsewhere_json_is_one_line_exit_2(tmp_path: Path) -> None:
     s = copy.deepcopy(BASE)
     s["parties"][0]["located"] = "IN"
@@ -112,7 +105,6 @@ def test_consignee_located_elsewhere_json_is_one_line_exit_2(tmp_path: Path) -> 
                                "the consignee receives the items in, or the consignee's real location"), r.stderr
 
 
-@NOT_YET
 def test_consignee_located_elsewhere_dsl_is_one_line_exit_2(tmp_path: Path) -> None:
     text = ("item h100 { eccn: 3A090.a, tpp: 15_832, datacenter: yes, designer: approved }\n"
             "party buyer { hq: BR, located: IN }\n"

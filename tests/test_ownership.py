@@ -31,6 +31,7 @@ def shipment(parties: list[dict[str, Any]], to: str, datacenter: bool = True, **
          "consignee": "p0", "end_user": "p0", "end_use": "production", "ultimate_destination": "US",
          "date": "2025-06-01", "prior_certification": True, "prior_notification": True}
     t.update(tx)
+    parties[0]["located"] = to  # the consignee receives the items where they go (15 CFR 772.1)
     return {
         "parties": parties,
         "items": [{"id": "chip", "eccn": "3A090.a", "tpp": H100_TPP, "datacenter": datacenter,

@@ -336,6 +336,28 @@ def test_the_report_is_stamped_with_the_policy_and_interpretations(tmp_path: Pat
 # --- what-if ----------------------------------------------------------------------------------
 
 
+def test_a_row_shipped_away_from_its_consignee_is_an_error_row_that_moves_no_total(tmp_path: Path) -> None:
+    """15 CFR 772.1: the ultimate consignee receives the items.  A row exporting to India for a
+    consignee located in Brazil contradicts itself (scenario/validate.py refuses it in a scenario);
+    in a book it is an error row naming `to`, and the next row's LPP total is as if it never was."""
+    header = ",".join(FIELDS)
+    rows = ["A1,export,h100,1000,US,IN,nuvem,nuvem,inference,2025-06-01,yes,yes",
+            "A2,export,h100,1000,US,BR,nuvem,nuvem,inference,2025-06-02,yes,yes"]
+    book = tmp_path / "b.csv"
+    book.write_text("\n".join([header, *rows]) + "\n")
+    out = tmp_path / "r.jsonl"
+    run(book, out)
+    got = list(read_report(out))
+    assert [r["id"] for r in got] == ["A1", "A2"]
+    assert got[0]["error_field"] == "to" and got[0]["outcome"] is None
+    assert got[0]["error"].startswith("the export goes to IN, but its consignee 'nuvem' is located in BR")
+    alone = tmp_path / "alone.csv"
+    alone.write_text("\n".join([header, rows[1]]) + "\n")
+    run(alone, tmp_path / "alone.jsonl")
+    assert {k: v for k, v in got[1].items() if k != "row"} == {
+        k: v for k, v in next(iter(read_report(tmp_path / "alone.jsonl"))).items() if k != "row"}
+
+
 def test_what_if_writes_both_verdicts_and_counts_the_changes(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     summary = run(ORDERS, out, what_if=["tier SG = 1"])

@@ -159,6 +159,7 @@ def test_aia_weights_denied_to_us_subsidiary_of_tier3_parent() -> None:
 def test_aia_for_tier1_subsidiary_located_in_tier3_fails_location() -> None:
     # seed 004: "that are located outside of Tier 3 destinations"
     s = weights(to="CN", consignee="lab-jp")
+    s["parties"][0]["located"] = "CN"  # its site in China receives the weights
     v = verdict(s)
     assert failed(v, "AIA") == ["aia.weights_outside_tier3"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from earlog.errors import InputError
 from earlog.scenario.json_input import _TX, _Reader
 from earlog.scenario.model import TRANSACTION_KINDS, Scenario, Src, Transaction, Vocabulary
-from earlog.scenario.validate import _check_tx, _hint
+from earlog.scenario.validate import _check_locations, _check_tx, _hint
 from earlog.screen.book import converter, record_of
 
 # the fields the JSON reader requires of a transaction (its `need(...)` calls)
@@ -203,8 +203,12 @@ class RowChecker:
             if first is not None:
                 was = "the base's ledger" if first < 0 else f"row {first + 1}"
                 return RowError(index, t.id, "id", t.id, f"transaction id {t.id!r} is used twice (first in {was})")
-            self.seen[t.id] = index
             t.src = Src(self.book, f"row {index + 1}")
+            try:
+                _check_locations(t, self.parties)  # crosses two cells, so no cell memo answers it
+            except InputError as e:
+                return RowError(index, t.id, "to", t.to, _printable(e.message))
+            self.seen[t.id] = index
             return t
         field = t.where[2:] if t.where.startswith("$.") else ""
         ident = (rec or {}).get("id")
