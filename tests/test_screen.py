@@ -358,6 +358,24 @@ def test_a_row_shipped_away_from_its_consignee_is_an_error_row_that_moves_no_tot
         k: v for k, v in next(iter(read_report(tmp_path / "alone.jsonl"))).items() if k != "row"}
 
 
+def test_summary_totals_are_the_verdicts_last_totals_per_country_and_per_ultimate_consignee(tmp_path: Path) -> None:
+    """Issue 9 point 1: the summary gives the allocation used per country and the LPP used per
+    ultimate consignee (seed 004: "per year per ultimate consignee"), as the verdicts report them."""
+    summary = run(ORDERS, tmp_path / "r.jsonl").to_json()
+    alloc: dict[str, int] = {}
+    lpp: dict[str, int] = {}
+    for v in whole_eval(good_rows()):
+        if v.allocation and v.allocation.get("used_after_tpp") is not None:
+            c = v.allocation["country"]
+            alloc[c] = max(alloc.get(c, 0), v.allocation["used_after_tpp"])
+        if v.lpp and v.lpp.get("used_after_tpp") is not None:
+            u = v.lpp["ultimate_consignee"]
+            lpp[u] = max(lpp.get(u, 0), v.lpp["used_after_tpp"])
+    assert summary["allocation_used_tpp_by_country"] == alloc and alloc
+    assert summary["lpp_used_tpp_by_ultimate_consignee"] == lpp
+    assert lpp["ganga-dc"] > 25_000_000  # the sample book crosses ganga-dc's cap
+
+
 def test_what_if_writes_both_verdicts_and_counts_the_changes(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     summary = run(ORDERS, out, what_if=["tier SG = 1"])

@@ -35,7 +35,7 @@ VERDICT_READS = frozenset({
     "veu_share", "veu_share_bp", "veu_limit_value", "veu_limit_exceeded",
     # what a shipment draws on the caps (allocations.lp, drawdown.lp, exceptions/lpp.lp)
     "shipment_tpp", "allocation_used_after", "allocation_headroom", "lpp_used_before", "lpp_used_after",
-    "lpp_cap_tpp", "lpp_headroom",
+    "lpp_cap_tpp", "lpp_headroom", "lpp_cap_holder",
     # what the model assumed for a missing fact (missing_facts.lp)
     "warning",
 })
@@ -187,6 +187,7 @@ def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
     lpp_after = first_arg("lpp_used_after")
     lpp_cap = first_arg("lpp_cap_tpp")
     lpp_headroom = first_arg("lpp_headroom")
+    lpp_holder = first_arg("lpp_cap_holder")
     order = _rule_order(policy)
 
     def deciding(atom: Symbol) -> str | None:
@@ -237,7 +238,10 @@ def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
             }
         lpp = None
         if (t, "lpp") in relevant and t in lpp_before:
+            holder = lpp_holder.get(t)
             lpp = {
+                # whose annual cap this is (lpp_cap_aggregation: the ultimate parent, or the consignee)
+                "ultimate_consignee": holder.string if holder is not None else None,
                 "counts": Function("route", [t, code_symbol["lpp"]]) in route_atoms,
                 "shipment_tpp": _num(ship_tpp.get(t)),
                 "used_tpp": _num(lpp_before.get(t)),
