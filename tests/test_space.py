@@ -158,7 +158,14 @@ def test_smallest_change_names_the_parent_tiers_that_would_make_lpp_available() 
 def test_smallest_change_when_the_conclusion_already_holds() -> None:
     (_q, text, data, _p), = run(DEAL.replace("2,000", "10") + "\nwhy not exception LPP available for order7 "
                                 "-- smallest change varying quantity\n")
-    assert data["holds_now"] is True and "already" in text
+    assert data["holds_now"] is True and text == "LPP is available already: nothing to change"
+
+
+def test_smallest_change_to_undo_a_conclusion_that_already_fails_reads_as_english() -> None:
+    """The goal "LPP would not be available" already met reads "LPP is not available already"."""
+    (_q, text, data, _p), = run(DEAL + "\nwhy exception LPP available for lion -- smallest change varying quantity\n")
+    assert data["holds_now"] is True
+    assert text == "LPP is not available already: nothing to change"
 
 
 # --- diff -----------------------------------------------------------------------------------

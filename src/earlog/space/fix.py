@@ -53,7 +53,7 @@ class FixResult:
 
     def text(self) -> str:
         if self.holds_now:
-            return f"{self.goal.replace(' would be ', ' is ').replace(' would ', ' does ')} already: nothing to change"
+            return f"{_present(self.goal)} already: nothing to change"
         if self.fewest is None:
             return (f"no change of {', '.join(self.varying)} within the searched values "
                     f"({self.size:,} scenarios) makes it so: {self.goal}")
@@ -264,6 +264,14 @@ def goal_words(atom: Symbol, make_true: bool) -> str:
     if not make_true:
         s = s.replace(" would be ", " would not be ").replace(" would hold", " would not hold")
     return s
+
+
+def _present(goal: str) -> str:
+    """The goal as a fact that already holds ("LPP would not be available" -> "LPP is not available")."""
+    for would, now in ((" would not be ", " is not "), (" would be ", " is "),
+                       (" would not hold", " does not hold"), (" would hold", " holds")):
+        goal = goal.replace(would, now)
+    return goal
 
 
 _PHRASES = {
