@@ -30,17 +30,9 @@ def load_scenario(path: Path) -> Scenario:
 
         return load_json_file(path)
     if path.suffix == ".earlog":
-        from earlog.dsl.nodes import Declaration, Setting
-        from earlog.dsl.parser import parse_file
-        from earlog.dsl.to_dict import ScenarioBuilder
+        from earlog.dsl.to_dict import builder_from_file
 
-        doc = parse_file(path)
-        b = ScenarioBuilder()
-        for st in doc.statements:
-            if isinstance(st, Declaration):
-                b.declare(st, doc.file, doc.text)
-            elif isinstance(st, Setting):
-                b.setting(st, doc.file, doc.text)
+        b = builder_from_file(path)
         sc = b.scenario()
         from earlog.explain.memo import dsl_locator
 

@@ -225,3 +225,26 @@ def _setting_words(s: Setting) -> str:
     return {"policy": "the policy", "parameter": f"parameter {s.target.text}",
             "tier": f"the tier of {s.target.text}", "assume": f"the interpretation {s.target.text}",
             "country": f"country {s.target.text}"}[s.kind]
+
+
+def builder_of(doc: Any, *, declarations_only: bool = False) -> ScenarioBuilder:
+    """The scenario a parsed document declares: its top-level declarations and settings
+    (its questions and cases are `earlog run`'s to ask).  The one place every command that
+    reads a scenario from a `.earlog` file builds it.  With `declarations_only`, a question
+    or case is refused (a screening base is a scenario, not a suite)."""
+    from earlog.dsl.session import _declare
+
+    b = ScenarioBuilder()
+    for st in doc.statements:
+        if not _declare(b, st, doc) and declarations_only:
+            span = getattr(st, "span", None) or getattr(st, "title_span", None)
+            raise DslError(doc.file, doc.text, span,
+                           "a base scenario holds declarations and settings only, not questions or cases")
+    return b
+
+
+def builder_from_file(path: Any, *, declarations_only: bool = False) -> ScenarioBuilder:
+    """`builder_of` a `.earlog` file (`-`: stdin), read within the limits of scenario/limits.py."""
+    from earlog.dsl.parser import parse_file
+
+    return builder_of(parse_file(path), declarations_only=declarations_only)

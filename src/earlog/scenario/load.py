@@ -24,14 +24,9 @@ def _is_json(name: str, text: str) -> bool:
 
 def _dsl_builder(text: str, name: str) -> Any:
     from earlog.dsl.parser import parse_text
-    from earlog.dsl.session import _declare
-    from earlog.dsl.to_dict import ScenarioBuilder
+    from earlog.dsl.to_dict import builder_of
 
-    doc = parse_text(text, name)
-    b = ScenarioBuilder()
-    for st in doc.statements:
-        _declare(b, st, doc)
-    return b
+    return builder_of(parse_text(text, name))
 
 
 def load_scenario(path: str | Path) -> Scenario:

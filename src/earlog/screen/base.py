@@ -60,22 +60,9 @@ def load_base(path: str | Path) -> Base:
 
 
 def _builder_from_dsl(p: Path) -> ScenarioBuilder:
-    from earlog.dsl.errors import DslError
-    from earlog.dsl.nodes import Declaration, Setting
-    from earlog.dsl.parser import parse_file
+    from earlog.dsl.to_dict import builder_from_file
 
-    doc = parse_file(p)
-    b = ScenarioBuilder()
-    for st in doc.statements:
-        if isinstance(st, Declaration):
-            b.declare(st, doc.file, doc.text)
-        elif isinstance(st, Setting):
-            b.setting(st, doc.file, doc.text)
-        else:
-            span = getattr(st, "span", None) or getattr(st, "title_span", None)
-            raise DslError(doc.file, doc.text, span,
-                           "a base scenario holds declarations and settings only, not questions or cases")
-    return b
+    return builder_from_file(p, declarations_only=True)
 
 
 def _builder_from_json(data: dict, file: str, text: str) -> ScenarioBuilder:

@@ -188,17 +188,9 @@ def scenario_data(path: Path) -> dict[str, Any]:
         except (OSError, ValueError) as e:
             raise InputError(str(path), f"cannot read the scenario: {e}") from None
     if path.suffix == ".earlog":
-        from earlog.dsl.nodes import Declaration, Setting
-        from earlog.dsl.parser import parse_file
-        from earlog.dsl.to_dict import ScenarioBuilder
+        from earlog.dsl.to_dict import builder_from_file
 
-        doc = parse_file(path)
-        b = ScenarioBuilder()
-        for st in doc.statements:
-            if isinstance(st, Declaration):
-                b.declare(st, doc.file, doc.text)
-            elif isinstance(st, Setting):
-                b.setting(st, doc.file, doc.text)
+        b = builder_from_file(path)
         b.scenario()  # validated, errors located in the file
         return b.data
     raise InputError(str(path), "expected a scenario file ending in .json or .earlog")
