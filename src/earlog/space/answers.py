@@ -199,15 +199,23 @@ def scenario_data(path: Path) -> dict[str, Any]:
 def smallest_for(path: Path, atom: Any, make_true: bool, vary: list[str] | None) -> Any:
     """`earlog why SCENARIO CONCLUSION --fix`: the smallest change around the
     conclusion's transaction."""
+    return smallest_around(scenario_data(path), atom, make_true, vary,
+                           "--fix needs a conclusion about one transaction of the scenario")
+
+
+def smallest_around(data: dict[str, Any], atom: Any, make_true: bool, vary: list[str] | None,
+                    not_about_one: str) -> Any:
+    """The smallest change of a scenario's facts (JSON-shaped `data`) that flips `atom`,
+    varying `vary` (default: the facts around the conclusion's transaction); what
+    `why --fix` and the web workbench both search."""
     from earlog.dsl.nodes import Name, Span
     from earlog.space.dsl import DimNode, centre, dimensions, ensure_current
     from earlog.space.fix import DEFAULT_VARYING, smallest_change
 
     pol = load_policy()
-    data = scenario_data(path)
     tx = atom.arguments[0].string if atom.arguments and atom.arguments[0].type.name == "String" else None
-    if tx is None or tx not in [t["id"] for t in data.get("transactions", [])]:
-        raise InputError("conclusion", "--fix needs a conclusion about one transaction of the scenario")
+    if tx is None or tx not in [t.get("id") for t in data.get("transactions", []) if isinstance(t, dict)]:
+        raise InputError("conclusion", not_about_one)
     space = centre(data, tx, f"around {tx}", pol)
     dims = []
     for p in vary or list(DEFAULT_VARYING):

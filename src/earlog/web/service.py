@@ -434,21 +434,8 @@ def smallest_change(deal: Deal, atom: Symbol, make_true: bool = True) -> Any:
     """The smallest change of facts that flips a conclusion, exactly as `earlog why
     --fix` searches it (the default varying facts around the conclusion's
     transaction); computed only on demand, since it solves a space of scenarios."""
-    from earlog.dsl.nodes import Name, Span
-    from earlog.engine import load_policy
-    from earlog.space.dsl import DimNode, centre, dimensions, ensure_current
-    from earlog.space.fix import DEFAULT_VARYING
-    from earlog.space.fix import smallest_change as search
+    from earlog.space.answers import smallest_around
 
-    pol = load_policy()
     data = json.loads(deal.text) if deal.language == "json" else deal.builder.data
-    tx = atom.arguments[0].string if atom.arguments and atom.arguments[0].type.name == "String" else None
-    if tx is None or tx not in [t.get("id") for t in data.get("transactions", []) if isinstance(t, dict)]:
-        raise InputError("conclusion", "the smallest change needs a conclusion about one transaction of the deal")
-    space = centre(data, tx, f"around {tx}", pol)
-    dims = []
-    for p in DEFAULT_VARYING:
-        node = DimNode([Name(x, Span(1, 1, 1, 1)) for x in p.split(".")], None, Span(1, 1, 1, 1))
-        dims.extend(dimensions(space, node, pol, "fix", p))
-    space.dims = ensure_current(space, dims)
-    return search(space, pol, atom, make_true=make_true)
+    return smallest_around(data, atom, make_true, None,
+                           "the smallest change needs a conclusion about one transaction of the deal")
