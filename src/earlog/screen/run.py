@@ -25,11 +25,12 @@ from earlog.errors import EarlogError, EngineBug, InputError
 from earlog.scenario.model import Scenario
 from earlog.screen.base import Base, load_base, what_if
 from earlog.screen.book import Book, open_book
-from earlog.screen.report import ReportWriter, error_cells, report_format, verdict_cells
+from earlog.screen.report import COL, ERROR_COLUMNS, ReportWriter, VerdictRow, error_cells, report_format
 from earlog.screen.rows import RowChecker, RowError
 from earlog.screen.summary import Summary
 
 ENGINES = ("auto", "fast", "reference")
+ERROR_CELLS = tuple(n for n, _ in ERROR_COLUMNS)  # the last columns of every report
 
 
 @dataclass
@@ -207,11 +208,14 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
             if record:
                 bar.read()
 
+    blank = [None] * (len(writer.names) - 2 - len(ERROR_CELLS))
+
     def flush_errors(upto: int | None) -> None:
         while pending and isinstance(pending[0], RowError) and (upto is None or pending[0].index < upto):
             e = pending.popleft()
             assert isinstance(e, RowError)
-            writer.write({"row": e.index + 1, "id": e.id, **error_cells(e)})
+            cells = error_cells(e)
+            writer.write_row([e.index + 1, e.id, *blank, *(cells[n] for n in ERROR_CELLS)])
             summary.add_error(e)
             bar.wrote()
 
@@ -220,25 +224,34 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     other = None
     if whatif_sc is not None:
         other = screener_cls(whatif_sc, policy_dir=opts.policy_dir, map_misses=map_misses).screen(rows(False))
+    values = VerdictRow(cites)
+    no_error = (None,) * len(ERROR_CELLS)
+    # the columns a what-if compares: outcome, authorization, review policy, license required
+    compared = [COL[n] - 2 for n in ("outcome", "authorization", "review_policy", "license_required")]
+    write_row, add, wrote, popleft = writer.write_row, summary.add, bar.wrote, pending.popleft
     for index, v in verdicts:
-        flush_errors(index)
-        head = pending.popleft() if pending else None
-        if not isinstance(head, tuple) or head[0] != index:
+        head = pending[0] if pending else None
+        if head.__class__ is RowError:
+            flush_errors(index)
+            head = pending[0] if pending else None
+        if head.__class__ is not tuple or head[0] != index:  # type: ignore[index]
             raise EngineBug(f"the screener answered row {index + 1} out of input order")
-        _, ident, country = head
-        cells = {"row": index + 1, "id": ident, **verdict_cells(v, cites)}
-        w = wcells = None
-        if other is not None:
+        popleft()
+        _, ident, country = head  # type: ignore[misc]
+        if other is None:
+            row = [index + 1, ident, *values(v), *no_error]
+            write_row(row)
+            add(country, row)
+        else:
             wi, w = next(other, (None, None))
             if wi != index or w is None:
                 raise EngineBug(f"the what-if screener answered row {wi} where row {index + 1} was due")
-            wcells = verdict_cells(w, cites, "whatif_")
-            cells.update(wcells)
-            cells["whatif_changed"] = cells["outcome"] != wcells["whatif_outcome"] or any(
-                cells[n] != wcells["whatif_" + n] for n in ("authorization", "review_policy", "license_required"))
-        writer.write(cells)
-        summary.add(country, cells, v, w, wcells)
-        bar.wrote()
+            mine, theirs = values(v), values(w)
+            changed = any(mine[j] != theirs[j] for j in compared)
+            row = [index + 1, ident, *mine, *theirs, changed, *no_error]
+            write_row(row)
+            add(country, row, v, w)
+        wrote()
     flush_errors(None)
     if pending:
         raise EngineBug(f"the screener left {len(pending)} row(s) unanswered (first: row {_first(pending)})")
