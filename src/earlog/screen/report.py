@@ -76,7 +76,7 @@ class VerdictRow:
 
     def __call__(self, v: Verdict) -> tuple[Any, ...]:
         alloc = v.allocation or _EMPTY
-        lpp = _lpp(v) or _EMPTY
+        lpp = v.lpp or _EMPTY
         rule = v.outcome_rule
         texts = self._texts
         exc, flags = v.exceptions, v.red_flags
@@ -104,18 +104,6 @@ class VerdictRow:
 def verdict_cells(v: Verdict, cites: dict[str, str], prefix: str = "") -> dict[str, Any]:
     """The verdict columns of one row by name (as VerdictRow reads them)."""
     return {prefix + n: val for n, val in zip(VERDICT_NAMES, VerdictRow(cites)(v), strict=True)}
-
-
-_LPP_IN_JSON: bool | None = None  # whether this build's verdict JSON has an `lpp` key (checked once)
-
-
-def _lpp(v: Verdict) -> dict[str, Any] | None:
-    global _LPP_IN_JSON
-    if hasattr(v, "lpp"):
-        return getattr(v, "lpp")  # noqa: B009  (a field another branch may add)
-    if _LPP_IN_JSON is None:
-        _LPP_IN_JSON = "lpp" in v.to_json()
-    return v.to_json().get("lpp") if _LPP_IN_JSON else None
 
 
 def error_cells(e: RowError) -> dict[str, Any]:

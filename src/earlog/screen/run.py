@@ -190,23 +190,23 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     def rows(record: bool) -> Iterator[Any]:
         """One pass over the book: valid rows out, every row (valid or not) queued in order."""
         checker = RowChecker(base.scenario, vocab, str(book.path))
-        if book.format == "csv":  # cell by cell: no record dict for a row the memo answers
-            checked = (checker.check(i, c) if isinstance(c, InputError) else checker.check_cells(i, book.csv_fields, c)
-                       for i, c in enumerate(book.csv_cells()))
-        else:
-            checked = (checker.check(i, rec) for i, rec in enumerate(book.records()))
-        for index, t in enumerate(checked):
-            if isinstance(t, RowError):
+        check, check_cells = checker.check, checker.check_cells
+        cells_of = book.format == "csv"  # cell by cell: no record dict for a row the memo answers
+        append = pending.append if record else None
+        read = bar.read if record and bar.enabled else None
+        for index, c in enumerate(book.csv_cells() if cells_of else book.records()):
+            t = check_cells(index, book.csv_fields, c) if cells_of and c.__class__ is list else check(index, c)
+            if t.__class__ is RowError:
                 if opts.strict:
-                    raise InputError("", t.line(str(book.path)))
-                if record:
-                    pending.append(t)
+                    raise InputError("", t.line(str(book.path)))  # type: ignore[union-attr]
+                if append is not None:
+                    append(t)
             else:
-                if record:
-                    pending.append((index, t.id, t.to))
+                if append is not None:
+                    append((index, t.id, t.to))  # type: ignore[union-attr]
                 yield row_cls(index, t)
-            if record:
-                bar.read()
+            if read is not None:
+                read()
 
     blank = [None] * (len(writer.names) - 2 - len(ERROR_CELLS))
 
@@ -228,7 +228,8 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     no_error = (None,) * len(ERROR_CELLS)
     # the columns a what-if compares: outcome, authorization, review policy, license required
     compared = [COL[n] - 2 for n in ("outcome", "authorization", "review_policy", "license_required")]
-    write_row, add, wrote, popleft = writer.write_row, summary.add, bar.wrote, pending.popleft
+    write_row, add, popleft = writer.write_row, summary.add, pending.popleft
+    wrote = bar.wrote if bar.enabled else None
     for index, v in verdicts:
         head = pending[0] if pending else None
         if head.__class__ is RowError:
@@ -251,7 +252,8 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
             row = [index + 1, ident, *mine, *theirs, changed, *no_error]
             write_row(row)
             add(country, row, v, w)
-        wrote()
+        if wrote is not None:
+            wrote()
     flush_errors(None)
     if pending:
         raise EngineBug(f"the screener left {len(pending)} row(s) unanswered (first: row {_first(pending)})")
