@@ -664,3 +664,19 @@ def test_report_values_do_not_depend_on_what_the_memo_has_seen() -> None:
     v3 = type(v)(**{**v.__dict__, "red_flags": flags[:1]})
     assert shared(v3)[-1] == "x.first"
     assert json.dumps(shared(v)) == json.dumps(VerdictRow(c)(v))
+
+
+def test_the_row_memo_of_a_book_that_does_not_repeat_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its size is bounded: once full, a memo that answered fewer rows than it holds goes,
+    and the rows after it are checked cell by cell, with the same answers."""
+    import earlog.screen.rows as rows_mod
+    from earlog.screen.book import converter, record_of
+
+    monkeypatch.setattr(rows_mod, "ROW_MEMO_LIMIT", 3)
+    by_cells, by_record = _checkers()
+    fields: list[str | None] = list(FIELDS)
+    conv = [(f, converter(f)) for f in fields]
+    for n, r in enumerate(good_rows()):
+        cells = [r[f] for f in FIELDS]
+        assert by_cells.check_cells(n, fields, list(cells)) == by_record.check(n, record_of(conv, cells))
+    assert by_cells.row_memo is None
