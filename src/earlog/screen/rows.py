@@ -211,7 +211,9 @@ class RowChecker:
         memo = self.row_memo
         assert memo is not None
         if len(memo) < ROW_MEMO_LIMIT:
-            memo[key] = t.__dict__  # its id, date and src are each row's own, set on every copy
+            # a copy, so that nothing done to this row's transaction later reaches the next rows;
+            # its id, date and src are each row's own, set on every copy
+            memo[key] = dict(t.__dict__)
         elif self.row_hits < len(memo):
             self.row_memo = None
 
