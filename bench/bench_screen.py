@@ -43,7 +43,7 @@ import orders_gen  # noqa: E402
 
 def child(mode: str, book: str, base: str, out: str) -> dict[str, Any]:
     """One measured run, in this (child) process."""
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     stats: dict[str, Any] = {}
     if mode == "plain":
         rows = 0
@@ -63,9 +63,9 @@ def child(mode: str, book: str, base: str, out: str) -> dict[str, Any]:
             run.choose_engine = lambda name: (_FixedVerdict, _row_class(), "io")
         summary = screen(book, base, out, Options(engine=mode if mode != "io" else "reference"))
         rows, stats = summary.rows, summary.stats
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"mode": mode, "rows": rows, "seconds": seconds, "peak_mb": peak_mb, "stats": stats}
+    return {"mode": mode, "rows": rows, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb, "stats": stats}
 
 
 def _row_class() -> type:
@@ -103,8 +103,10 @@ def measure(mode: str, book: Path, base: Path, runs: int, folder: Path) -> dict[
         results.append(json.loads(p.stdout.strip().splitlines()[-1]))
         out.unlink(missing_ok=True)
     secs = [r["seconds"] for r in results]
+    cpus = [r["cpu_seconds"] for r in results]
     return {"mode": mode, "rows": results[0]["rows"], "seconds": statistics.median(secs), "runs": runs,
-            "all_seconds": secs, "peak_mb": max(r["peak_mb"] for r in results), "stats": results[-1]["stats"]}
+            "all_seconds": secs, "cpu_seconds": statistics.median(cpus), "all_cpu_seconds": cpus,
+            "peak_mb": max(r["peak_mb"] for r in results), "stats": results[-1]["stats"]}
 
 
 def growth(points: list[tuple[int, float]]) -> float | None:
@@ -148,10 +150,15 @@ def main() -> None:
     _, base0 = orders_gen.write("repeating", 1, folder, a.seed)
     empty = folder / "empty.csv"
     empty.write_text(",".join(orders_gen.FIELDS) + "\n")
-    setup = measure("io", empty, base0, a.runs, folder)["seconds"]
-    print(f"setup (policy load, base checked; io on an empty book): {setup:.2f} s median of {a.runs}\n")
-    print("| book | rows | mode | median s | rows/s | per row net of setup | peak MB | / plain | / io |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    first = measure("io", empty, base0, a.runs, folder)
+    setup, setup_cpu = first["seconds"], first["cpu_seconds"]
+    print(f"setup (policy load, base checked; io on an empty book): {setup:.2f} s, CPU {setup_cpu:.2f} s, "
+          f"median of {a.runs}\n")
+    # CPU seconds (this process's own) as well: on a shared, loaded machine wall time says more about
+    # the other jobs than about this one
+    print("| book | rows | mode | median s | rows/s | per row net of setup | CPU s | CPU per row net | peak MB "
+          "| / plain | / io |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for shape in a.shapes:
         for n in a.sizes:
             book, base = orders_gen.write(shape, n, folder, a.seed)
@@ -164,8 +171,10 @@ def main() -> None:
                 rate = r["rows"] / r["seconds"]
                 net = (r["seconds"] - (setup if m != "plain" else 0)) / r["rows"] * 1e6
                 r["net_us_per_row"] = net
+                cpu_net = (r["cpu_seconds"] - (setup_cpu if m != "plain" else 0)) / r["rows"] * 1e6
+                r["cpu_net_us_per_row"] = cpu_net
                 print(f"| {shape} | {n:,} | {m} | {r['seconds']:.2f} | {rate:,.0f} | "
-                      f"{net:,.1f} µs | {r['peak_mb']:,.0f} | "
+                      f"{net:,.1f} µs | {r['cpu_seconds']:.2f} | {cpu_net:,.1f} µs | {r['peak_mb']:,.0f} | "
                       f"{r['seconds'] / res['plain']['seconds']:.1f}x | {r['seconds'] / res['io']['seconds']:.2f}x |",
                       flush=True)
     print("\ngrowth exponent (time net of setup ~ rows^k, fitted over the sizes of 10,000 rows and more):")
@@ -178,7 +187,8 @@ def main() -> None:
             if k is not None:
                 print(f"  {shape} {m}: k = {k:.2f} over {', '.join(f'{n:,}' for n, _ in pts)}")
     if a.json:
-        a.json.write_text(json.dumps({"setup_seconds": setup, "runs": rows_out}, indent=2))
+        a.json.write_text(json.dumps({"setup_seconds": setup, "setup_cpu_seconds": setup_cpu, "runs": rows_out},
+                                     indent=2))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from earlog.engine import load_policy
 from earlog.errors import InputError
 from earlog.scenario.json_input import load_json_file, scenario_from_dict
 from earlog.screen import Options, screen
-from earlog.screen.report import columns, read_report, read_stamp, verdict_cells
+from earlog.screen.report import VerdictRow, columns, read_report, read_stamp, verdict_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ROOT / "queries" / "orders" / "sample_orders.csv"
@@ -609,3 +609,114 @@ def test_an_empty_book_and_a_book_of_bad_rows_give_their_rows_and_nothing_else(t
     s = run(bad, tmp_path / "b.csv.jsonl")
     got = list(read_report(tmp_path / "b.csv.jsonl"))
     assert s.errors == 1 and len(got) == 1 and got[0]["error_field"] == "quantity"
+
+
+# --- the per-row fast paths: a row whose cells (but id and date) repeat an earlier valid row's
+# reuses that row's check, and still gets its own id, date, duplicate-id check and error row;
+# the report values of a verdict are those read field by field, whatever the memo holds.
+
+def _checkers() -> tuple[Any, Any]:
+    from earlog.engine import vocabulary
+    from earlog.screen.rows import RowChecker
+
+    vocab = vocabulary(load_policy())
+    return RowChecker(load_json_file(BASE), vocab, "b"), RowChecker(load_json_file(BASE), vocab, "b")
+
+
+def test_a_repeated_row_is_checked_as_the_record_check_does_with_its_own_id_date_and_errors() -> None:
+    from earlog.screen.book import converter, record_of
+    from earlog.screen.rows import RowError
+
+    by_cells, by_record = _checkers()
+    fields: list[str | None] = [*FIELDS, None]
+    conv = [(f, converter(f)) for f in fields]
+    r = good_rows()[0]
+    cells = [r[f] for f in FIELDS] + ["ignored"]
+    changes: list[dict[str, str]] = [
+        {}, {"id": "A2"}, {"id": "A3", "date": "2026-03-04"}, {"id": "A4", "date": "2025-13-01"},
+        {"id": "A5", "date": ""}, {"id": " "}, {"id": "A2"}, {"id": "A6", "quantity": "many"},
+        {"id": "A7", "quantity": "0"}, {"id": "A8", "to": "XX"}, {"id": "A9", "date": " 2026-03-04 "},
+        {"id": " A10 "}, {"id": "A11", "consignee": "nobody"}, {"id": "A12"}, {"id": "A3"},
+    ]
+    got = []
+    for n, change in enumerate(changes):
+        row = list(cells)
+        for f, v in change.items():
+            row[FIELDS.index(f)] = v
+        a = by_cells.check_cells(n, fields, list(row))
+        b = by_record.check(n, record_of(conv, row))
+        assert a == b, change
+        got.append(a)
+    assert by_cells.row_hits >= 4  # the rows that differ only in id or a valid date
+    errors = {e.index: e for e in got if isinstance(e, RowError)}
+    assert set(errors) == {3, 4, 5, 6, 7, 8, 9, 12, 14}
+    assert (errors[3].field, errors[3].value) == ("date", "2025-13-01")
+    assert errors[6].message.startswith("transaction id 'A2' is used twice (first in row 2)")
+    assert (errors[7].id, errors[7].field, errors[7].value) == ("A6", "quantity", "many")
+    dated = got[2]
+    assert not isinstance(dated, RowError) and dated.date == 20260304 and dated.id == "A3"
+    assert not isinstance(got[13], RowError) and got[13].id == "A12" and str(got[13].src) == "b: row 14"
+    assert not isinstance(got[0], RowError) and got[0].id == r["id"] and str(got[0].src) == "b: row 1"
+
+
+def test_a_book_of_repeated_deals_screens_like_the_whole_scenario(tmp_path: Path) -> None:
+    """Deals repeated under new ids and dates, one copy with a bad quantity and one with a
+    bad date: one report row per input row, the bad copies error rows that name their
+    field and value, the others the verdicts of `earlog eval` on the valid rows."""
+    deals = good_rows()[:3]
+    rows: list[dict[str, str]] = []
+    for k in range(4):
+        for j, d in enumerate(deals):
+            rows.append({**d, "id": f"R{k}-{j}", "date": f"2026-0{k + 1}-1{j}"})
+    rows[4]["quantity"] = "many"
+    rows[7]["date"] = "2026-02-30"
+    book = tmp_path / "b.csv"
+    with book.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    got = list(read_report(run(book, tmp_path / "r.csv") and tmp_path / "r.csv"))
+    assert [g["row"] for g in got] == [str(i + 1) for i in range(len(rows))]
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    assert [(g["error_field"], g["error_value"]) for g in got if g["error"]] == [("quantity", "many"),
+                                                                                ("date", "2026-02-30")]
+    valid = [r for r, g in zip(rows, got, strict=True) if not g["error"]]
+    c = cites()
+    want = {v.transaction: verdict_cells(v, c) for v in whole_eval(valid)}
+    for g in got:
+        if not g["error"]:
+            text = {k: (None if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+                    for k, v in want[g["id"]].items()}
+            assert {k: g[k] for k in text} == text, g["id"]
+
+
+def test_report_values_do_not_depend_on_what_the_memo_has_seen() -> None:
+    verdicts = whole_eval(good_rows())
+    c = cites()
+    shared = VerdictRow(c)
+    for v in verdicts + verdicts:
+        assert shared(v) == VerdictRow(c)(v)
+    # a verdict whose texts changed in a new list or dict gets the new texts
+    v = verdicts[0]
+    flags: list[Any] = [{"rule": "x.first"}, {"rule": "x.second"}]
+    v2 = type(v)(**{**v.__dict__, "red_flags": flags})
+    assert shared(v2)[-1] == "x.first; x.second"
+    v3 = type(v)(**{**v.__dict__, "red_flags": flags[:1]})
+    assert shared(v3)[-1] == "x.first"
+    assert json.dumps(shared(v)) == json.dumps(VerdictRow(c)(v))
+
+
+def test_the_row_memo_of_a_book_that_does_not_repeat_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its size is bounded: once full, a memo that answered fewer rows than it holds goes,
+    and the rows after it are checked cell by cell, with the same answers."""
+    import earlog.screen.rows as rows_mod
+    from earlog.screen.book import converter, record_of
+
+    monkeypatch.setattr(rows_mod, "ROW_MEMO_LIMIT", 3)
+    by_cells, by_record = _checkers()
+    fields: list[str | None] = list(FIELDS)
+    conv = [(f, converter(f)) for f in fields]
+    for n, r in enumerate(good_rows()):
+        cells = [r[f] for f in FIELDS]
+        assert by_cells.check_cells(n, fields, list(cells)) == by_record.check(n, record_of(conv, cells))
+    assert by_cells.row_memo is None

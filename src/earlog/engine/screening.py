@@ -577,7 +577,9 @@ def _hashable(v: Any) -> Any:
 
 def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[tuple[int, int], ...],
              res: KeyResult) -> Any:
-    v = copy.copy(variant.verdict)
+    cached = variant.verdict
+    v = object.__new__(cached.__class__)  # a shallow copy (as copy.copy, without its reduce protocol)
+    v.__dict__.update(cached.__dict__)
     v.transaction = txid
     for name in variant.token_fields:
         setattr(v, name, _deuntoken(getattr(v, name), ids))

@@ -55,42 +55,55 @@ def report_format(path: str | Path) -> str:
     return fmt
 
 
+VERDICT_NAMES = [n for n, _ in VERDICT_COLUMNS]
+# Positions in a report row (the what-if columns follow the verdict ones, so these hold in both layouts).
+COL = {n: i for i, (n, _) in enumerate(HEAD_COLUMNS + VERDICT_COLUMNS
+                                       + [(f"whatif_{n}", t) for n, t in VERDICT_COLUMNS])}
+_EMPTY: dict[str, Any] = {}
+
+
+class VerdictRow:
+    """A verdict's report values, in VERDICT_COLUMNS order (docs/verdict.md).
+
+    Called once per row.  The two joined texts (first failed conditions, red flags) are
+    remembered by the identity of the list or dict they are read from, which the memo
+    holds, so an id is never reused while remembered: the fast engine's verdicts share
+    these parts with their cached answer, so a repeated deal joins them once."""
+
+    def __init__(self, cites: dict[str, str]) -> None:
+        self.cites = cites
+        self._texts: dict[int, tuple[Any, str | None]] = {}
+
+    def __call__(self, v: Verdict) -> tuple[Any, ...]:
+        alloc = v.allocation or _EMPTY
+        lpp = v.lpp or _EMPTY
+        rule = v.outcome_rule
+        texts = self._texts
+        exc, flags = v.exceptions, v.red_flags
+        got = texts.get(id(exc))
+        if got is None or got[0] is not exc:
+            got = self._remember(exc, "; ".join(f"{code}={a.failed[0].split(':', 1)[0]}"
+                                                for code, a in exc.items() if not a.available and a.failed) or None)
+        flagged = texts.get(id(flags))
+        if flagged is None or flagged[0] is not flags:
+            flagged = self._remember(flags, "; ".join(f["rule"] for f in flags) or None)
+        return (v.outcome, v.authorization, v.license_required, v.review_policy,
+                rule, self.cites.get(rule) if rule else None, got[1],
+                alloc.get("country"), alloc.get("counts"), alloc.get("used_tpp"), alloc.get("used_after_tpp"),
+                alloc.get("cap_tpp"),
+                lpp.get("ultimate_consignee", lpp.get("consignee")), lpp.get("used_after_tpp"), lpp.get("cap_tpp"),
+                flagged[1])
+
+    def _remember(self, obj: Any, text: str | None) -> tuple[Any, str | None]:
+        if len(self._texts) >= 65536:  # verdicts built afresh per row: keep the memo small
+            self._texts.clear()
+        got = self._texts[id(obj)] = (obj, text)
+        return got
+
+
 def verdict_cells(v: Verdict, cites: dict[str, str], prefix: str = "") -> dict[str, Any]:
-    """The verdict columns of one row, read from the verdict's fields (docs/verdict.md).
-
-    The LPP object is the verdict's `lpp` field when it has one (attribute, or key of
-    its JSON); attributes are read directly because building the whole verdict JSON
-    per row costs more than the rest of the row."""
-    alloc = v.allocation or {}
-    lpp = _lpp(v) or {}
-    failed = [f"{code}={a.failed[0].split(':', 1)[0]}" for code, a in v.exceptions.items()
-              if not a.available and a.failed]
-    rule = v.outcome_rule
-    cells = {
-        "outcome": v.outcome, "authorization": v.authorization,
-        "license_required": v.license_required, "review_policy": v.review_policy,
-        "outcome_rule": rule, "outcome_cite": cites.get(rule) if rule else None,
-        "first_failed": "; ".join(failed) or None,
-        "allocation_country": alloc.get("country"), "allocation_counts": alloc.get("counts"),
-        "allocation_used_before_tpp": alloc.get("used_tpp"), "allocation_used_after_tpp": alloc.get("used_after_tpp"),
-        "allocation_cap_tpp": alloc.get("cap_tpp"),
-        "lpp_consignee": lpp.get("ultimate_consignee", lpp.get("consignee")),
-        "lpp_used_after_tpp": lpp.get("used_after_tpp"), "lpp_cap_tpp": lpp.get("cap_tpp"),
-        "red_flags": "; ".join(f["rule"] for f in v.red_flags) or None,
-    }
-    return {prefix + k: val for k, val in cells.items()} if prefix else cells
-
-
-_LPP_IN_JSON: bool | None = None  # whether this build's verdict JSON has an `lpp` key (checked once)
-
-
-def _lpp(v: Verdict) -> dict[str, Any] | None:
-    global _LPP_IN_JSON
-    if hasattr(v, "lpp"):
-        return getattr(v, "lpp")  # noqa: B009  (a field another branch may add)
-    if _LPP_IN_JSON is None:
-        _LPP_IN_JSON = "lpp" in v.to_json()
-    return v.to_json().get("lpp") if _LPP_IN_JSON else None
+    """The verdict columns of one row by name (as VerdictRow reads them)."""
+    return {prefix + n: val for n, val in zip(VERDICT_NAMES, VerdictRow(cites)(v), strict=True)}
 
 
 def error_cells(e: RowError) -> dict[str, Any]:
@@ -115,7 +128,7 @@ class ReportWriter:
         self._fh: IO[str] | None = None
         self._csv: Any = None
         self._pq: Any = None
-        self._buf: list[dict[str, Any]] = []
+        self._buf: list[list[Any]] = []
         try:
             self._open()
         except OSError as e:
@@ -139,18 +152,23 @@ class ReportWriter:
             self._pq = pq.ParquetWriter(str(self.tmp), schema)
 
     def write(self, cells: dict[str, Any]) -> None:
+        """One row by column name (a missing name is an empty cell)."""
+        self.write_row([cells.get(n) for n in self.names])
+
+    def write_row(self, row: list[Any]) -> None:
+        """One row as a list in column order (`names`); the list is the writer's from here on."""
         self.rows += 1
         if self.format == "csv":
-            row = [cells.get(n) for n in self.names]  # the csv module writes None as an empty cell
-            for i in self._bools:
-                if row[i] is not None:
-                    row[i] = "true" if row[i] else "false"
+            for i in self._bools:  # the csv module writes None as an empty cell
+                b = row[i]
+                if b is not None:
+                    row[i] = "true" if b else "false"
             self._csv.writerow(row)
         elif self.format == "jsonl":
             assert self._fh is not None
-            self._fh.write(json.dumps({n: cells.get(n) for n in self.names}) + "\n")
+            self._fh.write(json.dumps(dict(zip(self.names, row, strict=True))) + "\n")
         else:
-            self._buf.append(cells)
+            self._buf.append(row)
             if len(self._buf) >= self.batch:
                 self._flush()
 
@@ -158,8 +176,9 @@ class ReportWriter:
         import pyarrow as pa
 
         if self._buf:
-            data = {n: [r.get(n) for r in self._buf] for n in self.names}
-            self._pq.write_batch(pa.RecordBatch.from_pydict(data, schema=self._schema))
+            columns = zip(*self._buf, strict=True)
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self._schema, strict=True)]
+            self._pq.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self._schema))
             self._buf = []
 
     def close(self, ok: bool) -> None:

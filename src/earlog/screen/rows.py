@@ -9,6 +9,7 @@ already used by an earlier row or by the base's ledger.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,11 @@ _ATTR = {"from": "from_"}
 _ERROR = object()
 _ABSENT = ("", None, 0)  # an empty cell: the field is not given
 MEMO_LIMIT = 200_000
+# Whole rows remembered by their cells other than id and date (a book repeats its deals on
+# new dates): at most this many; past it, a memo that has answered fewer rows than it holds
+# is dropped (a book whose rows do not repeat pays for nothing more).
+ROW_MEMO_LIMIT = 20_000
+_new = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,11 @@ class RowChecker:
         self.id_col: int | None = None
         self.convs: list[tuple[str | None, Any]] = []
         self.template = self._template(base)
+        # CSV: checked rows by their cells but id and date -> the transaction's fields
+        self.row_memo: dict[Any, dict[str, Any]] | None = {}
+        self.row_hits = 0
+        self._row_key: Any = None
+        self.date_col: int | None = None
 
     def _template(self, base: Scenario) -> dict[str, Any] | None:
         """A transaction record the full check accepts, into which one field at a time is put."""
@@ -147,6 +158,28 @@ class RowChecker:
             self.colmemos = [None if f in (None, "id") else {} for f in fields]
             self.convs = [(f, converter(f)) for f in fields]
             self.id_col = fields.index("id") if "id" in fields else None
+            self.date_col = fields.index("date") if "date" in fields else None
+            rest = [j for j, f in enumerate(fields) if f not in (None, "id", "date")]
+            self._row_key = operator.itemgetter(*rest, *rest[:1]) if rest else None  # always a tuple
+        memo = self.row_memo
+        key = None
+        if memo is not None and self._row_key is not None and self.id_col is not None and self.date_col is not None:
+            # a row whose cells but id and date are an earlier valid row's: the same fields,
+            # and the date is answered by its column's memo (no check reads two fields)
+            key = self._row_key(cells)
+            proto = memo.get(key)
+            if proto is not None:
+                got = self.colmemos[self.date_col].get(cells[self.date_col])  # type: ignore[union-attr]
+                ident = cells[self.id_col].strip()
+                if got.__class__ is tuple and got is not _ABSENT and ident:
+                    t = _new(Transaction)
+                    d = t.__dict__
+                    d.update(proto)
+                    d["id"] = ident
+                    d["date"] = got[1]
+                    self.row_hits += 1
+                    return self._finish(index, t, None)
+                key = None  # the row is checked below and its error (if any) named there
         for _attempt in (1, 2):
             kw: dict[str, Any] = {}
             required = 0
@@ -164,12 +197,25 @@ class RowChecker:
             else:
                 ident = cells[self.id_col].strip() if self.id_col is not None else ""
                 if ident and required == len(REQUIRED) - 1 and self.template is not None:
-                    return self._finish(index, Transaction(id=ident, **kw), None)
+                    t = Transaction(id=ident, **kw)
+                    if key is not None:
+                        self._remember(key, t)
+                    return self._finish(index, t, None)
                 break
             if got is _ERROR or not self._learn_cells(fields, cells):
                 break
         rec = record_of(self.convs, cells)
         return self._finish(index, self._fast(rec) or self._full(rec), rec)
+
+    def _remember(self, key: Any, t: Transaction) -> None:
+        memo = self.row_memo
+        assert memo is not None
+        if len(memo) < ROW_MEMO_LIMIT:
+            # a copy, so that nothing done to this row's transaction later reaches the next rows;
+            # its id, date and src are each row's own, set on every copy
+            memo[key] = dict(t.__dict__)
+        elif self.row_hits < len(memo):
+            self.row_memo = None
 
     def _learn_cells(self, fields: list[str | None], cells: list[str]) -> bool:
         """Remember each new cell of a row (False: the memo is full, check the row as a record)."""
@@ -194,6 +240,15 @@ class RowChecker:
 
     def _finish(self, index: int, t: Transaction | InputError, rec: dict[str, Any] | None) -> Transaction | RowError:
         """The duplicate-id check, then the row's transaction or its error row."""
+        if t.__class__ is Transaction:  # the common case first: a new id in UTF-8
+            ident = t.id  # type: ignore[union-attr]
+            seen = self.seen
+            if ident not in seen and (ident.isascii() or _utf8(ident)):
+                seen[ident] = index
+                src = _new(Src)  # Src is frozen: its fields are set as its __init__ would
+                src.__dict__.update(file=self.book, path=f"row {index + 1}")
+                t.src = src  # type: ignore[union-attr]
+                return t  # type: ignore[return-value]
         if isinstance(t, Transaction) and not t.id.isascii() and not _utf8(t.id):
             shown = _printable(t.id)
             return RowError(index, shown, "id", shown, "expected a transaction id in UTF-8 text, "

@@ -25,11 +25,12 @@ from earlog.errors import EarlogError, EngineBug, InputError
 from earlog.scenario.model import Scenario
 from earlog.screen.base import Base, load_base, what_if
 from earlog.screen.book import Book, open_book
-from earlog.screen.report import ReportWriter, error_cells, report_format, verdict_cells
+from earlog.screen.report import COL, ERROR_COLUMNS, ReportWriter, VerdictRow, error_cells, report_format
 from earlog.screen.rows import RowChecker, RowError
 from earlog.screen.summary import Summary
 
 ENGINES = ("auto", "fast", "reference")
+ERROR_CELLS = tuple(n for n, _ in ERROR_COLUMNS)  # the last columns of every report
 
 
 @dataclass
@@ -189,29 +190,32 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     def rows(record: bool) -> Iterator[Any]:
         """One pass over the book: valid rows out, every row (valid or not) queued in order."""
         checker = RowChecker(base.scenario, vocab, str(book.path))
-        if book.format == "csv":  # cell by cell: no record dict for a row the memo answers
-            checked = (checker.check(i, c) if isinstance(c, InputError) else checker.check_cells(i, book.csv_fields, c)
-                       for i, c in enumerate(book.csv_cells()))
-        else:
-            checked = (checker.check(i, rec) for i, rec in enumerate(book.records()))
-        for index, t in enumerate(checked):
-            if isinstance(t, RowError):
+        check, check_cells = checker.check, checker.check_cells
+        cells_of = book.format == "csv"  # cell by cell: no record dict for a row the memo answers
+        append = pending.append if record else None
+        read = bar.read if record and bar.enabled else None
+        for index, c in enumerate(book.csv_cells() if cells_of else book.records()):
+            t = check_cells(index, book.csv_fields, c) if cells_of and c.__class__ is list else check(index, c)
+            if t.__class__ is RowError:
                 if opts.strict:
-                    raise InputError("", t.line(str(book.path)))
-                if record:
-                    pending.append(t)
+                    raise InputError("", t.line(str(book.path)))  # type: ignore[union-attr]
+                if append is not None:
+                    append(t)
             else:
-                if record:
-                    pending.append((index, t.id, t.to))
+                if append is not None:
+                    append((index, t.id, t.to))  # type: ignore[union-attr]
                 yield row_cls(index, t)
-            if record:
-                bar.read()
+            if read is not None:
+                read()
+
+    blank = [None] * (len(writer.names) - 2 - len(ERROR_CELLS))
 
     def flush_errors(upto: int | None) -> None:
         while pending and isinstance(pending[0], RowError) and (upto is None or pending[0].index < upto):
             e = pending.popleft()
             assert isinstance(e, RowError)
-            writer.write({"row": e.index + 1, "id": e.id, **error_cells(e)})
+            cells = error_cells(e)
+            writer.write_row([e.index + 1, e.id, *blank, *(cells[n] for n in ERROR_CELLS)])
             summary.add_error(e)
             bar.wrote()
 
@@ -220,25 +224,36 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     other = None
     if whatif_sc is not None:
         other = screener_cls(whatif_sc, policy_dir=opts.policy_dir, map_misses=map_misses).screen(rows(False))
+    values = VerdictRow(cites)
+    no_error = (None,) * len(ERROR_CELLS)
+    # the columns a what-if compares: outcome, authorization, review policy, license required
+    compared = [COL[n] - 2 for n in ("outcome", "authorization", "review_policy", "license_required")]
+    write_row, add, popleft = writer.write_row, summary.add, pending.popleft
+    wrote = bar.wrote if bar.enabled else None
     for index, v in verdicts:
-        flush_errors(index)
-        head = pending.popleft() if pending else None
-        if not isinstance(head, tuple) or head[0] != index:
+        head = pending[0] if pending else None
+        if head.__class__ is RowError:
+            flush_errors(index)
+            head = pending[0] if pending else None
+        if head.__class__ is not tuple or head[0] != index:  # type: ignore[index]
             raise EngineBug(f"the screener answered row {index + 1} out of input order")
-        _, ident, country = head
-        cells = {"row": index + 1, "id": ident, **verdict_cells(v, cites)}
-        w = wcells = None
-        if other is not None:
+        popleft()
+        _, ident, country = head  # type: ignore[misc]
+        if other is None:
+            row = [index + 1, ident, *values(v), *no_error]
+            write_row(row)
+            add(country, row)
+        else:
             wi, w = next(other, (None, None))
             if wi != index or w is None:
                 raise EngineBug(f"the what-if screener answered row {wi} where row {index + 1} was due")
-            wcells = verdict_cells(w, cites, "whatif_")
-            cells.update(wcells)
-            cells["whatif_changed"] = cells["outcome"] != wcells["whatif_outcome"] or any(
-                cells[n] != wcells["whatif_" + n] for n in ("authorization", "review_policy", "license_required"))
-        writer.write(cells)
-        summary.add(country, cells, v, w, wcells)
-        bar.wrote()
+            mine, theirs = values(v), values(w)
+            changed = any(mine[j] != theirs[j] for j in compared)
+            row = [index + 1, ident, *mine, *theirs, changed, *no_error]
+            write_row(row)
+            add(country, row, v, w)
+        if wrote is not None:
+            wrote()
     flush_errors(None)
     if pending:
         raise EngineBug(f"the screener left {len(pending)} row(s) unanswered (first: row {_first(pending)})")

@@ -6,13 +6,18 @@ by country.  It is folded row by row, so it costs memory per country, not per ro
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from earlog.dsl.whatif import flatten
+from earlog.screen.report import COL
 from earlog.screen.rows import RowError
 from earlog.verdict import Verdict
 
 KEEP_ERRORS = 20
+_OUTCOME, _WHATIF_OUTCOME = COL["outcome"], COL["whatif_outcome"]
+_ALLOC_COUNTRY, _ALLOC_AFTER = COL["allocation_country"], COL["allocation_used_after_tpp"]
+_LPP_CONSIGNEE, _LPP_AFTER = COL["lpp_consignee"], COL["lpp_used_after_tpp"]
 
 
 class Summary:
@@ -30,27 +35,28 @@ class Summary:
         self.transitions_by_country: dict[str, Counter[str]] = {}
         self.stats: dict[str, Any] = {}
 
-    def add(self, country: str, cells: dict[str, Any], v: Verdict | None = None, w: Verdict | None = None,
-            wcells: dict[str, Any] | None = None) -> None:
+    def add(self, country: str, row: Sequence[Any], v: Verdict | None = None, w: Verdict | None = None) -> None:
+        """One screened row, as the report writes it (a list in `report.columns` order)."""
         self.rows += 1
         counts = self.outcomes.get(country)
         if counts is None:
             counts = self.outcomes[country] = Counter()
-        counts[cells["outcome"]] += 1
-        if cells.get("allocation_used_after_tpp") is not None and cells.get("allocation_country"):
-            c = cells["allocation_country"]
-            self.allocation_used[c] = max(self.allocation_used.get(c, 0), cells["allocation_used_after_tpp"])
-        if cells.get("lpp_used_after_tpp") is not None and cells.get("lpp_consignee"):
-            c = cells["lpp_consignee"]
-            self.lpp_used[c] = max(self.lpp_used.get(c, 0), cells["lpp_used_after_tpp"])
-        if w is not None and v is not None and wcells is not None:
+        outcome = row[_OUTCOME]
+        counts[outcome] += 1
+        used, c = row[_ALLOC_AFTER], row[_ALLOC_COUNTRY]
+        if used is not None and c:
+            self.allocation_used[c] = max(self.allocation_used.get(c, 0), used)
+        used, c = row[_LPP_AFTER], row[_LPP_CONSIGNEE]
+        if used is not None and c:
+            self.lpp_used[c] = max(self.lpp_used.get(c, 0), used)
+        if w is not None and v is not None:
             if flatten(_plain(v)) != flatten(_plain(w)):
                 self.changed += 1
-            a, b = cells["outcome"], wcells["whatif_outcome"]
-            if a != b:
+            b = row[_WHATIF_OUTCOME]
+            if outcome != b:
                 self.outcome_changed += 1
-                self.transitions[f"{a} -> {b}"] += 1
-                self.transitions_by_country.setdefault(country, Counter())[f"{a} -> {b}"] += 1
+                self.transitions[f"{outcome} -> {b}"] += 1
+                self.transitions_by_country.setdefault(country, Counter())[f"{outcome} -> {b}"] += 1
 
     def add_error(self, e: RowError) -> None:
         self.rows += 1
