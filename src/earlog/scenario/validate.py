@@ -67,6 +67,11 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
         _check_locations(t, parties)
 
 
+# the kinds of transaction that send items to their consignee (15 CFR 772.1); a deemed export
+# or reexport releases technology to a person wherever they are
+SHIPPED_KINDS = frozenset({"export", "reexport", "in_country_transfer"})
+
+
 def _check_locations(t: Transaction, parties: dict) -> None:
     """The consignee is the party that receives the items (15 CFR 772.1): a shipment to one
     country whose consignee is stated to be located in another is a contradiction, since the
@@ -75,8 +80,8 @@ def _check_locations(t: Transaction, parties: dict) -> None:
     consignee receives the items somewhere else: `ultimate_destination` is where ACM's
     produced items go and `distributor` is who resells them, so neither excuses it; an
     onward shipment is a transaction of its own (a reexport from the first country)."""
-    if t.kind not in ("export", "reexport", "in_country_transfer"):
-        return  # a deemed export or reexport releases technology to a person wherever they are
+    if t.kind not in SHIPPED_KINDS:
+        return
     consignee = parties.get(t.consignee)
     if consignee is None or consignee.located in (None, t.to):
         return
