@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from earlog.engine.arith import big
+from earlog.engine.contract import fit_outcome
 from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
@@ -360,12 +361,13 @@ class Screener:
                 variant = chosen[i] = res.variant(())  # no running total: the variant alone
             else:
                 names = self._chain_names(r.closure[i], kid, res)
-                fits = []
+                fits: list[bool] = []
                 befores = []
-                for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
+                for name, (chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
                     v = totals.get(name, 0)
                     befores.append(v)
-                    fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
+                    # the outcome of every test the chain declares (running_fit/2)
+                    fits.extend(fit_outcome(t, v, amount, cap) for t in self.contract.tests[chain])
                 variant = res.variant(tuple(fits))
                 for j, (name, v) in enumerate(zip(names, befores, strict=True)):
                     totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
