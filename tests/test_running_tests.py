@@ -118,25 +118,68 @@ def test_refuses_a_join_on_the_total(tmp_path: Path) -> None:
         contract(load_policy(_policy_copy(tmp_path, edit)))
 
 
+def test_refuses_a_declared_headroom_no_rule_derives_from_the_total(tmp_path: Path) -> None:
+    """running_headroom/2 must name a predicate the rules derive from the chain's total."""
+    def edit(root: Path) -> None:
+        f = root / "running_totals.lp"
+        f.write_text(f.read_text().replace("running_headroom(lpp, lpp_headroom).",
+                                           "running_headroom(lpp, lpp_cap_tpp)."))
+
+    with pytest.raises(FastPathRefused, match=r"running_headroom\(lpp, lpp_cap_tpp\)"):
+        contract(load_policy(_policy_copy(tmp_path, edit)))
+
+
+def _book(reading: str) -> dict:
+    txs = [{"id": f"t{i}", "kind": "export", "item": "h100", "quantity": 50, "from": "US", "to": "BR",
+            "consignee": "acme", "end_use": "inference", "date": f"2025-06-0{i + 1}"} for i in range(3)]
+    return {"parties": [{"id": "acme", "hq": "BR", "located": "BR"}], "items": [H100], "transactions": txs,
+            "parameters": {"country_allocation_tpp": 1_000_000},  # 50 x 15,832 = 791,600 per shipment
+            "assume": {"allocation_crossing_application": reading}}
+
+
+def _both(book: dict, policy_dir: str | None = None) -> tuple[list, Screener]:
+    sc = scenario_from_dict(book)
+    want = build_verdicts(solve(sc, load_policy(policy_dir), shown=VERDICT_READS))
+    s = Screener(sc, policy_dir=policy_dir)
+    got = [v for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    assert [v.to_json() for v in got] == [v.to_json() for v in want]
+    return got, s
+
+
+def test_totals_after_and_headroom_come_from_the_declared_contract() -> None:
+    """The fold fills the total after (running_after/2) and the headroom (running_headroom/2)
+    itself: no row is solved a second time, and the values equal the whole engine's."""
+    got, s = _both(_book("approval_until_reached"))
+    assert s.stats["exact_rows"] == {"rows": 0, "solved": 0}
+    assert [(v.allocation["used_tpp"], v.allocation["used_after_tpp"], v.allocation["headroom_tpp"])
+            for v in got] == [(0, 791_600, 208_400), (791_600, 1_583_200, 0), (1_583_200, 1_583_200, 0)]
+
+
+def test_an_undeclared_value_derived_from_the_total_is_solved_exactly(tmp_path: Path) -> None:
+    """Without running_headroom(allocation, ...), the headroom is a value the fold cannot compute:
+    the rows showing it are solved again with their actual totals, and still equal the whole engine."""
+    def edit(root: Path) -> None:
+        f = root / "running_totals.lp"
+        lines = f.read_text().splitlines(keepends=True)
+        i = next(n for n, s in enumerate(lines) if s.startswith("%% @rule   running.allocation_headroom"))
+        f.write_text("".join(lines[:i] + lines[i + 4:]))
+
+    d = _policy_copy(tmp_path, edit)
+    assert "allocation_headroom" not in contract(load_policy(d)).shown["allocation"]
+    _got, s = _both(_book("approval_until_reached"), d)
+    assert s.stats["exact_rows"]["rows"] == 3
+
+
 @pytest.mark.parametrize("reading", ["approval_until_reached", "denied_in_whole"])
 def test_a_crossing_application_under_each_reading(reading: str) -> None:
     """Seed 004: "Once the country-wide TPP allocations are met, license applications will be
     reviewed under a policy of denial" (approval_until_reached: the crossing application is
-    approved, the next is denied, by alloc.reached); seed 001: "a policy of denial will apply
+    approved, the next is denied: alloc.reached); seed 001: "a policy of denial will apply
     to applications for TPP beyond the applicable allocation cap" (denied_in_whole: the
-    crossing application is denied, by alloc.exceeded).  Keyed and whole engines agree."""
-    txs = [{"id": f"t{i}", "kind": "export", "item": "h100", "quantity": 50, "from": "US", "to": "BR",
-            "consignee": "acme", "end_use": "inference", "date": f"2025-06-0{i + 1}"} for i in range(3)]
-    book = {"parties": [{"id": "acme", "hq": "BR", "located": "BR"}], "items": [H100], "transactions": txs,
-            "parameters": {"country_allocation_tpp": 1_000_000},  # 50 x 15,832 = 791,600 per shipment
-            "assume": {"allocation_crossing_application": reading}}
-    sc = scenario_from_dict(book)
-    want = build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))
-    got = [v for _i, v in Screener(sc).screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
-    assert [v.to_json() for v in got] == [v.to_json() for v in want]
-    outcomes = [v.outcome for v in got]
-    if reading == "approval_until_reached":
-        assert outcomes[1] != "license_policy_denial" and outcomes[2] == "license_policy_denial"
-    else:
-        assert outcomes[1] == "license_policy_denial"
-    assert outcomes[0] == "license_presumption_approval"
+    crossing application is denied: alloc.exceeded).  The outcome is decided by
+    outcome.license_cap_reached; keyed and whole engines agree."""
+    got, _s = _both(_book(reading))
+    within = ("license_presumption_approval", "outcome.license_within_cap")
+    denied = ("license_policy_denial", "outcome.license_cap_reached")
+    want = [within, within, denied] if reading == "approval_until_reached" else [within, denied, denied]
+    assert [(v.outcome, v.outcome_rule) for v in got] == want

@@ -98,6 +98,12 @@ class Contract:
     afters: dict[str, str] = dataclasses.field(default_factory=dict)  # value-keyed chain -> after predicate
     # chain folded by variants -> the threshold tests the policy makes on its total (declared order)
     tests: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # predicates holding a value the rules derive from a variant-folded total -> its chain (the
+    # before-predicate included); the verdict shows them from the actual totals
+    carried: dict[str, str] = dataclasses.field(default_factory=dict)
+    # chain -> {predicate: "after" | "headroom"}: the carried values the fold computes itself
+    # (running_after/2: before + amount when the member counts; running_headroom/2: cap - after, >= 0)
+    shown: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -211,7 +217,7 @@ def contract(policy: Policy) -> Contract:
         declared.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
     fits = {ch: (VALUE_FIT if VALUE_FIT in ts else ts[0]) for ch, ts in declared.items()}
     cross = frozenset(s.arguments[0].name for s in policy.data.get("cross_transaction", ()))
-    afters = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_after", ())}
+    afters = {s.arguments[0].name: s.arguments[1].name for s in _declared(policy, "running_after")}
     for chain in chains:
         if fits.get(chain) not in FIT_TESTS:
             raise FastPathRefused(f"running total {chain!r} declares no known fit test "
@@ -228,10 +234,20 @@ def contract(policy: Policy) -> Contract:
                                   f"running_after({chain}, P) for the totals after a member")
     tx_pos = _check_rules(policy, chains, cross, frozenset(afters.values()) | frozenset(chains.values()))
     tests = {ch: tuple(dict.fromkeys(declared[ch])) for ch in chains if fits[ch] != VALUE_FIT}
-    _check_tests(policy, {chains[ch]: (ch, ts) for ch, ts in tests.items()})
+    carried = _check_tests(policy, {chains[ch]: (ch, ts) for ch, ts in tests.items()})
+    headrooms = {s.arguments[0].name: s.arguments[1].name for s in _declared(policy, "running_headroom")}
+    shown: dict[str, dict[str, str]] = {}
+    for chain in tests:
+        for kind, pred in (("after", afters.get(chain)), ("headroom", headrooms.get(chain))):
+            if pred is None:
+                continue
+            if carried.get(pred) != chain or pred == chains[chain]:
+                raise FastPathRefused(f"running_{kind}({chain}, {pred}) declares a predicate that holds no "
+                                      f"value the rules derive from the chain's total ({chains[chain]})")
+            shown.setdefault(chain, {})[pred] = kind
     return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
                     tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
-                    tests=tests)
+                    tests=tests, carried=carried, shown=shown)
 
 
 def _declared(policy: Policy, name: str) -> list[typing.Any]:
@@ -410,7 +426,7 @@ def _test_shape(stmt: typing.Any, cmp: typing.Any, v: str, amounts: frozenset[So
     return None
 
 
-def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, str]:
     """The declared tests must be all the policy reads of a variant-folded total.
 
     The keyed engine solves a member with a synthetic total before it (the least total giving
@@ -420,9 +436,10 @@ def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]
     the engine fills from the actual totals), and such carried values may in turn only be read
     to derive further carried values.  Anything else — another comparison, a join on the value, a
     decision drawn from a carried value — makes the fold unsound: FastPathRefused names the rule.
-    The chain-link rules (chain_first / chain_next) are replaced by the fold and not checked."""
+    The chain-link rules (chain_first / chain_next) are replaced by the fold and not checked.
+    Returns the predicates holding values derived from a total, with their chains."""
     if not befores:
-        return
+        return {}
     rules = [stmt for _p, stmt in policy.statements if stmt.ast_type == ast.ASTType.Rule]
     carried: dict[str, set[int]] = {b: {1} for b in befores}  # predicate -> positions holding a total
     chain_of: dict[str, str] = {b: ch for b, (ch, _ts) in befores.items()}
@@ -504,6 +521,7 @@ def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]
     if refusals:
         first = sorted(refusals.values())[0]
         raise FastPathRefused(f"the keyed engine cannot answer this policy exactly: {first}")
+    return {p: chain_of[p] for p in carried}
 
 
 def _nodes(lit: typing.Any) -> Iterator[typing.Any]:

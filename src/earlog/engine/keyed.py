@@ -39,6 +39,9 @@ from earlog.scenario.model import Scenario
 
 TX_TOKEN = "\x01t"
 BEFORE = "\x01before:"  # a verdict field carrying a chain's total before the transaction
+AFTER = "\x01after:"  # ... the total after it (running_after/2)
+HEADROOM = "\x01headroom:"  # ... what is left of the cap after it (running_headroom/2)
+MARKERS = {"after": AFTER, "headroom": HEADROOM}
 CONTRACT_READS = frozenset({"chain_member", "running_amount", "running_cap", "running_counts"})
 
 
@@ -78,6 +81,9 @@ class Variant:
     token_fields: tuple[str, ...] = ()  # verdict fields holding role tokens
     after: tuple[Any, ...] = ()  # encoded after-atoms of the value-keyed chains about the tx (tokens inside)
     counterfactual: tuple[tuple[str, str], ...] = ()  # (question, reading) to evaluate the book again under
+    # the answer holds a value derived from a total that the fold cannot compute from the contract:
+    # the verdict is solved again with the actual totals (screening._exact)
+    exact_needed: bool = False
 
 
 @dataclass
@@ -423,6 +429,12 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     from earlog.verdict import build_verdicts, counterfactual_readings
 
     before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
+    # the values the fold fills from the actual totals: the before-predicate and what the contract
+    # declares (after, headroom), marked; any other value derived from a total asks for an exact solve
+    marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
+                              for p, kind in preds.items() for marker in (MARKERS[kind],)}
+    unfilled = frozenset() if exact else frozenset(c.carried) - set(before_preds) - set(marks)
+    needs_exact: set[int] = set()
     after_preds = frozenset(c.afters.values())
     after: dict[int, list[Any]] = {}
     index = {p: j for j, p in enumerate(prefixes)}
@@ -449,12 +461,18 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
         if name in before_preds and s.arguments:
             # the fold fills the total before the transaction; the verdict gets a marker
             s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
+        elif name in marks and len(s.arguments) == 2:
+            s = Function(name, [s.arguments[0], String(marks[name])])
+        elif name in unfilled:
+            o = _owner(s)
+            if o is not None:
+                needs_exact.add(index[o])
         atoms.setdefault(name, []).append(s)
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
         out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)),
-                         after=tuple(sorted(after.get(j, ()), key=repr)))
+                         after=tuple(sorted(after.get(j, ()), key=repr)), exact_needed=j in needs_exact)
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:
         return out
@@ -485,6 +503,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             for path, leaf in _leaves(value, (name,)):
                 if isinstance(leaf, str) and leaf.startswith(BEFORE):
                     paths.append((path, leaf[len(BEFORE):]))
+                elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
+                    paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
                 elif isinstance(leaf, str) and leaf.startswith("\x01"):
                     found_token = True
             if found_token:
