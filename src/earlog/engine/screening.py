@@ -440,10 +440,10 @@ class Screener:
         key_list, key_rows = self._keys
         for i in range(len(self.base.ledger), len(r.index)):
             entry = chosen[i]
-            if not isinstance(entry, tuple) or not entry[0].before_paths:
+            if not isinstance(entry, tuple):
                 continue
-            if not (self.collect_fired or entry[0].exact_needed):
-                continue  # the verdict's totals are filled from the contract (_verdict)
+            if not (entry[0].exact_needed or (self.collect_fired and entry[0].before_paths)):
+                continue  # the verdict's totals, if any, are filled from the contract (_verdict)
             res = self._row_res.get(i) or results[r.key[i]]
             facts = list(self._row_facts.get(i, ()))
             for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
