@@ -183,3 +183,15 @@ def test_a_crossing_application_under_each_reading(reading: str) -> None:
     denied = ("license_policy_denial", "outcome.license_cap_reached")
     want = [within, within, denied] if reading == "approval_until_reached" else [within, denied, denied]
     assert [(v.outcome, v.outcome_rule) for v in got] == want
+
+
+def test_a_chain_link_does_not_hide_a_decision_from_the_total(tmp_path: Path) -> None:
+    """Only a rule that links a chain into a total before is left to the fold; a rule reading
+    chain_next to decide from the previous member's total is checked like any other."""
+    def edit(root: Path) -> None:
+        _add_rule(root, "%% @rule   test.after_previous\n%% @cite   none\n"
+                        "%% @text   A test rule deciding from the previous member's total.\n"
+                        "after_big(T2) :- chain_next(allocation, T, T2), allocation_used_after(T, V), V > 1000.\n")
+
+    with pytest.raises(FastPathRefused, match=r"rule test\.after_previous .*allocation_used_after"):
+        contract(load_policy(_policy_copy(tmp_path, edit)))

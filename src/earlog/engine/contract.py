@@ -466,12 +466,16 @@ def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]
             reads.append((name or "", vs))
         return reads, links, matched
 
+    def _is_link(stmt: typing.Any, links: bool) -> bool:
+        """A chain-link rule: it reads chain_first / chain_next and concludes only a total before."""
+        return links and all(_args(a)[0] in befores for a, _ in _walk(stmt.head))
+
     changed = True
     while changed:  # which predicates hold values derived from a total
         changed = False
         for stmt in rules:
             reads, links, _m = reads_of(stmt)
-            if not reads or links:
+            if not reads or _is_link(stmt, links):
                 continue
             total_vars = set().union(*(vs for _n, vs in reads))
             for atom, _ in _walk(stmt.head):
@@ -489,7 +493,7 @@ def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]
     refusals: dict[int, str] = {}
     for stmt in rules:
         reads, links, matched = reads_of(stmt)
-        if not reads or links:
+        if not reads or _is_link(stmt, links):
             continue
         where = _rule_name(policy, stmt)
         if matched:
