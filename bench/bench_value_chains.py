@@ -2,7 +2,9 @@
 
 The differential test's generator (tests/test_screening_differential.py) makes a book with
 VEU holders, declared deployments and shipments that cross the UVEU/NVEU limits and the
-country allocations; the same book with the VEU holders removed is the comparison.  Each
+country allocations; the same book with the VEU holders removed is the comparison (its
+allocation crossings are folded by the allocation's declared tests, no row solved with its
+totals).  Each
 book is screened by the keyed engine (decision-key cache cleared first) and evaluated by
 the whole-scenario engine, in one run; medians over --reps runs.
 

@@ -172,6 +172,41 @@ def test_screener_equals_whole_scenario_engine(seed: int) -> None:
     assert n == 200
 
 
+@pytest.mark.parametrize("reading", ["approval_until_reached", "denied_in_whole"])
+def test_allocation_crossings_under_each_reading(reading: str) -> None:
+    """The allocation chain is folded by its two declared tests (policy/running_totals.lp:
+    running_fit(allocation, sum_at_most_cap) and running_fit(allocation, before_at_least_cap)).
+    Seed 001: "a policy of denial will apply to applications for TPP beyond the applicable
+    allocation cap" (denied_in_whole, alloc.exceeded); seed 004: "Once the country-wide TPP
+    allocations are met, license applications will be reviewed under a policy of denial"
+    (approval_until_reached, alloc.reached).  Under each reading, with a small allocation, the
+    keyed engine's verdicts equal the whole engine's, and the books do cross the allocation:
+    some shipment is denied by the reading's own rule, and only under approval_until_reached is
+    an application approved that takes the total past the cap (it was not yet reached)."""
+    crossed = denied = 0
+    for seed in (3, 11):
+        book = generate(seed, 200)
+        book["assume"] = {**book["assume"], "allocation_crossing_application": reading}
+        book["parameters"] = {**book["parameters"], "country_allocation_tpp": 2_000_000}
+        assert _compare(book) == 200
+        for v in build_verdicts(solve(scenario_from_dict(book), load_policy(), shown=VERDICT_READS)):
+            a = v.allocation
+            if not a:
+                continue
+            if v.outcome == "license_policy_denial":
+                denied += 1
+                # the reading's own test decided it: the total before reached the cap, or would pass it
+                if reading == "approval_until_reached":
+                    assert a["used_tpp"] >= a["cap_tpp"], v.transaction
+                else:
+                    assert a["used_tpp"] + a["shipment_tpp"] > a["cap_tpp"], v.transaction
+            if (v.outcome == "license_presumption_approval" and a["counts"]
+                    and a["used_after_tpp"] > a["cap_tpp"]):
+                crossed += 1  # an approved application that takes the total past the cap
+    assert denied > 0
+    assert (crossed > 0) == (reading == "approval_until_reached")
+
+
 def test_every_variant_solved_up_front_gives_the_same_verdicts() -> None:
     """With map_misses (a process pool, Dask) every variant of a key is solved before the fold."""
     from earlog.engine import screening

@@ -51,9 +51,10 @@ def evaluate(scenario: Scenario | dict[str, Any] | str | Path, *, policy_dir: st
 def keyed_engine_enabled() -> bool:
     """Single evaluations (evaluate, the DSL, `earlog test`) use the whole-scenario engine unless
     EARLOG_ENGINE=keyed asks for the keyed one.  Why not keyed by default: on the corrected policy
-    the allocation and VEU totals are value-keyed chains solved row by row, which makes a single
-    answer slower than the whole engine (bench/README.md); `earlog screen` uses the keyed engine,
-    and tests/test_keyed_suites.py runs every suite on it so the two cannot drift apart."""
+    the VEU totals are value-keyed chains solved row by row (the allocation is folded by its
+    declared tests since), which makes a single answer slower than the whole engine
+    (bench/README.md); `earlog screen` uses the keyed engine, and tests/test_keyed_suites.py
+    runs every suite on it so the two cannot drift apart."""
     import os
 
     return os.environ.get("EARLOG_ENGINE", "whole") == "keyed"

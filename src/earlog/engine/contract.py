@@ -35,8 +35,51 @@ from earlog.errors import EarlogError
 
 CHAIN_PREDICATES = ("chain_first", "chain_next")
 SUM_FIT = "sum_at_most_cap"  # the fold compares total + amount with the cap and solves fit / no fit
+REACHED = "before_at_least_cap"  # the fold compares the total before with the cap (reached / not yet)
 VALUE_FIT = "exact_before"  # the fold gives the member its actual totals and solves that row
-FIT_TESTS = (SUM_FIT, VALUE_FIT)  # the tests the fold knows (running_fit/2)
+THRESHOLD_TESTS = (SUM_FIT, REACHED)  # comparisons of the total before with one threshold each
+FIT_TESTS = (*THRESHOLD_TESTS, VALUE_FIT)  # the tests the fold knows (running_fit/2)
+ZERO = "zero"  # the point "total before = 0" of the fold's synthetic totals
+
+
+def fit_outcome(test: str, before: int, amount: int, cap: int) -> bool:
+    """The outcome of a declared threshold test for a member's total before it (the vocabulary of
+    running_fit/2: which comparison each name stands for; the amounts and caps come from the policy)."""
+    if test == SUM_FIT:
+        return before + amount <= cap
+    if test == REACHED:
+        return cap <= before
+    raise ValueError(f"not a threshold test: {test}")
+
+
+def flip_point(test: str, amount: int, cap: int) -> int:
+    """The least total before a member at which the test's outcome differs from its outcome just
+    below it (every test is a threshold on the total before)."""
+    if test == SUM_FIT:
+        return cap - amount + 1
+    if test == REACHED:
+        return cap
+    raise ValueError(f"not a threshold test: {test}")
+
+
+def fit_options(tests: tuple[str, ...], amount: int, cap: int) -> list[tuple[tuple[bool, ...], str, int]]:
+    """Every combination of test outcomes some total before (>= 0) gives, as (outcomes, point, total):
+    the least such total, named by the test whose flip point it is (ZERO for 0), least total first.
+    Each test is a threshold, so the totals between two flip points agree on every test and the
+    least total of each stretch is 0 or a flip point: these are all the combinations."""
+    points = {0: ZERO}
+    for t in tests:
+        v = flip_point(t, amount, cap)
+        if v > 0:
+            points.setdefault(v, t)
+    out: list[tuple[tuple[bool, ...], str, int]] = []
+    seen: set[tuple[bool, ...]] = set()
+    for v in sorted(points):
+        o = tuple(fit_outcome(t, v, amount, cap) for t in tests)
+        if o not in seen:
+            seen.add(o)
+            out.append((o, points[v], v))
+    return out
 
 
 class FastPathRefused(EarlogError):
@@ -53,11 +96,19 @@ class Contract:
     reads: frozenset[str]  # every name a rule body (or a non-rule statement) uses
     tx_predicates: dict[str, frozenset[int]]  # predicate -> argument positions holding a transaction
     afters: dict[str, str] = dataclasses.field(default_factory=dict)  # value-keyed chain -> after predicate
+    # chain folded by variants -> the threshold tests the policy makes on its total (declared order)
+    tests: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # predicates holding a value the rules derive from a variant-folded total -> its chain (the
+    # before-predicate included); the verdict shows them from the actual totals
+    carried: dict[str, str] = dataclasses.field(default_factory=dict)
+    # chain -> {predicate: "after" | "headroom"}: the carried values the fold computes itself
+    # (running_after/2: before + amount when the member counts; running_headroom/2: cap - after, >= 0)
+    shown: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def sum_chains(self) -> dict[str, str]:
-        """The chains folded by fit / no-fit variants (chain -> before predicate)."""
-        return {ch: p for ch, p in self.chains.items() if self.fits[ch] == SUM_FIT}
+        """The chains folded by variants, one per combination of test outcomes (chain -> before predicate)."""
+        return {ch: p for ch, p in self.chains.items() if self.fits[ch] != VALUE_FIT}
 
     @property
     def value_chains(self) -> dict[str, str]:
@@ -161,19 +212,55 @@ def _const(term: typing.Any) -> str | None:
 def contract(policy: Policy) -> Contract:
     """The policy's running-total contract, checked against its rules (FastPathRefused otherwise)."""
     chains = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_total", ())}
-    fits = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_fit", ())}
+    declared: dict[str, list[str]] = {}
+    for s in _declared(policy, "running_fit"):
+        declared.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
+    fits = {ch: (VALUE_FIT if VALUE_FIT in ts else ts[0]) for ch, ts in declared.items()}
     cross = frozenset(s.arguments[0].name for s in policy.data.get("cross_transaction", ()))
-    afters = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_after", ())}
+    afters = {s.arguments[0].name: s.arguments[1].name for s in _declared(policy, "running_after")}
     for chain in chains:
         if fits.get(chain) not in FIT_TESTS:
             raise FastPathRefused(f"running total {chain!r} declares no known fit test "
                                   f"(running_fit({chain}, T) with T one of {', '.join(FIT_TESTS)})")
+        unknown = [t for t in declared[chain] if t not in FIT_TESTS]
+        if unknown:
+            raise FastPathRefused(f"running total {chain!r} declares an unknown fit test {unknown[0]!r} "
+                                  f"(running_fit({chain}, T) with T one of {', '.join(FIT_TESTS)})")
+        if fits[chain] == VALUE_FIT and len(set(declared[chain])) > 1:
+            raise FastPathRefused(f"running total {chain!r} is value-keyed ({VALUE_FIT}) and also declares "
+                                  f"threshold tests: declare one or the other")
         if fits[chain] == VALUE_FIT and chain not in afters:
             raise FastPathRefused(f"running total {chain!r} is value-keyed ({VALUE_FIT}) but declares no "
                                   f"running_after({chain}, P) for the totals after a member")
     tx_pos = _check_rules(policy, chains, cross, frozenset(afters.values()) | frozenset(chains.values()))
+    tests = {ch: tuple(dict.fromkeys(declared[ch])) for ch in chains if fits[ch] != VALUE_FIT}
+    carried = _check_tests(policy, {chains[ch]: (ch, ts) for ch, ts in tests.items()})
+    headrooms = {s.arguments[0].name: s.arguments[1].name for s in _declared(policy, "running_headroom")}
+    shown: dict[str, dict[str, str]] = {}
+    for chain in tests:
+        for kind, pred in (("after", afters.get(chain)), ("headroom", headrooms.get(chain))):
+            if pred is None:
+                continue
+            if carried.get(pred) != chain or pred == chains[chain]:
+                raise FastPathRefused(f"running_{kind}({chain}, {pred}) declares a predicate that holds no "
+                                      f"value the rules derive from the chain's total ({chains[chain]})")
+            shown.setdefault(chain, {})[pred] = kind
     return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
-                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT})
+                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
+                    tests=tests, carried=carried, shown=shown)
+
+
+def _declared(policy: Policy, name: str) -> list[typing.Any]:
+    """The facts `name(...)` of the policy: plain facts (data) and annotated ones (rules with no body)."""
+    from earlog.engine.policy import _ground_fact
+
+    out = list(policy.data.get(name, ()))
+    for r in policy.rules.values():
+        if r.head_predicate == name and r.statement.ast_type == ast.ASTType.Rule and not r.statement.body:
+            sym = _ground_fact(r.statement)
+            if sym is not None:
+                out.append(sym)
+    return out
 
 
 def _rule_name(policy: Policy, stmt: typing.Any) -> str:
@@ -278,3 +365,179 @@ def _check_cross(policy: Policy, rules: list, cross: frozenset[str], totals: fro
                 if q not in seen:
                     seen.add(q)
                     stack.append(q)
+
+
+Source = tuple[str, int, tuple[str | None, ...]]  # (predicate, position, constant arguments)
+
+
+def _sources(rules: list, head: str, chain: str) -> frozenset[Source]:
+    """Where the contract's rules for `head` (running_amount / running_cap) of `chain` take their
+    value from: the body atoms holding the head's last variable, as (predicate, position,
+    constant arguments)."""
+    out: set[Source] = set()
+    for stmt in rules:
+        for atom, _ in _walk(stmt.head):
+            name, args = _args(atom)
+            if name != head or not args or _const(args[0]) != chain or args[-1].ast_type != ast.ASTType.Variable:
+                continue
+            out |= _bound_by(stmt, args[-1].name)
+    return frozenset(out)
+
+
+def _bound_by(stmt: typing.Any, var: str) -> set[Source]:
+    out: set[Source] = set()
+    for atom, _ in _walk(stmt.body):
+        name, args = _args(atom)
+        for i, a in enumerate(args):
+            if a.ast_type == ast.ASTType.Variable and a.name == var and name is not None:
+                out.add((name, i, tuple(_const(b) if b.ast_type == ast.ASTType.SymbolicTerm else None
+                                        for b in args)))
+    return out
+
+
+def _test_shape(stmt: typing.Any, cmp: typing.Any, v: str, amounts: frozenset[Source],
+                caps: frozenset[Source]) -> str | None:
+    """The declared test a comparison literal is, if it compares the total before (variable `v`)
+    in one of the shapes the fold knows — `@leq(@add(V, A), Cap) = 0|1` (sum_at_most_cap) or
+    `@leq(Cap, V) = 0|1` (before_at_least_cap) — with A and Cap variables the rule takes from the
+    atoms the contract's running_amount and running_cap rules take them from; else None."""
+    if cmp.ast_type != ast.ASTType.Comparison or len(cmp.guards) != 1:
+        return None
+    g = cmp.guards[0]
+    if g.comparison not in (ast.ComparisonOperator.Equal, ast.ComparisonOperator.NotEqual):
+        return None
+    if g.term.ast_type != ast.ASTType.SymbolicTerm or str(g.term.symbol) not in ("0", "1"):
+        return None
+    t = cmp.term
+    if t.ast_type != ast.ASTType.Function or t.name != "leq" or not t.external or len(t.arguments) != 2:
+        return None
+
+    def var(term: typing.Any, sources: frozenset[Source]) -> bool:
+        return (term.ast_type == ast.ASTType.Variable and term.name not in (v, "_")
+                and bool(_bound_by(stmt, term.name) & sources))
+
+    left, right = t.arguments
+    if right.ast_type == ast.ASTType.Variable and right.name == v and var(left, caps):
+        return REACHED
+    if (left.ast_type == ast.ASTType.Function and left.name == "add" and left.external
+            and len(left.arguments) == 2 and left.arguments[0].ast_type == ast.ASTType.Variable
+            and left.arguments[0].name == v and var(left.arguments[1], amounts) and var(right, caps)):
+        return SUM_FIT
+    return None
+
+
+def _check_tests(policy: Policy, befores: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """The declared tests must be all the policy reads of a variant-folded total.
+
+    The keyed engine solves a member with a synthetic total before it (the least total giving
+    each combination of test outcomes), so a rule may read the total (`Before(T, V)`, V its last
+    argument) only (a) in a declared test's comparison, or (b) to carry it into a conclusion that
+    holds a value derived from it (the total after, the headroom: what the verdict shows, which
+    the engine fills from the actual totals), and such carried values may in turn only be read
+    to derive further carried values.  Anything else — another comparison, a join on the value, a
+    decision drawn from a carried value — makes the fold unsound: FastPathRefused names the rule.
+    The chain-link rules (chain_first / chain_next) are replaced by the fold and not checked.
+    Returns the predicates holding values derived from a total, with their chains."""
+    if not befores:
+        return {}
+    rules = [stmt for _p, stmt in policy.statements if stmt.ast_type == ast.ASTType.Rule]
+    carried: dict[str, set[int]] = {b: {1} for b in befores}  # predicate -> positions holding a total
+    chain_of: dict[str, str] = {b: ch for b, (ch, _ts) in befores.items()}
+
+    def reads_of(stmt: typing.Any) -> tuple[list[tuple[str, set[str]]], bool, list[str]]:
+        """(carried predicates read with the variables at their total positions, links a chain,
+        terms matched against a total)."""
+        reads: list[tuple[str, set[str]]] = []
+        links = False
+        matched: list[str] = []
+        for atom, _ in _walk(stmt.body):
+            name, args = _args(atom)
+            links = links or name in CHAIN_PREDICATES
+            if name not in carried:
+                continue
+            vs: set[str] = set()
+            for i in carried[name]:
+                if i < len(args):
+                    term = args[i]
+                    if term.ast_type != ast.ASTType.Variable:
+                        matched.append(f"{name}/{len(args)} against {term}")
+                    elif term.name != "_":
+                        vs.add(term.name)
+            reads.append((name or "", vs))
+        return reads, links, matched
+
+    def _is_link(stmt: typing.Any, links: bool) -> bool:
+        """A chain-link rule: it reads chain_first / chain_next and concludes only a total before."""
+        return links and all(_args(a)[0] in befores for a, _ in _walk(stmt.head))
+
+    changed = True
+    while changed:  # which predicates hold values derived from a total
+        changed = False
+        for stmt in rules:
+            reads, links, _m = reads_of(stmt)
+            if not reads or _is_link(stmt, links):
+                continue
+            total_vars = set().union(*(vs for _n, vs in reads))
+            for atom, _ in _walk(stmt.head):
+                name, args = _args(atom)
+                pos = {i for i, a in enumerate(args) if _variables(a) & total_vars}
+                if name is None or not pos:
+                    continue
+                known = carried.setdefault(name, set())
+                chain_of.setdefault(name, chain_of[reads[0][0]])
+                if not pos <= known:
+                    known |= pos
+                    changed = True
+    amounts = {ch: _sources(rules, "running_amount", ch) for ch, _ts in befores.values()}
+    caps = {ch: _sources(rules, "running_cap", ch) for ch, _ts in befores.values()}
+    refusals: dict[int, str] = {}
+    for stmt in rules:
+        reads, links, matched = reads_of(stmt)
+        if not reads or _is_link(stmt, links):
+            continue
+        where = _rule_name(policy, stmt)
+        if matched:
+            refusals[id(stmt)] = f"rule {where} matches a running total: {matched[0]}"
+            continue
+        heads = [_args(a)[0] for a, _ in _walk(stmt.head)]
+        if heads and all(h is not None and h in carried and h not in befores for h in heads):
+            continue  # concludes only values derived from totals: the engine fills them from the actual totals
+        for name, vs in reads:
+            chain = chain_of.get(name, "?")
+            if name not in befores:
+                refusals[id(stmt)] = (
+                    f"rule {where} draws a conclusion from {name}, a value derived from the running "
+                    f"total of chain {chain!r}; only the declared tests may decide anything")
+                continue
+            tests = befores[name][1]
+            for v in vs:
+                for node in _nodes(stmt.body):
+                    if v not in _variables(node) or (
+                            node.ast_type == ast.ASTType.SymbolicAtom and _args(node)[0] == name):
+                        continue
+                    if (node.ast_type == ast.ASTType.Comparison
+                            and _test_shape(stmt, node, v, amounts[chain], caps[chain]) in tests):
+                        continue
+                    refusals[id(stmt)] = (
+                        f"rule {where} reads the running total of chain {chain!r} ({name}) in {node}, "
+                        f"which is not a declared test (running_fit({chain}, T) declares "
+                        f"{', '.join(tests)})")
+    if refusals:
+        first = sorted(refusals.values())[0]
+        raise FastPathRefused(f"the keyed engine cannot answer this policy exactly: {first}")
+    return {p: chain_of[p] for p in carried}
+
+
+def _nodes(lit: typing.Any) -> Iterator[typing.Any]:
+    """The atoms and comparisons of a body literal (inside aggregates and conditions too)."""
+    if isinstance(lit, _SEQ):
+        for x in lit:
+            yield from _nodes(x)
+        return
+    if not isinstance(lit, ast.AST):
+        return
+    if lit.ast_type in (ast.ASTType.SymbolicAtom, ast.ASTType.Comparison):
+        yield lit
+        return
+    for key in lit.child_keys:
+        yield from _nodes(getattr(lit, key))

@@ -3,14 +3,15 @@
 The scenario of a key holds the transaction, its item, the parties of its ownership
 trees and the overlay, with every id replaced by a role token (earlog.engine.screening
 makes it).  No other transaction is present, so no chain is linked: for each chain
-the transaction is a member of, the total before it is left open by two `#external`
-atoms declared in the program (`_earlog_fit`, `_earlog_nofit`; externals added only
-through the backend before grounding would lose rule instances), which give the
-chain's before-predicate a total that fits the cap (0) or the least one that does not.
+the transaction is a member of, the total before it is left open by `#external` atoms
+declared in the program (`_earlog_at(Chain, T, Point)`; externals added only through the
+backend before grounding would lose rule instances), which give the chain's
+before-predicate one synthetic total per combination of outcomes of the tests the chain
+declares (running_fit/2: the least total giving it, contract.fit_options).
 The program is grounded once — a batch of keys in one Control, each key's tokens set
-apart by a prefix — and solved once per combination of fit / no fit that is asked
-for; each gives a variant of the answer, and the ordered fold picks the variant whose
-conditions hold.  The program is the prepared policy's dynamic part (prepcache.py) as
+apart by a prefix — and solved once per combination that is asked for; each gives a
+variant of the answer, and the ordered fold picks the variant whose test outcomes hold
+for the actual totals.  The program is the prepared policy's dynamic part (prepcache.py) as
 text, with the static closure for the batch's countries entered as facts.
 """
 
@@ -26,7 +27,7 @@ import clingo
 from clingo import Function, Number, String, Symbol, SymbolType
 
 from earlog.engine.arith import Arithmetic, big, to_int
-from earlog.engine.contract import Contract
+from earlog.engine.contract import ZERO, Contract, fit_options, flip_point
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
@@ -38,6 +39,9 @@ from earlog.scenario.model import Scenario
 
 TX_TOKEN = "\x01t"
 BEFORE = "\x01before:"  # a verdict field carrying a chain's total before the transaction
+AFTER = "\x01after:"  # ... the total after it (running_after/2)
+HEADROOM = "\x01headroom:"  # ... what is left of the cap after it (running_headroom/2)
+MARKERS = {"after": AFTER, "headroom": HEADROOM}
 CONTRACT_READS = frozenset({"chain_member", "running_amount", "running_cap", "running_counts"})
 
 
@@ -77,6 +81,9 @@ class Variant:
     token_fields: tuple[str, ...] = ()  # verdict fields holding role tokens
     after: tuple[Any, ...] = ()  # encoded after-atoms of the value-keyed chains about the tx (tokens inside)
     counterfactual: tuple[tuple[str, str], ...] = ()  # (question, reading) to evaluate the book again under
+    # the answer holds a value derived from a total that the fold cannot compute from the contract:
+    # the verdict is solved again with the actual totals (screening._exact)
+    exact_needed: bool = False
 
 
 @dataclass
@@ -203,29 +210,35 @@ def _show_text(signatures: frozenset[tuple[str, int]], names: frozenset[str]) ->
     return "\n".join(f"#show {n}/{a}." for n, a in sigs)
 
 
-FIT = "_earlog_fit"
-NOFIT = "_earlog_nofit"
+AT = "_earlog_at"  # #external AT(Chain, T, Point): the member's total before it is the synthetic Point
 
 
 @functools.lru_cache(maxsize=8)
-def _fit_program(chains: tuple[tuple[str, str], ...]) -> str:
-    """The open totals: for each chain of the contract, a member's total before it is 0 when the
-    fold says it fits, and the least total that does not fit otherwise (two #external atoms,
-    declared in the program so that grounding keeps every rule instance that reads them)."""
+def _fit_program(chains: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str:
+    """The open totals: for each chain folded by variants, a member's total before it is one of the
+    synthetic totals that give each combination of the declared tests' outcomes — 0 or the flip
+    point of a test (contract.fit_options) — chosen by #external atoms, declared in the program
+    so that grounding keeps every rule instance that reads them."""
     out = []
-    for chain, before in chains:
-        out.append(f"#external {FIT}({chain}, T) : running_amount({chain}, T, _).")
-        out.append(f"#external {NOFIT}({chain}, T) : running_amount({chain}, T, _).")
-        out.append(f"{before}(T, 0) :- {FIT}({chain}, T).")
-        out.append(f"{before}(T, @earlog_nofit(A, Cap)) :- {NOFIT}({chain}, T), running_amount({chain}, T, A), "
+    for chain, before, tests in chains:
+        for point in (ZERO, *tests):
+            out.append(f"#external {AT}({chain}, T, {point}) : running_amount({chain}, T, _).")
+        out.append(f"{before}(T, @earlog_point(P, A, Cap)) :- {AT}({chain}, T, P), running_amount({chain}, T, A), "
                    f"running_cap({chain}, T, Cap).")
     return "\n" + "\n".join(out)
 
 
 class _Context(Arithmetic):
-    def earlog_nofit(self, a: Symbol, cap: Symbol) -> Symbol:
-        """The least total before a member that does not fit: cap - amount + 1 (at least 0)."""
-        return big(max(to_int(cap) - to_int(a) + 1, 0))
+    def earlog_point(self, point: Symbol, a: Symbol, cap: Symbol) -> Symbol:
+        """A synthetic total before a member: 0, or the flip point of a declared test (at least 0)."""
+        if point.name == ZERO:
+            return Number(0)
+        return big(max(flip_point(point.name, to_int(a), to_int(cap)), 0))
+
+
+def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool, ...]:
+    """The fold's key of a variant: the outcomes of every declared test of every membership, flat."""
+    return tuple(x for outcomes, _point in combo for x in outcomes)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -269,7 +282,8 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     ctl = clingo.Control(["--warn=none", "--models=2"])
     base_text, cumulative_text = _live(prep, given)
     ctl.add("base", [], base_text)
-    ctl.add("cumulative", [], cumulative_text + _fit_program(tuple(sorted(c.sum_chains.items()))))
+    ctl.add("cumulative", [], cumulative_text + _fit_program(
+        tuple(sorted((ch, p, c.tests[ch]) for ch, p in c.sum_chains.items()))))
     # static atoms are the same in every model: read once from the prepared closure, not shown
     ctl.add("base", [], _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED}))
     static = prep.static_for(overlay, frozenset(countries))
@@ -322,14 +336,13 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
                 raise EngineBug(f"the policy gives no running_amount/running_cap for chain {chain}")
             row.append((chain, _strip(encode(key), prefixes[j]), amounts[j][chain], caps[j][chain]))
         memberships.append(row if not exact else [])
-    # the totals entered for each membership: one that fits (0) when any can, one that does not
-    combos: list[list[tuple[tuple[bool, int], ...]]] = []
+    # the totals entered for each membership: the least that gives each combination of the chain's
+    # declared tests (0 first, where every total fits and none is reached)
+    combos: list[list[tuple[tuple[tuple[bool, ...], str], ...]]] = []
     for row in memberships:
         options = []
-        for _chain, _k, a, cap in row:
-            opts = [(True, 0)] if a <= cap else []
-            opts.append((False, max(cap - a + 1, 0)))
-            options.append(opts)
+        for chain, _k, a, cap in row:
+            options.append([(outcomes, point) for outcomes, point, _v in fit_options(c.tests[chain], a, cap)])
         combos.append(list(itertools.product(*options)))
     # a key in a value-keyed chain solved without its totals only says which chains it is in:
     # its verdict comes from the solve the fold makes with the totals (screening.py)
@@ -344,7 +357,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         todo = [j for j, cs in enumerate(combos) if step < len(cs)]
         variants = solver.solve({j: cs[step % len(cs)] for j, cs in enumerate(combos)}, todo)
         for j in todo:
-            results[j].variants[tuple(f for f, _v in combos[j][step])] = variants[j]
+            results[j].variants[_variant_key(combos[j][step])] = variants[j]
     if not eager:
         solver.results = results
         for j, r in enumerate(results):
@@ -364,13 +377,14 @@ class _BatchSolver:
         self.completed = False
         self.exact = False
 
-    def solve(self, assignment: dict[int, tuple[tuple[bool, int], ...]], todo: list[int]) -> dict[int, Variant]:
+    def solve(self, assignment: dict[int, tuple[tuple[tuple[bool, ...], str], ...]],
+              todo: list[int]) -> dict[int, Variant]:
         chosen: dict[Symbol, bool] = {}
         for j, combo in assignment.items():
             t = String(self.prefixes[j] + "t")
-            for (chain, _k, _a, _cap), (fits, _v) in zip(self.memberships[j], combo, strict=True):
-                chosen[Function(FIT, [Function(chain), t])] = fits
-                chosen[Function(NOFIT, [Function(chain), t])] = not fits
+            for (chain, _k, _a, _cap), (_outcomes, point) in zip(self.memberships[j], combo, strict=True):
+                for p in (ZERO, *self.c.tests[chain]):
+                    chosen[Function(AT, [Function(chain), t, Function(p)])] = p == point
         for atom, value in chosen.items():
             if self.values.get(atom) != value:
                 self.ctl.assign_external(atom, value)
@@ -392,10 +406,10 @@ class _BatchSolver:
                 todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
                 variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
                 for k in todo:
-                    self.results[k].variants.setdefault(tuple(f for f, _v in self.combos[k][step]), variants[k])
+                    self.results[k].variants.setdefault(_variant_key(self.combos[k][step]), variants[k])
             if fits in result.variants:
                 return
-        combo = next((cb for cb in self.combos[j] if tuple(f for f, _v in cb) == fits), None)
+        combo = next((cb for cb in self.combos[j] if _variant_key(cb) == fits), None)
         if combo is None:
             raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
         result.variants[fits] = self.solve({j: combo}, [j])[j]
@@ -415,6 +429,12 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     from earlog.verdict import build_verdicts, counterfactual_readings
 
     before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
+    # the values the fold fills from the actual totals: the before-predicate and what the contract
+    # declares (after, headroom), marked; any other value derived from a total asks for an exact solve
+    marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
+                              for p, kind in preds.items() for marker in (MARKERS[kind],)}
+    unfilled = frozenset() if exact else frozenset(c.carried) - set(before_preds) - set(marks)
+    needs_exact: set[int] = set()
     after_preds = frozenset(c.afters.values())
     after: dict[int, list[Any]] = {}
     index = {p: j for j, p in enumerate(prefixes)}
@@ -441,12 +461,18 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
         if name in before_preds and s.arguments:
             # the fold fills the total before the transaction; the verdict gets a marker
             s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
+        elif name in marks and len(s.arguments) == 2:
+            s = Function(name, [s.arguments[0], String(marks[name])])
+        elif name in unfilled:
+            o = _owner(s)
+            if o is not None:
+                needs_exact.add(index[o])
         atoms.setdefault(name, []).append(s)
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
         out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)),
-                         after=tuple(sorted(after.get(j, ()), key=repr)))
+                         after=tuple(sorted(after.get(j, ()), key=repr)), exact_needed=j in needs_exact)
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:
         return out
@@ -477,6 +503,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             for path, leaf in _leaves(value, (name,)):
                 if isinstance(leaf, str) and leaf.startswith(BEFORE):
                     paths.append((path, leaf[len(BEFORE):]))
+                elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
+                    paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
                 elif isinstance(leaf, str) and leaf.startswith("\x01"):
                     found_token = True
             if found_token:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from earlog.engine.arith import big
+from earlog.engine.contract import fit_outcome
 from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
@@ -360,12 +361,13 @@ class Screener:
                 variant = chosen[i] = res.variant(())  # no running total: the variant alone
             else:
                 names = self._chain_names(r.closure[i], kid, res)
-                fits = []
+                fits: list[bool] = []
                 befores = []
-                for name, (_chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
+                for name, (chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
                     v = totals.get(name, 0)
                     befores.append(v)
-                    fits.append(v + amount <= cap)  # running_fit sum_at_most_cap
+                    # the outcome of every test the chain declares (running_fit/2)
+                    fits.extend(fit_outcome(t, v, amount, cap) for t in self.contract.tests[chain])
                 variant = res.variant(tuple(fits))
                 for j, (name, v) in enumerate(zip(names, befores, strict=True)):
                     totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
@@ -423,19 +425,25 @@ class Screener:
         return {i: v.to_json() for i, v in other.screen(kept)}
 
     def _exact(self, chosen: list[Any], r: _Rows, results: list) -> dict[int, Variant]:
-        """The verdicts that show a running total, solved again with the actual totals before them.
+        """The verdicts that show a running total, solved again with the actual totals before them,
+        where the fold cannot fill them from the contract.
 
-        The fold picks each row's variant from whether its totals fit; what the verdict derives
-        from the total itself (the total after, the headroom) needs the total.  Once the fold has
-        run, every row's totals are known and the rows no longer depend on each other, so they
-        are solved in batches, cached by (key, totals)."""
+        The fold picks each row's variant from its tests' outcomes; the total before, the total
+        after and the headroom it fills itself (running_after/2, running_headroom/2).  A value the
+        policy derives from the total that the contract does not declare (Variant.exact_needed),
+        or the rules that fired for each atom (collect_fired: the synthetic totals' atoms and the
+        rules that derived them), need the actual total.  Once the fold has run, every row's
+        totals are known and the rows no longer depend on each other, so they are solved in
+        batches, cached by (key, totals)."""
         out: dict[int, Variant] = {}
         todo: dict[tuple[Any, ...], list[int]] = {}
         key_list, key_rows = self._keys
         for i in range(len(self.base.ledger), len(r.index)):
             entry = chosen[i]
-            if not isinstance(entry, tuple) or not entry[0].before_paths:
+            if not isinstance(entry, tuple):
                 continue
+            if not (entry[0].exact_needed or (self.collect_fired and entry[0].before_paths)):
+                continue  # the verdict's totals, if any, are filled from the contract (_verdict)
             res = self._row_res.get(i) or results[r.key[i]]
             facts = list(self._row_facts.get(i, ()))
             for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
@@ -584,8 +592,16 @@ def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[t
     for name in variant.token_fields:
         setattr(v, name, _deuntoken(getattr(v, name), ids))
     chains = [m[0] for m in res.memberships]
-    for path, chain in variant.before_paths:
-        _set_path(v, path, running[chains.index(chain)][0])
+    for path, what in variant.before_paths:
+        kind, _sep, chain = what.rpartition(":")
+        j = chains.index(chain)
+        before, after = running[j]
+        if kind == "after":  # running_after/2: before + amount when the member counts
+            _set_path(v, path, after)
+        elif kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
+            _set_path(v, path, max(res.memberships[j][3] - after, 0))
+        else:
+            _set_path(v, path, before)
     return v
 
 
