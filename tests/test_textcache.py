@@ -4,6 +4,7 @@ policy does."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -101,3 +102,14 @@ def test_an_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.Monk
         assert earlog.evaluate(load_scenario(SCENARIOS[0]))[0].outcome
     finally:
         textcache.whole_state.cache_clear()
+
+
+def test_the_cache_folder_keeps_the_latest_files(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.mkdir()
+    for i in range(textcache.KEEP_FILES + 3):
+        (cache / f"whole-old{i}.pickle").write_bytes(b"x")
+        os.utime(cache / f"whole-old{i}.pickle", (1000 + i, 1000 + i))
+    textcache.whole_state()
+    kept = sorted(f.name for f in cache.glob("whole-*.pickle"))
+    assert len(kept) == textcache.KEEP_FILES
+    assert "whole-old0.pickle" not in kept and any(not k.startswith("whole-old") for k in kept)

@@ -7,7 +7,8 @@ with what each statement derives and needs (for `program.live_program`), the rul
 metadata the verdicts read, the policy's facts and its vocabulary.  That is kept in
 the cache folder of prepcache.py (`$EARLOG_CACHE_DIR`, `off` turns it off) under the
 content hash of the policy's .lp files and of the engine modules that compute it, so
-a changed rule or engine gives another file and a cached one is never stale.  clingo
+a changed rule or engine gives another file and a cached one is never stale (the folder
+keeps the latest KEEP_FILES of them: policy copies in tests would fill it).  clingo
 reads the text as it would replay the ASTs: the same statements in the same order
 (`str` of a clingo AST is clingo's own rendering, which parses back to it).  A program
 the file does not hold (explanations, other traced sets) is derived from the parsed
@@ -32,6 +33,7 @@ from earlog.engine.policy import Policy, load_policy
 from earlog.scenario.model import Vocabulary
 
 FORMAT = 1
+KEEP_FILES = 8  # the cache folder keeps the latest files (policy copies, earlier versions)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def _digest(root: Path) -> str:
 
     h = hashlib.sha256(f"earlog-whole/{FORMAT}/{digest(root)}".encode())
     h.update(Path(__file__).read_bytes())
+    h.update((Path(__file__).parent.parent / "scenario" / "model.py").read_bytes())  # the pickled Vocabulary
     return h.hexdigest()[:32]
 
 
@@ -103,6 +106,9 @@ def _save(path: Path, d: str, state: WholeState) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        older = sorted(path.parent.glob("whole-*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for f in older[KEEP_FILES:]:
+            f.unlink(missing_ok=True)
     except OSError:
         return  # an unwritable cache: the next process parses the policy again
 
