@@ -14,9 +14,15 @@ with bytecode writing allowed, so the modules are timed as an installed package 
 (compiled), whatever PYTHONDONTWRITEBYTECODE says.  The machine is shared: quote medians,
 ratios and the load average printed with them.
 
+With --baseline SRC (the src/ folder of another checkout of earlog, e.g. an earlier commit
+unpacked by `git archive`), `earlog --help` and the default `earlog eval` (warm cache) are also
+timed with that code first on the path, in the same rounds.
+
 Usage:
     python bench/bench_cold.py               # 9 rounds
     python bench/bench_cold.py --runs 15 --deal queries/scenarios/brazil_cloud.json
+    mkdir /tmp/base && git archive cfdb083 | tar -x -C /tmp/base
+    python bench/bench_cold.py --baseline /tmp/base/src
 """
 
 from __future__ import annotations
@@ -60,12 +66,18 @@ def earlog_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "earlog.cli"]
 
 
-def commands(deal: str, cache: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+def commands(deal: str, cache: str, baseline: str | None = None) -> dict[str, tuple[list[str], dict[str, str]]]:
     env = {k: v for k, v in os.environ.items() if k not in ("EARLOG_ENGINE", "EARLOG_CACHE_DIR")}
     warm = dict(env, EARLOG_CACHE_DIR=cache)
     off = dict(env, EARLOG_CACHE_DIR="off")
     earlog = earlog_command()
-    return {
+    base: dict[str, tuple[list[str], dict[str, str]]] = {}
+    if baseline:
+        module = [sys.executable, "-m", "earlog.cli"]
+        benv = dict(warm, PYTHONPATH=os.path.abspath(baseline))
+        base = {"earlog --help (baseline)": ([*module, "--help"], benv),
+                "earlog eval, default engine, warm cache (baseline)": ([*module, "eval", deal], benv)}
+    return base | {
         "python -c pass": ([sys.executable, "-c", "pass"], env),
         "python -c 'import clingo' (floor)": ([sys.executable, "-c", "import clingo"], env),
         "earlog --help": ([*earlog, "--help"], warm),
@@ -80,13 +92,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=9, help="rounds (each runs every command once)")
     ap.add_argument("--deal", help="a scenario file to evaluate (default: a two-order JSON deal)")
+    ap.add_argument("--baseline", help="src/ folder of another earlog checkout, timed beside this one")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         deal = args.deal
         if deal is None:
             deal = str(Path(tmp) / "deal.json")
             Path(deal).write_text(json.dumps(DEAL))
-        todo = commands(deal, str(Path(tmp) / "cache"))
+        todo = commands(deal, str(Path(tmp) / "cache"), args.baseline)
         for cmd, env in todo.values():  # warm the disk cache and the bytecode
             run_once(cmd, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
         load_before = os.getloadavg()
