@@ -113,3 +113,33 @@ def test_the_cache_folder_keeps_the_latest_files(cache: Path, monkeypatch: pytes
     kept = sorted(f.name for f in cache.glob("whole-*.pickle"))
     assert len(kept) == textcache.KEEP_FILES
     assert "whole-old0.pickle" not in kept and any(not k.startswith("whole-old") for k in kept)
+
+
+def _live_by_rounds(shapes: list, given: set[str]) -> list[bool]:
+    """The fixpoint as the engine computed it before, round by round (the reference)."""
+    have = set(given)
+    live = [False] * len(shapes)
+    changed = True
+    while changed:
+        changed = False
+        for i, (heads, needs) in enumerate(shapes):
+            if not live[i] and needs <= have:
+                live[i] = True
+                if not heads <= have:
+                    have |= heads
+                    changed = True
+    return live
+
+
+@pytest.mark.parametrize("path", SCENARIOS[:3], ids=lambda p: p.stem)
+def test_live_statements_are_the_fixpoint(path: Path) -> None:
+    from earlog.engine.facts import scenario_facts
+    from earlog.engine.program import VERDICT_PREDICATES, _shape, live_statements, program
+
+    policy = load_policy(None)
+    shapes = [_shape(stmt) for _part, stmt in program(policy, VERDICT_PREDICATES, False)]
+    facts = {s.name for syms in policy.facts.values() for s in syms}
+    given = {s.name for s in scenario_facts(load_scenario(path))} | {"chain_first", "chain_next"} | facts
+    for have in (given, facts, set(), given - {"transaction"}):
+        assert live_statements(shapes, set(have)) == _live_by_rounds(shapes, set(have))
+    assert any(live_statements(shapes, given)) and not all(live_statements(shapes, given))

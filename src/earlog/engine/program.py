@@ -134,14 +134,36 @@ def live_program(policy: Policy, traced: frozenset[str] | None, explain: bool,
     have = set(given)
     for syms in policy.facts.values():
         have.update(sym.name for sym in syms)
-    live = [False] * len(statements)
-    changed = True
-    while changed:
-        changed = False
-        for i, (heads, needs) in enumerate(shapes):
-            if not live[i] and needs <= have:
-                live[i] = True
-                if not heads <= have:
-                    have |= heads
-                    changed = True
+    live = live_statements(shapes, have)
     return tuple(stmt for stmt, keep in zip(statements, live, strict=True) if keep)
+
+
+def live_statements(shapes: list[tuple[frozenset[str], frozenset[str]]], given: set[str]) -> list[bool]:
+    """Which statements (heads, needs) can fire when the predicates `given` have atoms: the least
+    fixpoint of "a statement whose needs are all had is live, and its heads are had".  Worked
+    off predicate by predicate (each statement counts the needs it still misses), so a cold
+    process pays one pass over the program, not one per round of new heads."""
+    missing = [len(needs) for _heads, needs in shapes]
+    waiting: dict[str, list[int]] = {}
+    for i, (_heads, needs) in enumerate(shapes):
+        for name in needs:
+            waiting.setdefault(name, []).append(i)
+    live = [False] * len(shapes)
+    ready = [i for i, m in enumerate(missing) if m == 0]
+    pending = list(given)
+    had: set[str] = set()
+    while ready or pending:
+        while pending:
+            name = pending.pop()
+            if name in had:
+                continue
+            had.add(name)
+            for i in waiting.get(name, ()):
+                missing[i] -= 1
+                if missing[i] == 0:
+                    ready.append(i)
+        while ready:
+            i = ready.pop()
+            live[i] = True
+            pending.extend(h for h in shapes[i][0] if h not in had)
+    return live
