@@ -3,13 +3,18 @@ and model weights (the EAR's AI Diffusion rule), with traced answers."""
 
 from typing import Any
 
-from earlog.api import evaluate
 from earlog.errors import EarlogError, InputError, PolicyError
 
 
 def __getattr__(name: str) -> Any:
-    """`earlog.__version__`, read from the package metadata only when asked for: importing
-    importlib.metadata costs a cold command more than the rest of its start-up."""
+    """`earlog.evaluate` and `earlog.__version__`, imported only when asked for: the engine
+    (clingo, the scenario model) is not needed by `earlog --help` or by a command that does not
+    evaluate, and importing importlib.metadata costs a cold command more than the rest of its
+    start-up."""
+    if name == "evaluate":
+        from earlog.api import evaluate
+
+        return evaluate
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

@@ -62,7 +62,8 @@ def keyed_engine_enabled() -> bool:
 
 def evaluate_verdicts(scenario: Scenario, policy_dir: str | None = None) -> list[Verdict]:
     """The verdicts of a validated scenario: by the keyed engine (engine/screening.py), or by
-    the whole-scenario engine for a policy the keyed engine refuses (the refusal says why)."""
+    the whole-scenario engine (the default, and for a policy the keyed engine refuses: the
+    refusal says why), on the policy kept on disk by engine/textcache.py."""
     if keyed_engine_enabled():
         from earlog.engine.contract import FastPathRefused
         from earlog.engine.screening import screen_scenario
@@ -71,12 +72,15 @@ def evaluate_verdicts(scenario: Scenario, policy_dir: str | None = None) -> list
             return screen_scenario(scenario, policy_dir=policy_dir)
         except FastPathRefused:
             pass
-    return build_verdicts(solve(scenario, load_policy(policy_dir), shown=VERDICT_READS))
+    from earlog.engine.textcache import whole_state
+
+    return build_verdicts(solve(scenario, whole_state(policy_dir).policy, shown=VERDICT_READS))
 
 
 def vocabulary_for(policy_dir: str | None = None):  # -> Vocabulary
-    """The policy's vocabulary, from the prepared policy (disk cache) when the keyed engine is on,
-    so a cold command need not parse the policy to check its input."""
+    """The policy's vocabulary, from the disk cache (the keyed engine's prepared policy, or the
+    whole-scenario engine's, engine/textcache.py), so a cold command need not parse the policy
+    to check its input."""
     if keyed_engine_enabled():
         from earlog.engine.contract import FastPathRefused
         from earlog.engine.prepcache import keyed_state
@@ -85,4 +89,6 @@ def vocabulary_for(policy_dir: str | None = None):  # -> Vocabulary
             return keyed_state(policy_dir).vocabulary
         except FastPathRefused:
             pass
-    return vocabulary(load_policy(policy_dir))
+    from earlog.engine.textcache import whole_state
+
+    return whole_state(policy_dir).vocabulary

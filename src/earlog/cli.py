@@ -2,39 +2,59 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
-import typer
-
-from earlog.commands import (
-    ask,  # noqa: F401  (registers `ask`)
-    check,  # noqa: F401  (registers `check`)
-    classify,  # noqa: F401  (registers `classify`)
-    diff,  # noqa: F401  (registers `diff`)
-    evaluate,  # noqa: F401  (registers `eval`)
-    export,  # noqa: F401  (registers `export`)
-    find,  # noqa: F401  (registers `find`)
-    fmt,  # noqa: F401  (registers `fmt`)
-    interpretations,  # noqa: F401  (registers `interpretations`)
-    repl,  # noqa: F401  (registers `repl`)
-    rules,  # noqa: F401  (registers `rules` and `show rule`)
-    run,  # noqa: F401  (registers `run`)
-    screen,  # noqa: F401  (registers `screen`)
-    serve,  # noqa: F401  (registers `serve`)
-    test,  # noqa: F401  (registers `test`)
-    veu_limits,  # noqa: F401  (registers `veu-limits`)
-    why,  # noqa: F401  (registers `why`)
-)
-from earlog.commands.app import app
 from earlog.errors import EarlogError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main"]  # noqa: F822  (app: module __getattr__)
+
+# The module that registers each top-level command, in the order `earlog --help` lists them.
+# A command imports only its own module: importing all of them (the web workbench, the REPL,
+# the rulebook) costs a cold command more than evaluating a deal.
+COMMANDS = {
+    "ask": "ask", "check": "check", "classify": "classify", "diff": "diff", "eval": "evaluate",
+    "export": "export", "find": "find", "fmt": "fmt", "interpretations": "interpretations", "repl": "repl",
+    "rules": "rules", "show": "rules", "rulebook": "rules", "run": "run", "screen": "screen", "serve": "serve",
+    "test": "test", "veu-limits": "veu_limits", "why": "why",
+}
+
+
+def _register(modules: Any) -> Any:
+    for name in modules:
+        importlib.import_module(f"earlog.commands.{name}")
+    from earlog.commands.app import app
+
+    return app
+
+
+def registered_app(argv: list[str] | None = None) -> Any:
+    """The Typer app with the command argv names registered, or every command (help, a
+    misspelt command, no argv: all of them, in the order of COMMANDS)."""
+    command = argv[0] if argv else None
+    if command in COMMANDS:
+        return _register([COMMANDS[command]])
+    return _register(dict.fromkeys(COMMANDS.values()))
+
+
+def __getattr__(name: str) -> Any:
+    """`earlog.cli.app`: the app with every command registered (tests invoke it with CliRunner)."""
+    if name == "app":
+        return registered_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
     try:
-        app()
+        from earlog.commands.plainargs import run_plain
+
+        app = registered_app(sys.argv[1:])
+        if not run_plain(app, sys.argv[1:]):
+            app()
     except EarlogError as e:
+        import typer
+
         typer.echo(f"earlog: error: {error_text(e)}", err=True)
         sys.exit(e.exit_code)
 

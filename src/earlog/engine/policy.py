@@ -93,6 +93,10 @@ class Policy:
     facts: dict[str, tuple[clingo.Symbol, ...]] = field(default_factory=dict)
     # every plain fact of the policy by predicate name, read or not by a rule
     data: dict[str, tuple[clingo.Symbol, ...]] = field(default_factory=dict)
+    # a policy read from the disk cache (engine/textcache.py) has no ASTs: its program as
+    # text by (traced, explain), each statement as (part, text, heads, needs)
+    texts: dict[tuple[frozenset[str] | None, bool], tuple[tuple[str, str, frozenset[str], frozenset[str]], ...]] \
+        | None = None
 
     def rules_for(self, predicate: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.head_predicate == predicate]

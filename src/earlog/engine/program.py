@@ -76,6 +76,10 @@ def program(policy: Policy, traced: frozenset[str] | None,
     """
     from earlog.explain.provenance import why_twins  # the explain package imports the engine
 
+    if policy.texts is not None:  # a policy from the disk cache has no ASTs: parse it for these
+        from earlog.engine.policy import load_policy
+
+        policy = load_policy(policy.root)
     by_stmt = {id(r.statement): r for r in policy.rules.values()}
     out: list[tuple[str, ast.AST]] = []
     for part, stmt in policy.statements:
@@ -114,24 +118,52 @@ def _shape(stmt: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
 
 @functools.lru_cache(maxsize=64)
 def live_program(policy: Policy, traced: frozenset[str] | None, explain: bool,
-                  given: frozenset[str]) -> tuple[tuple[str, ast.AST], ...]:
+                  given: frozenset[str]) -> tuple[tuple[str, ast.AST | str], ...]:
     """The statements that can fire for a scenario whose facts use the predicates
     `given`: a rule needing a positive atom of a predicate nothing can derive (no
     fact, no live rule) derives nothing, so it is not grounded.  Cached per set of
-    input predicates, so a warm process analyses each kind of scenario once."""
-    statements = program(policy, traced, explain)
-    shapes = [_shape(stmt) for _part, stmt in statements]
+    input predicates, so a warm process analyses each kind of scenario once.  For a
+    policy from the disk cache the statements are text (in the same order)."""
+    shaped = policy.texts.get((traced, explain)) if policy.texts is not None else None
+    if shaped is not None:  # from the disk cache: the statements as text, shapes read when cached
+        statements: tuple[tuple[str, ast.AST | str], ...] = tuple((part, text) for part, text, _h, _n in shaped)
+        shapes = [(heads, needs) for _p, _t, heads, needs in shaped]
+    else:
+        statements = program(policy, traced, explain)
+        shapes = [_shape(stmt) for _part, stmt in statements]
     have = set(given)
     for syms in policy.facts.values():
         have.update(sym.name for sym in syms)
-    live = [False] * len(statements)
-    changed = True
-    while changed:
-        changed = False
-        for i, (heads, needs) in enumerate(shapes):
-            if not live[i] and needs <= have:
-                live[i] = True
-                if not heads <= have:
-                    have |= heads
-                    changed = True
+    live = live_statements(shapes, have)
     return tuple(stmt for stmt, keep in zip(statements, live, strict=True) if keep)
+
+
+def live_statements(shapes: list[tuple[frozenset[str], frozenset[str]]], given: set[str]) -> list[bool]:
+    """Which statements (heads, needs) can fire when the predicates `given` have atoms: the least
+    fixpoint of "a statement whose needs are all had is live, and its heads are had".  Worked
+    off predicate by predicate (each statement counts the needs it still misses), so a cold
+    process pays one pass over the program, not one per round of new heads."""
+    missing = [len(needs) for _heads, needs in shapes]
+    waiting: dict[str, list[int]] = {}
+    for i, (_heads, needs) in enumerate(shapes):
+        for name in needs:
+            waiting.setdefault(name, []).append(i)
+    live = [False] * len(shapes)
+    ready = [i for i, m in enumerate(missing) if m == 0]
+    pending = list(given)
+    had: set[str] = set()
+    while ready or pending:
+        while pending:
+            name = pending.pop()
+            if name in had:
+                continue
+            had.add(name)
+            for i in waiting.get(name, ()):
+                missing[i] -= 1
+                if missing[i] == 0:
+                    ready.append(i)
+        while ready:
+            i = ready.pop()
+            live[i] = True
+            pending.extend(h for h in shapes[i][0] if h not in had)
+    return live

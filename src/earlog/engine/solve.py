@@ -63,7 +63,11 @@ class Answer:
         return self._fired
 
 
-def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST]]) -> None:
+def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST | str]]) -> None:
+    program = tuple(program)
+    if program and isinstance(program[0][1], str):  # a policy from the disk cache: its text, in order
+        ctl.add("base", [], "\n".join(_with_parts(program)))
+        return
     current = "base"
     with ast.ProgramBuilder(ctl) as b:
         for part, stmt in program:
@@ -71,6 +75,17 @@ def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST]]) -> None
                 b.add(ast.Program(stmt.location, part, []))
                 current = part
             b.add(stmt)
+
+
+def _with_parts(program: tuple[tuple[str, str], ...]) -> Iterable[str]:
+    """The statements' text with a `#program` directive wherever the part changes, as replaying
+    the ASTs does, so clingo reads the same statements in the same order."""
+    current = "base"
+    for part, text in program:
+        if part != current:
+            yield f"#program {part}."
+            current = part
+        yield text
 
 
 def _show(ctl: clingo.Control, policy: Policy, names: frozenset[str]) -> None:
