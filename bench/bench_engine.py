@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import earlog
-from earlog.engine import load_policy, screening, solve, steps
+from earlog.engine import load_policy, screening, solve
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.verdict import VERDICT_READS, build_verdicts
 
@@ -73,9 +73,8 @@ def median_ms(fn: Callable[[], Any], reps: int, before: Callable[[], Any] | None
 
 
 def new_key() -> None:
-    """What a miss is: the decision-key cache and the Controls kept for keys solved again are empty."""
+    """What a miss is: the decision-key cache is empty."""
     screening._CACHE.clear()
-    steps.clear()
 
 
 def single(reps: int, n_parties: int) -> dict[str, float]:

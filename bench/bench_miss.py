@@ -5,13 +5,11 @@ One run, rounds interleaved (one of each measurement per round), medians:
   whole        the whole-scenario engine on the one-transaction deal of bench_engine.py
                (`solve` + `build_verdicts`): the same-run baseline;
   miss/text    a Screener miss (the key solved, then its value row and its exact totals:
-               three calls of keyed.solve_batch), each call a Control of its own with the
-               program handed to clingo as text (EARLOG_GROUNDING=text, as before
-               engine/grounding.py and engine/steps.py);
+               three calls of keyed.solve_batch, each a Control of its own), the program
+               handed to clingo as text (EARLOG_GROUNDING=text, as before engine/grounding.py);
   miss/now     the same miss as the engine makes it: the program added as ASTs parsed once
-               per process, the static closure as one pooled fact, and the second and third
-               call steps of the first call's Control (engine/steps.py); the decision-key
-               cache and the kept Controls are cleared before each miss;
+               per process, the static closure as one pooled fact (engine/grounding.py);
+               the decision-key cache is cleared before each miss;
   ground/text, ground/ast
                what one Control of its own costs up to its grounding (Control, program,
                static closure and facts, both parts grounded), without solving or reading;
@@ -40,7 +38,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number, Symbol, ast
 
-from earlog.engine import grounding, keyed, load_policy, screening, solve, steps
+from earlog.engine import grounding, keyed, load_policy, screening, solve
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.verdict import VERDICT_READS, build_verdicts
 
@@ -115,7 +113,7 @@ def captured_batch(s: screening.Screener, rows: list[Any]) -> dict[str, Any]:
         real(self, parts, static, facts, late, context)
 
     grounding.Grounded.__init__ = spy  # type: ignore[method-assign]
-    os.environ["EARLOG_GROUNDING"] = "text"  # a Control of its own for each call
+    os.environ["EARLOG_GROUNDING"] = "text"
     try:
         screening._CACHE.clear()
         list(s.screen(rows))
@@ -153,7 +151,6 @@ def main() -> None:
         def run() -> None:
             os.environ["EARLOG_GROUNDING"] = "text" if text else ""
             screening._CACHE.clear()
-            steps.clear()
             list(s.screen(rows))
             os.environ["EARLOG_GROUNDING"] = ""
         return run
@@ -163,7 +160,6 @@ def main() -> None:
     for text in (True, False):
         os.environ["EARLOG_GROUNDING"] = "text" if text else ""
         screening._CACHE.clear()
-        steps.clear()
         verdicts.append([v.to_json() for _i, v in s.screen(rows)])
     os.environ["EARLOG_GROUNDING"] = ""
     whole_verdicts = [v.to_json() for v in build_verdicts(solve(sc, policy, shown=VERDICT_READS))]

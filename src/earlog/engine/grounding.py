@@ -56,7 +56,7 @@ def pooled_facts(atoms: tuple[Symbol, ...]) -> ast.AST:
 
 
 def as_text() -> bool:
-    """EARLOG_GROUNDING=text: every Control as before grounding.py and steps.py (to measure against)."""
+    """EARLOG_GROUNDING=text: every Control as before grounding.py (to measure against)."""
     return os.environ.get("EARLOG_GROUNDING", "") == "text"
 
 

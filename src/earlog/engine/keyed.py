@@ -28,13 +28,12 @@ from clingo import Function, Number, String, Symbol, SymbolType
 from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import Contract
 from earlog.engine.facts import scenario_facts
-from earlog.engine.grounding import Grounded, as_text
+from earlog.engine.grounding import Grounded
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
 from earlog.engine.solve import Answer
-from earlog.engine.steps import Step, ground_step
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
 
@@ -274,15 +273,10 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     static = prep.static_for(overlay, frozenset(countries))
     static_shown = _static_shown(static, prep.static_predicates, shown)
     ctx = _Context()
-    fit_text = _fit_program(tuple(sorted(c.sum_chains.items())))
-    grounded: Grounded | Step | None = None
-    if len(entries) == 1 and not as_text():  # a key solved again by the fold: a step of its Control
-        grounded = ground_step((prep, overlay, frozenset(countries), tuple(facts), base_text, cumulative_text),
-                               base_text, (cumulative_text, fit_text), show_text, late_names, static,
-                               prep.static_predicates, facts, late, ctx)
-    if grounded is None:  # the program's text is parsed once per process (grounding.py)
-        grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
-                             ("base", show_text)], static, facts, late, ctx)
+    # the program's text is parsed once per process (grounding.py); the Control is the batch's own
+    grounded = Grounded([("base", base_text), ("cumulative", cumulative_text),
+                         ("cumulative", _fit_program(tuple(sorted(c.sum_chains.items())))), ("base", show_text)],
+                        static, facts, late, ctx)
     txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
     members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
     value_members: list[list[tuple[str, Any]]] = [[] for _ in entries]
@@ -351,7 +345,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
 class _BatchSolver:
     """A grounded batch, kept to solve further variants of its keys on demand."""
 
-    def __init__(self, ctl: Grounded | Step, policy: Policy, c: Contract, entries: list, prefixes: list[str],
+    def __init__(self, ctl: Grounded, policy: Policy, c: Contract, entries: list, prefixes: list[str],
                  memberships: list, combos: list, static_shown: tuple[Symbol, ...]) -> None:
         self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
         self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
