@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from typing import Any
 
 import clingo
@@ -40,6 +41,7 @@ def statements(text: str, part: str) -> tuple[ast.AST, ...]:
 
 _HERE = ast.Location(ast.Position("<static closure>", 1, 1), ast.Position("<static closure>", 1, 1))
 _POOLED: dict[int, tuple[tuple[Symbol, ...], ast.AST]] = {}  # by id of the (lru-cached) closure
+_POOLED_LOCK = threading.Lock()
 
 
 def pooled_facts(atoms: tuple[Symbol, ...]) -> ast.AST:
@@ -49,9 +51,10 @@ def pooled_facts(atoms: tuple[Symbol, ...]) -> ast.AST:
         return found[1]
     head = ast.Pool(_HERE, [ast.SymbolicTerm(_HERE, s) for s in atoms])
     rule = ast.Rule(_HERE, ast.Literal(_HERE, ast.Sign.NoSign, ast.SymbolicAtom(head)), [])
-    _POOLED[id(atoms)] = (atoms, rule)  # the tuple is kept, so its id is not reused
-    while len(_POOLED) > 256:
-        _POOLED.pop(next(iter(_POOLED)))
+    with _POOLED_LOCK:  # the web server evaluates in threads
+        _POOLED[id(atoms)] = (atoms, rule)  # the tuple is kept, so its id is not reused
+        while len(_POOLED) > 256:
+            _POOLED.pop(next(iter(_POOLED)))
     return rule
 
 
