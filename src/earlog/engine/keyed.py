@@ -29,6 +29,7 @@ from clingo import Function, Number, String, Symbol, SymbolType
 from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import ZERO, Contract, fit_options, flip_point
 from earlog.engine.facts import scenario_facts
+from earlog.engine.grounding import Grounded
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
@@ -279,38 +280,26 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds | frozenset(c.afters.values())
     prep = state.prepare(VERDICT_PREDICATES, shown)
     given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
-    ctl = clingo.Control(["--warn=none", "--models=2"])
     base_text, cumulative_text = _live(prep, given)
-    ctl.add("base", [], base_text)
-    ctl.add("cumulative", [], cumulative_text + _fit_program(
-        tuple(sorted((ch, p, c.tests[ch]) for ch, p in c.sum_chains.items()))))
     # static atoms are the same in every model: read once from the prepared closure, not shown
-    ctl.add("base", [], _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED}))
+    show_text = _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED})
     static = prep.static_for(overlay, frozenset(countries))
     static_shown = _static_shown(static, prep.static_predicates, shown)
-    with ctl.backend() as b:
-        for sym in static:
-            b.add_rule([b.add_atom(sym)])
-        for sym in facts:
-            b.add_rule([b.add_atom(sym)])
-    # as engine.solve does: the base part first, then the chains' totals and the cumulative part
     ctx = _Context()
-    ctl.ground([("base", [])], context=ctx)
-    if late:
-        with ctl.backend() as b:
-            for sym in late:
-                b.add_rule([b.add_atom(sym)])
-    ctl.ground([("cumulative", [])], context=ctx)
+    # the program's text is parsed once per process (grounding.py); the Control is the batch's own
+    fit_text = _fit_program(tuple(sorted((ch, p, c.tests[ch]) for ch, p in c.sum_chains.items())))
+    grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
+                         ("base", show_text)], static, facts, late, ctx)
     txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
     members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
     value_members: list[list[tuple[str, Any]]] = [[] for _ in entries]
-    for a in ctl.symbolic_atoms.by_signature("chain_member", 3):
-        chain, key, tx = a.symbol.arguments
+    for sym, is_fact in grounded.atoms("chain_member", 3):
+        chain, key, tx = sym.arguments
         j = txs.get(tx)
         if j is None:
             continue
-        if not a.is_fact:
-            raise EngineBug(f"chain membership {a.symbol} is not decided by grounding")
+        if not is_fact:
+            raise EngineBug(f"chain membership {sym} is not decided by grounding")
         if chain.name not in c.chains:
             raise EngineBug(f"chain {chain.name} has no running-total contract")
         if chain.name in c.afters:
@@ -320,12 +309,12 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     amounts: list[dict[str, int]] = [{} for _ in entries]
     caps: list[dict[str, int]] = [{} for _ in entries]
     for sig, out in (("running_amount", amounts), ("running_cap", caps)):
-        for a in ctl.symbolic_atoms.by_signature(sig, 3):
-            chain, tx, v = a.symbol.arguments
+        for sym, is_fact in grounded.atoms(sig, 3):
+            chain, tx, v = sym.arguments
             j = txs.get(tx)
             if j is not None:
-                if not a.is_fact:
-                    raise EngineBug(f"{a.symbol} is not decided by grounding")
+                if not is_fact:
+                    raise EngineBug(f"{sym} is not decided by grounding")
                 out[j][chain.name] = to_int(v)
     memberships: list[list[tuple[str, Any, int, int]]] = []
     for j, ms in enumerate(members):
@@ -348,7 +337,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     # its verdict comes from the solve the fold makes with the totals (screening.py)
     valued = {j for j, (_mini, cross, _want) in enumerate(entries) if any(x[1] in late_names for x in cross)}
     entries = [(e[0], e[1], e[2] and (not value_members[j] or j in valued)) for j, e in enumerate(entries)]
-    solver = _BatchSolver(ctl, policy, c, entries, prefixes, memberships, combos, static_shown)
+    solver = _BatchSolver(grounded, policy, c, entries, prefixes, memberships, combos, static_shown)
     solver.exact = exact
     results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e), value_members=tuple(sorted(vm, key=repr)))
                for m, e, vm in zip(memberships, entries, value_members, strict=True)]
@@ -368,7 +357,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
 class _BatchSolver:
     """A grounded batch, kept to solve further variants of its keys on demand."""
 
-    def __init__(self, ctl: clingo.Control, policy: Policy, c: Contract, entries: list, prefixes: list[str],
+    def __init__(self, ctl: Grounded, policy: Policy, c: Contract, entries: list, prefixes: list[str],
                  memberships: list, combos: list, static_shown: tuple[Symbol, ...]) -> None:
         self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
         self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
@@ -389,8 +378,7 @@ class _BatchSolver:
             if self.values.get(atom) != value:
                 self.ctl.assign_external(atom, value)
                 self.values[atom] = value
-        models: list[list[Symbol]] = []
-        self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
+        models = self.ctl.solve()
         if len(models) != 1:
             raise EngineBug(f"the policy gave {len(models)} answer sets for a batch of transactions; "
                             "exactly one was expected")
