@@ -53,6 +53,7 @@ class Contract:
     reads: frozenset[str]  # every name a rule body (or a non-rule statement) uses
     tx_predicates: dict[str, frozenset[int]]  # predicate -> argument positions holding a transaction
     afters: dict[str, str] = dataclasses.field(default_factory=dict)  # value-keyed chain -> after predicate
+    field_uses: tuple[typing.Any, ...] = ()  # how rules read each integer field (engine/datekeys.py)
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -173,7 +174,16 @@ def contract(policy: Policy) -> Contract:
                                   f"running_after({chain}, P) for the totals after a member")
     tx_pos = _check_rules(policy, chains, cross, frozenset(afters.values()) | frozenset(chains.values()))
     return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
-                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT})
+                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
+                    field_uses=_field_uses(policy))
+
+
+def _field_uses(policy: Policy) -> tuple[typing.Any, ...]:
+    from earlog.engine.datekeys import field_uses
+    from earlog.engine.prepared import prepare
+    from earlog.engine.program import VERDICT_PREDICATES
+
+    return field_uses(policy, prepare(policy, (), VERDICT_PREDICATES, frozenset()).static_predicates)
 
 
 def _rule_name(policy: Policy, stmt: typing.Any) -> str:
