@@ -82,9 +82,11 @@ def test_the_policy_reads_dates_only_against_parameters_and_through_the_year() -
     uses = {u.field: u for u in contract(load_policy()).field_uses}
     date = uses["date"]
     assert date.exact is None
-    assert {("compliance_date", 1), ("param", 1)} <= set(date.sources)
+    assert {("compliance_date", 1), ("param", 1)} <= {(p, j) for p, j, _pattern in date.sources}
+    assert ("param", 1, ((0, "ai_diffusion_savings_until_date"),)) in date.sources
     assert [evaluate(t, 20270315) for t in date.terms] == [2027]
-    assert uses["en_route_on"].exact is None and ("param", 1) in uses["en_route_on"].sources
+    assert uses["en_route_on"].exact is None
+    assert {p for p, _j, _pattern in uses["en_route_on"].sources} == {"param"}
     assert "tx.shipment_tpp" in (uses["quantity"].exact or "")
 
 

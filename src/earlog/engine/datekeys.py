@@ -60,7 +60,8 @@ class FieldUse:
     field: str
     places: tuple[tuple[str, int], ...]  # (input predicate, argument position) holding the value
     exact: str | None = None  # why the key keeps the exact value (None: abstracted)
-    sources: tuple[tuple[str, int], ...] = ()  # static (predicate, position) compared with the value
+    # static (predicate, position, the atom's constant arguments as (position, text)) compared with the value
+    sources: tuple[tuple[str, int, tuple[tuple[int, str], ...]], ...] = ()
     constants: tuple[int, ...] = ()  # numbers compared with the value
     terms: tuple[Any, ...] = ()  # arithmetic terms over the value (see _term), evaluated per row
 
@@ -182,7 +183,7 @@ class _Use:
 
     def __init__(self) -> None:
         self.exact: str | None = None
-        self.sources: set[tuple[str, int]] = set()
+        self.sources: set[tuple[str, int, tuple[tuple[int, str], ...]]] = set()
         self.constants: set[int] = set()
         self.terms: set[Any] = set()
 
@@ -196,6 +197,11 @@ def _rule_name(policy: Policy, stmt: Any) -> str:
         if r.statement is stmt:
             return f"{r.id} ({r.file}:{r.line})"
     return f"{stmt.location.begin.filename}:{stmt.location.begin.line}"
+
+
+def _pattern(args: list[Any]) -> tuple[tuple[int, str], ...]:
+    """The constant (ground, variable-free) arguments of an atom, by position."""
+    return tuple((k, str(a.symbol)) for k, a in enumerate(args) if a.ast_type == ast.ASTType.SymbolicTerm)
 
 
 def _static_term(term: Any, body: list[Any], static: frozenset[str], use: _Use, where: str) -> bool:
@@ -217,7 +223,7 @@ def _static_term(term: Any, body: list[Any], static: frozenset[str], use: _Use, 
             continue
         for j, arg in enumerate(args):
             if arg.ast_type == ast.ASTType.Variable and arg.name == term.name:
-                use.sources.add((name, j))
+                use.sources.add((name, j, _pattern(args)))
                 found = True
     return found
 
@@ -265,7 +271,7 @@ def _check_var(var: str, binder: int, stmt: Any, static: frozenset[str], carrier
                 continue
             if arg.ast_type == ast.ASTType.Variable:
                 if name in static and name not in carriers:
-                    use.sources.add((name, j))
+                    use.sources.add((name, j, _pattern(args)))
                 else:
                     use.refuse(f"rule {where} joins it with {name}/{len(args)}, not a static predicate")
             else:
@@ -396,7 +402,7 @@ def field_uses(policy: Policy, static: frozenset[str]) -> tuple[FieldUse, ...]:
     for f, pls in fields.items():
         u = uses[f]
         if u.exact is None:
-            for pred, _j in u.sources:
+            for pred, _j, _pat in u.sources:
                 if pred in country:
                     u.refuse(f"its breakpoints ({pred}) depend on the countries of a batch")
         out.append(FieldUse(field=f, places=pls, exact=u.exact,
@@ -454,7 +460,7 @@ def abstraction(uses: tuple[FieldUse, ...], static_atoms: tuple[Symbol, ...], re
     for u in uses:
         why = u.exact
         if why is None:
-            missing = [p for p, _j in u.sources if p not in read]
+            missing = [p for p, _j, _pat in u.sources if p not in read]
             if missing:
                 why = f"the static closure does not hold {', '.join(sorted(set(missing)))}"
         if why is not None:
@@ -462,14 +468,16 @@ def abstraction(uses: tuple[FieldUse, ...], static_atoms: tuple[Symbol, ...], re
             report[u.field] = f"exact: {why}"
             continue
         values = set(u.constants)
-        for pred, j in u.sources:
+        for pred, j, pattern in u.sources:
             for s in by_pred.get(pred, ()):
+                if any(k >= len(s.arguments) or str(s.arguments[k]) != text for k, text in pattern):
+                    continue  # an atom the rule's constant arguments rule out
                 if j < len(s.arguments) and s.arguments[j].type.name == "Number":
                     values.add(s.arguments[j].number)
         bps[u.field] = tuple(sorted(values))
         terms[u.field] = u.terms
         report[u.field] = (f"abstracted: {len(values)} breakpoints from "
-                           f"{', '.join(f'{p}/{j}' for p, j in u.sources) or 'constants'}"
+                           f"{', '.join(sorted({f'{p}/{j}' for p, j, _pat in u.sources})) or 'constants'}"
                            + (f"; terms {', '.join(_show(t) for t in u.terms)}" if u.terms else ""))
     for f, line in report.items():
         log.debug("decision key, field %s: %s", f, line)
@@ -499,6 +507,9 @@ def for_screener(state: Any, overlay: tuple[Symbol, ...], fields: tuple[str, ...
     shown = (VERDICT_READS | CONTRACT_READS | c.cross | frozenset(c.chains.values())
              | frozenset(c.afters.values()))
     prep = state.prepare(VERDICT_PREDICATES, shown)
+    # a verdict that showed the input atom itself would echo the representative's value
+    uses = tuple(dataclasses.replace(u, exact=f"the verdict reads {', '.join(p for p, _j in u.places)}")
+                 if u.exact is None and any(p in shown for p, _j in u.places) else u for u in uses)
     return abstraction(uses, prep.static_for(overlay, frozenset()), prep.read, fields)
 
 
