@@ -28,12 +28,13 @@ def _tx(tid: str, consignee: str, qty: int = 10, **extra) -> dict:
 
 
 def _keys(sc_dict: dict) -> list[bytes]:
-    """The decision key of each transaction (closure digest and own fields)."""
+    """The decision key of each transaction (closure digest and own fields, dates as the policy reads them)."""
     sc = scenario_from_dict(sc_dict)
     s = Screener(sc)
     from earlog.engine.screening import _tx_refs, _tx_values
 
-    return [(s._closure_list[s._closure(_tx_refs(t))].digest, _tx_values(t)) for t in sc.transactions]
+    return [(s._closure_list[s._closure(_tx_refs(t))].digest, s.field_keys.key(_tx_values(t)))
+            for t in sc.transactions]
 
 
 # --- decision keys ---------------------------------------------------------------
@@ -90,7 +91,7 @@ def test_a_party_a_consignee_trains_models_for_is_in_the_key() -> None:
 def test_own_fields_are_in_the_key() -> None:
     parties = [{"id": "acme", "hq": "BR"}]
     k = _keys({"parties": parties, "items": [H100],
-               "transactions": [_tx("a", "acme"), _tx("b", "acme", date="2025-06-02"), _tx("c", "acme")]})
+               "transactions": [_tx("a", "acme"), _tx("b", "acme", qty=11), _tx("c", "acme")]})
     assert k[0] != k[1] and k[0] == k[2]
 
 

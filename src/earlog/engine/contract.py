@@ -104,6 +104,7 @@ class Contract:
     # chain -> {predicate: "after" | "headroom"}: the carried values the fold computes itself
     # (running_after/2: before + amount when the member counts; running_headroom/2: cap - after, >= 0)
     shown: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    field_uses: tuple[typing.Any, ...] = ()  # how rules read each integer field (engine/datekeys.py)
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -247,7 +248,7 @@ def contract(policy: Policy) -> Contract:
             shown.setdefault(chain, {})[pred] = kind
     return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
                     tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
-                    tests=tests, carried=carried, shown=shown)
+                    tests=tests, carried=carried, shown=shown, field_uses=_field_uses(policy))
 
 
 def _declared(policy: Policy, name: str) -> list[typing.Any]:
@@ -261,6 +262,14 @@ def _declared(policy: Policy, name: str) -> list[typing.Any]:
             if sym is not None:
                 out.append(sym)
     return out
+
+
+def _field_uses(policy: Policy) -> tuple[typing.Any, ...]:
+    from earlog.engine.datekeys import field_uses
+    from earlog.engine.prepared import prepare
+    from earlog.engine.program import VERDICT_PREDICATES
+
+    return field_uses(policy, prepare(policy, (), VERDICT_PREDICATES, frozenset()).static_predicates)
 
 
 def _rule_name(policy: Policy, stmt: typing.Any) -> str:

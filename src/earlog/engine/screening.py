@@ -32,11 +32,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from earlog.engine import datekeys
 from earlog.engine.arith import big
 from earlog.engine.contract import fit_outcome
 from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
+from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
 from earlog.scenario.model import Item, Party, Scenario, Transaction
@@ -106,6 +108,8 @@ class Screener:
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
         self.overlay = _overlay_key(base)
         self._scope = (state.root, state.digest, id(state), self.overlay)
+        # dates (and other integer fields) only as finely as the policy reads them (engine/datekeys.py)
+        self.field_keys = datekeys.for_screener(state, overlay_facts(base), _TX_FIELDS)
         self.stats: dict[str, Any] = {}
         self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
         # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
@@ -226,7 +230,7 @@ class Screener:
 
         def add(tx: Transaction, index: int, ledger: bool) -> None:
             cid = self._closure(_tx_refs(tx))
-            values = _tx_values(tx)
+            values = self.field_keys.key(_tx_values(tx))
             k = (self._closure_list[cid].digest, values, ledger, ())
             kid = keys.get(k)
             if kid is None:
@@ -286,6 +290,7 @@ class Screener:
                       "misses": misses,
                       "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
                       "exact_rows": self._exact_stats,
+                      "field_keys": self.field_keys.report,
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
