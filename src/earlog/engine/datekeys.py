@@ -494,8 +494,26 @@ def _show(t: Any) -> str:
     return f"({_show(t[1])} {t[0]} {_show(t[2])})"
 
 
+_MEMO: dict[tuple[int, tuple[Symbol, ...], tuple[str, ...]], tuple[Any, Abstraction]] = {}
+_MEMO_MAX = 64
+
+
 def for_screener(state: Any, overlay: tuple[Symbol, ...], fields: tuple[str, ...]) -> Abstraction:
-    """The abstraction for a Screener's overlay, from the static closure the keyed solves use."""
+    """The abstraction for a Screener's overlay, from the static closure the keyed solves use;
+    kept per (prepared policy, overlay), since `earlog.evaluate` makes a Screener per call and
+    the breakpoints cost more than a cache hit."""
+    key = (id(state), overlay, fields)
+    found = _MEMO.get(key)
+    if found is not None and found[0] is state:
+        return found[1]
+    a = _for_screener(state, overlay, fields)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (state, a)
+    return a
+
+
+def _for_screener(state: Any, overlay: tuple[Symbol, ...], fields: tuple[str, ...]) -> Abstraction:
     from earlog.engine.keyed import CONTRACT_READS
     from earlog.engine.program import VERDICT_PREDICATES
     from earlog.verdict import VERDICT_READS
