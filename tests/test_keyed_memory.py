@@ -3,9 +3,10 @@
 Issue 9, point 7: "peak memory <= 1 GB at 1,000,000 rows".  A batch of keys is grounded in a
 Control of its own (MBs each), kept so the fold can ask for other variants of its keys (the
 outcomes of a running total's tests).  At most keyed.LIVE_MAX Controls are open at once:
-the oldest is closed when a new one is made and grounded again if the fold asks for one of
-its variants.  With a bound far below the number of batches the verdicts stay exactly those
-of the whole-scenario engine, and the count of open Controls never passes the bound.
+when a new one is made the oldest batch is completed (every variant solved) and closed, or
+(EARLOG_EVICT=drop) closed and grounded again if the fold asks for one of its variants.
+With a bound far below the number of batches the verdicts stay exactly those of the
+whole-scenario engine, and the count of open Controls never passes the bound.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from test_screening_differential import _compare, generate
 from earlog.engine import grounding, keyed, screening
 
 
-@pytest.mark.parametrize("bound", [1, 2])
-def test_more_keys_than_live_controls_same_verdicts(monkeypatch: pytest.MonkeyPatch, bound: int) -> None:
+@pytest.mark.parametrize(("bound", "evict"), [(1, "complete"), (2, "complete"), (2, "drop")])
+def test_more_keys_than_live_controls_same_verdicts(monkeypatch: pytest.MonkeyPatch, bound: int,
+                                                    evict: str) -> None:
     monkeypatch.setattr(keyed, "LIVE_MAX", bound)
+    monkeypatch.setenv("EARLOG_EVICT", evict)
     monkeypatch.setattr(screening, "_BATCH", 4)  # many batches: ~50 for 200 rows
     screening._CACHE.clear()
     grounding.LIVE["peak"] = grounding.LIVE["now"]
@@ -46,8 +49,10 @@ def test_more_keys_than_live_controls_same_verdicts(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_closed_batch_is_grounded_again_for_its_other_variants(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Evicted before the fold asks: the batch is grounded again, solved for every variant, closed."""
+    """EARLOG_EVICT=drop, closed before the fold asks: the batch is grounded again, solved for
+    every variant, closed."""
     monkeypatch.setattr(keyed, "LIVE_MAX", 1)
+    monkeypatch.setenv("EARLOG_EVICT", "drop")
     screening._CACHE.clear()
     book = generate(0, 150)
     book["parameters"] = {**book["parameters"], "country_allocation_tpp": 2_000_000}

@@ -11,8 +11,10 @@ declares (running_fit/2: the least total giving it, contract.fit_options).
 The program is grounded once — a batch of keys in one Control, each key's tokens set
 apart by a prefix — and solved once per combination that is asked for; each gives a
 variant of the answer, and the ordered fold picks the variant whose test outcomes hold
-for the actual totals.  The program is the prepared policy's dynamic part (prepcache.py) as
-text, with the static closure for the batch's countries entered as facts.
+for the actual totals.  At most LIVE_MAX Controls are kept open, so memory for them does
+not grow with the number of keys (the oldest batch is completed and closed to make room).
+The program is the prepared policy's dynamic part (prepcache.py) as text, with the static
+closure for the batch's countries entered as facts.
 """
 
 from __future__ import annotations
@@ -95,8 +97,11 @@ class KeyResult:
     """Everything the fold needs about one decision key.
 
     Solved eagerly (every variant, for a process pool or Dask) or lazily: the variant the
-    fold asks for first is solved with the batch, others from the kept Control when the
-    fold needs them (`variant`), or from the payload once the Control is released."""
+    fold asks for first is solved with the batch, the others of the whole batch when the
+    fold first needs one (`variant`) or when the batch is closed to bound memory (LIVE_MAX),
+    from the kept Control (or the batch grounded again: EARLOG_EVICT=drop); from the
+    payload once released.
+    A result whose batch is complete or released holds plain Python data only."""
 
     memberships: tuple[tuple[str, Any, int, int], ...]  # (chain, encoded key, amount, cap)
     value_members: tuple[tuple[str, Any], ...] = ()  # (value-keyed chain, encoded key)
@@ -392,24 +397,30 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
 
 
 # The Controls of batches whose other variants the fold may still ask for, oldest first.  Each
-# holds a grounded batch (MBs), so their number is bounded, not the number of keys: the oldest is
-# closed when a new Control is made, and grounded again from its entries if the fold then asks
-# for one of its variants (a batch's variants are all solved at that first request, after which
-# the Control is closed at once).
+# holds a grounded batch (~2 MB for 32 keys), so their number is bounded, not the number of keys:
+# when a new Control is made, the oldest batch is completed (every variant of its keys solved, as
+# the fold's first request for one would) and its Control closed.  On a large book most batches
+# are asked for their other variants anyway (caps are crossed), and completing one costs less than
+# grounding it again.  EARLOG_EVICT=drop closes it without solving, and grounds it again from its
+# entries if the fold asks (bench/README.md "Memory of the keyed engine" measures both).
 LIVE_MAX = int(os.environ.get("EARLOG_LIVE_CONTROLS", "64") or 64)
 _KEPT: OrderedDict[int, _BatchSolver] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 
 
 def _make_room() -> None:
-    """Before a Control is made: close the oldest kept ones, so that at most LIVE_MAX are open
-    with the new one (per thread making them at once)."""
+    """Before a Control is made: complete and close the oldest kept ones, so that at most LIVE_MAX
+    are open with the new one (per thread making them at once)."""
     victims = []
     with _KEPT_LOCK:
         while _KEPT and len(_KEPT) >= max(LIVE_MAX, 1):
             victims.append(_KEPT.popitem(last=False)[1])
+    drop = os.environ.get("EARLOG_EVICT") == "drop"
     for v in victims:
-        v.close()
+        if drop:
+            v.close()  # grounded again if the fold asks for another variant
+        else:
+            v.complete()
 
 
 class _BatchSolver:
@@ -472,6 +483,12 @@ class _BatchSolver:
         """The fold needs a variant not solved yet: when one key of a batch crosses a cap, others
         do too, so the remaining variants of the whole batch are solved at once (grounding the batch
         again if its Control was closed to make room), and the Control is closed."""
+        self.complete()
+        if fits not in result.variants:
+            raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
+
+    def complete(self) -> None:
+        """Solve every remaining variant of every key of the batch, then close the Control."""
         with self.lock:
             if not self.completed:
                 if self.ctl is None:
@@ -488,8 +505,6 @@ class _BatchSolver:
                         r._solver = None
                 self.results = []
                 self.close()
-        if fits not in result.variants:
-            raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
 
 
 @functools.lru_cache(maxsize=1024)
