@@ -18,6 +18,9 @@ cumulative part after them.  The same statements and the same facts reach clingo
 answers are the same (tests/test_grounding.py compares both ways on a book).
 
 EARLOG_GROUNDING=text grounds as before (program text, backend facts), to measure against.
+
+`LIVE` counts the Controls not closed yet (and the most at once): the keyed engine bounds
+how many it keeps (keyed.LIVE_MAX), and its tests read the count.
 """
 
 from __future__ import annotations
@@ -63,12 +66,20 @@ def as_text() -> bool:
     return os.environ.get("EARLOG_GROUNDING", "") == "text"
 
 
+LIVE = {"now": 0, "peak": 0}  # Controls of Grounded not closed, and the most at one time
+_LIVE_LOCK = threading.Lock()
+
+
 class Grounded:
     """A batch grounded in a Control of its own: what keyed.solve_batch and its solver read."""
 
     def __init__(self, parts: list[tuple[str, str]], static: tuple[Symbol, ...], facts: list[Symbol],
                  late: list[Symbol], context: Any) -> None:
         ctl = self.ctl = clingo.Control(["--warn=none", "--models=2"])
+        with _LIVE_LOCK:
+            LIVE["now"] += 1
+            LIVE["peak"] = max(LIVE["peak"], LIVE["now"])
+        self._open = True
         if as_text():
             for part, text in parts:
                 ctl.add(part, [], text)
@@ -94,6 +105,18 @@ class Grounded:
                 for sym in late:
                     b.add_rule([b.add_atom(sym)])
         ctl.ground([("cumulative", [])], context=context)
+
+    def close(self) -> None:
+        """Drop the Control (the keyed engine's memory is its Controls): nothing else refers to it."""
+        if self._open:
+            self._open = False
+            self.ctl = None  # type: ignore[assignment]
+            with _LIVE_LOCK:
+                LIVE["now"] -= 1
+
+    def __del__(self) -> None:
+        if getattr(self, "_open", False):
+            self.close()
 
     def atoms(self, name: str, arity: int) -> list[tuple[Symbol, bool]]:
         """(atom, decided by grounding) for the ground atoms of a predicate."""

@@ -11,8 +11,10 @@ declares (running_fit/2: the least total giving it, contract.fit_options).
 The program is grounded once — a batch of keys in one Control, each key's tokens set
 apart by a prefix — and solved once per combination that is asked for; each gives a
 variant of the answer, and the ordered fold picks the variant whose test outcomes hold
-for the actual totals.  The program is the prepared policy's dynamic part (prepcache.py) as
-text, with the static closure for the batch's countries entered as facts.
+for the actual totals.  At most LIVE_MAX Controls are kept open, so memory for them does
+not grow with the number of keys (the oldest batch is completed and closed to make room).
+The program is the prepared policy's dynamic part (prepcache.py) as text, with the static
+closure for the batch's countries entered as facts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,8 +97,11 @@ class KeyResult:
     """Everything the fold needs about one decision key.
 
     Solved eagerly (every variant, for a process pool or Dask) or lazily: the variant the
-    fold asks for first is solved with the batch, others from the kept Control when the
-    fold needs them (`variant`), or from the payload once the Control is released."""
+    fold asks for first is solved with the batch, the others of the whole batch when the
+    fold first needs one (`variant`) or when the batch is closed to bound memory (LIVE_MAX),
+    from the kept Control (or the batch grounded again: EARLOG_EVICT=drop); from the
+    payload once released.
+    A result whose batch is complete or released holds plain Python data only."""
 
     memberships: tuple[tuple[str, Any, int, int], ...]  # (chain, encoded key, amount, cap)
     value_members: tuple[tuple[str, Any], ...] = ()  # (value-keyed chain, encoded key)
@@ -105,17 +113,32 @@ class KeyResult:
     def variant(self, fits: tuple[bool, ...]) -> Variant:
         v = self.variants.get(fits)
         if v is None:
-            if self._solver is None:
+            solver = self._solver
+            if solver is None:  # released: this key alone, grounded again
                 if self.payload is None:
                     raise EngineBug(f"variant {fits} of a key was not solved")
                 again = solve_batch(self.payload[0], [self.payload[1:]], eager=False)[0]
-                self._solver, self._slot = again._solver, 0
-            self._solver.solve_for(self._slot, fits, self)
+                for k, x in again.variants.items():
+                    self.variants.setdefault(k, x)
+                v = self.variants.get(fits)
+                solver = again._solver
+                if v is not None or solver is None:
+                    if solver is not None:
+                        again.release()
+                    if v is None:
+                        raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships}")
+                    return v
+                solver.results[0] = self
+                self._solver, self._slot = solver, 0
+            solver.solve_for(self._slot, fits, self)
             v = self.variants[fits]
         return v
 
     def release(self) -> None:
-        self._solver = None
+        """Let go of the batch's Control (closed once every key of the batch is released)."""
+        solver, self._solver = self._solver, None
+        if solver is not None:
+            solver.detach()
 
     def __getstate__(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -248,14 +271,13 @@ def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
     return tuple(s for s in static if s.name in shown and s.name in static_predicates)
 
 
-def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
-                eager: bool = True, exact: bool = False) -> list[KeyResult]:
-    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control: every
-    variant (eager), or the one where every total fits when it can, keeping the Control for others.
-    `exact`: the entries carry every total before them as facts, so no total is left open (one
-    variant, `()`, whose verdict holds the actual totals)."""
+def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]]
+            ) -> tuple[Grounded, tuple[Symbol, ...]]:
+    """The batch's Control, grounded (and again, the same, when an evicted batch is needed: _BatchSolver),
+    and the static atoms shown."""
     from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
+    _make_room()
     state = keyed_state(policy_dir)
     policy = state.policy
     c = state.contract
@@ -290,6 +312,21 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     fit_text = _fit_program(tuple(sorted((ch, p, c.tests[ch]) for ch, p in c.sum_chains.items())))
     grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
                          ("base", show_text)], static, facts, late, ctx)
+    return grounded, static_shown
+
+
+def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
+                eager: bool = True, exact: bool = False) -> list[KeyResult]:
+    """Solve keys (mini scenarios of one transaction each, ids as tokens) in one Control: every
+    variant (eager), or the one where every total fits when it can, keeping the Control for others.
+    `exact`: the entries carry every total before them as facts, so no total is left open (one
+    variant, `()`, whose verdict holds the actual totals)."""
+    state = keyed_state(policy_dir)
+    policy = state.policy
+    c = state.contract
+    prefixes = [f"\x01{j}|" for j in range(len(entries))]
+    grounded, static_shown = _ground(policy_dir, entries)
+    late_names = frozenset(c.chains.values()) | {"chain_first", "chain_next"}
     txs = {String(p + "t"): j for j, p in enumerate(prefixes)}
     members: list[list[tuple[str, Symbol]]] = [[] for _ in entries]
     value_members: list[list[tuple[str, Any]]] = [[] for _ in entries]
@@ -337,7 +374,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
     # its verdict comes from the solve the fold makes with the totals (screening.py)
     valued = {j for j, (_mini, cross, _want) in enumerate(entries) if any(x[1] in late_names for x in cross)}
     entries = [(e[0], e[1], e[2] and (not value_members[j] or j in valued)) for j, e in enumerate(entries)]
-    solver = _BatchSolver(grounded, policy, c, entries, prefixes, memberships, combos, static_shown)
+    solver = _BatchSolver(grounded, policy, c, entries, prefixes, memberships, combos, static_shown, policy_dir)
     solver.exact = exact
     results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e), value_members=tuple(sorted(vm, key=repr)))
                for m, e, vm in zip(memberships, entries, value_members, strict=True)]
@@ -347,27 +384,84 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         variants = solver.solve({j: cs[step % len(cs)] for j, cs in enumerate(combos)}, todo)
         for j in todo:
             results[j].variants[_variant_key(combos[j][step])] = variants[j]
-    if not eager:
+    if eager or steps == max(len(cs) for cs in combos):
+        solver.close()  # every variant is solved: nothing is left to ask the Control
+    else:
         solver.results = results
+        solver.attached = len(results)
         for j, r in enumerate(results):
             r._solver, r._slot = solver, j
+        with _KEPT_LOCK:
+            _KEPT[id(solver)] = solver
     return results
+
+
+# The Controls of batches whose other variants the fold may still ask for, oldest first.  Each
+# holds a grounded batch (~2 MB for 32 keys), so their number is bounded, not the number of keys:
+# when a new Control is made, the oldest batch is completed (every variant of its keys solved, as
+# the fold's first request for one would) and its Control closed.  On a large book most batches
+# are asked for their other variants anyway (caps are crossed), and completing one costs less than
+# grounding it again.  EARLOG_EVICT=drop closes it without solving, and grounds it again from its
+# entries if the fold asks (bench/README.md "Memory of the keyed engine" measures both).
+LIVE_MAX = int(os.environ.get("EARLOG_LIVE_CONTROLS", "64") or 64)
+_KEPT: OrderedDict[int, _BatchSolver] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def _make_room() -> None:
+    """Before a Control is made: complete and close the oldest kept ones, so that at most LIVE_MAX
+    are open with the new one (per thread making them at once)."""
+    victims = []
+    with _KEPT_LOCK:
+        while _KEPT and len(_KEPT) >= max(LIVE_MAX, 1):
+            victims.append(_KEPT.popitem(last=False)[1])
+    drop = os.environ.get("EARLOG_EVICT") == "drop"
+    for v in victims:
+        if drop:
+            v.close()  # grounded again if the fold asks for another variant
+        else:
+            v.complete()
 
 
 class _BatchSolver:
     """A grounded batch, kept to solve further variants of its keys on demand."""
 
     def __init__(self, ctl: Grounded, policy: Policy, c: Contract, entries: list, prefixes: list[str],
-                 memberships: list, combos: list, static_shown: tuple[Symbol, ...]) -> None:
-        self.ctl, self.policy, self.c, self.entries, self.prefixes = ctl, policy, c, entries, prefixes
+                 memberships: list, combos: list, static_shown: tuple[Symbol, ...],
+                 policy_dir: str | None = None) -> None:
+        self.ctl: Grounded | None = ctl
+        self.policy, self.c, self.entries, self.prefixes = policy, c, entries, prefixes
         self.memberships, self.combos, self.static_shown = memberships, combos, static_shown
+        self.policy_dir = policy_dir
         self.values: dict[Symbol, bool] = {}
         self.results: list[KeyResult] = []
+        self.attached = 0  # results not released
         self.completed = False
         self.exact = False
+        self.lock = threading.RLock()
+
+    def close(self) -> None:
+        """Drop the Control; the batch can be grounded again from its entries (`solve_for`)."""
+        with self.lock:
+            if self.ctl is not None:
+                self.ctl.close()
+                self.ctl = None
+                self.values = {}
+        with _KEPT_LOCK:
+            _KEPT.pop(id(self), None)
+
+    def detach(self) -> None:
+        """A result is released: once all are, nothing can ask for another variant."""
+        with self.lock:
+            self.attached -= 1
+            last = self.attached <= 0
+        if last:
+            self.close()
 
     def solve(self, assignment: dict[int, tuple[tuple[tuple[bool, ...], str], ...]],
               todo: list[int]) -> dict[int, Variant]:
+        if self.ctl is None:
+            raise EngineBug("a closed batch was asked to solve")
         chosen: dict[Symbol, bool] = {}
         for j, combo in assignment.items():
             t = String(self.prefixes[j] + "t")
@@ -387,20 +481,30 @@ class _BatchSolver:
 
     def solve_for(self, j: int, fits: tuple[bool, ...], result: KeyResult) -> None:
         """The fold needs a variant not solved yet: when one key of a batch crosses a cap, others
-        do too, so the remaining variants of the whole batch are solved at once."""
-        if not self.completed and self.results:
-            self.completed = True
-            for step in range(1, max(len(cs) for cs in self.combos)):
-                todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
-                variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
-                for k in todo:
-                    self.results[k].variants.setdefault(_variant_key(self.combos[k][step]), variants[k])
-            if fits in result.variants:
-                return
-        combo = next((cb for cb in self.combos[j] if _variant_key(cb) == fits), None)
-        if combo is None:
+        do too, so the remaining variants of the whole batch are solved at once (grounding the batch
+        again if its Control was closed to make room), and the Control is closed."""
+        self.complete()
+        if fits not in result.variants:
             raise EngineBug(f"no variant {fits} for a key with memberships {self.memberships[j]}")
-        result.variants[fits] = self.solve({j: combo}, [j])[j]
+
+    def complete(self) -> None:
+        """Solve every remaining variant of every key of the batch, then close the Control."""
+        with self.lock:
+            if not self.completed:
+                if self.ctl is None:
+                    self.ctl = _ground(self.policy_dir, self.entries)[0]  # the same program and facts
+                    self.values = {}
+                for step in range(1, max(len(cs) for cs in self.combos)):
+                    todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
+                    variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
+                    for k in todo:
+                        self.results[k].variants.setdefault(_variant_key(self.combos[k][step]), variants[k])
+                self.completed = True
+                for r in self.results:  # they hold every variant now: plain data only
+                    if r._solver is self:
+                        r._solver = None
+                self.results = []
+                self.close()
 
 
 @functools.lru_cache(maxsize=1024)

@@ -84,7 +84,7 @@ class _Rows:
 
 
 _CACHE: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
-_CACHE_MAX = 20_000  # solved keys kept across calls (a few KB each)
+_CACHE_MAX = 20_000  # solved keys kept across calls (25-75 KB each, plain data: their Controls are closed)
 
 
 class Screener:
@@ -262,6 +262,7 @@ class Screener:
         self._keys = (key_list, key_rows)
         self.stats_value_hits = self.stats_value_misses = 0
         self._row_res: dict[int, KeyResult] = {}
+        self._solved: list[KeyResult] = []  # by _with_values in every fold: released at the end
         self._row_facts: dict[int, tuple[Any, ...]] = {}
         chosen = self._fold(order, r, results)
         # cross-transaction conclusions: gather them from every transaction, give each its own
@@ -282,7 +283,7 @@ class Screener:
             from earlog.errors import EngineBug
             raise EngineBug("cross-transaction conclusions did not settle")
         exact = self._exact(chosen, r, results)
-        for res in [*results, *self._row_res.values()]:
+        for res in [*results, *self._row_res.values(), *self._solved]:
             if res is not None:
                 res.release()  # the Controls go; a variant asked for later is solved again
         t3 = time.perf_counter()
@@ -412,6 +413,7 @@ class Screener:
         mini = self._mini(self._closure_list[cid].ids, tx, ledger)
         out = solve_batch(self.policy_dir, [(mini, (*cross, *facts), not ledger)], eager=False)[0]
         self.stats_value_misses += 1
+        self._solved.append(out)
         _CACHE[(self._scope, k)] = out
         return out
 
