@@ -41,13 +41,13 @@ from dataclasses import dataclass
 
 from clingo import Function, Symbol, ast
 
+from earlog.engine.contract import _SEQ, _variables
 from earlog.engine.policy import Policy
+from earlog.engine.prepared import COUNTRY_INPUT
 
 Any = typing.Any
 log = logging.getLogger(__name__)
 
-COUNTRY_INPUT = "scenario_country"  # as engine/prepared.py: what the static closure is computed over
-_SEQ = (list, tuple, ast.ASTSequence)
 _COMPARE = {ast.ComparisonOperator.LessThan, ast.ComparisonOperator.LessEqual,
             ast.ComparisonOperator.GreaterThan, ast.ComparisonOperator.GreaterEqual,
             ast.ComparisonOperator.Equal, ast.ComparisonOperator.NotEqual}
@@ -97,23 +97,6 @@ def _int_fields() -> dict[str, tuple[tuple[str, int], ...]]:
 
 
 # --- the AST walk ---------------------------------------------------------------------
-
-
-def _vars(node: Any) -> set[str]:
-    out: set[str] = set()
-    if isinstance(node, _SEQ):
-        for x in node:
-            out |= _vars(x)
-        return out
-    if not isinstance(node, ast.AST):
-        return out
-    if node.ast_type == ast.ASTType.Variable:
-        if node.name != "_":
-            out.add(node.name)
-        return out
-    for key in node.child_keys:
-        out |= _vars(getattr(node, key))
-    return out
 
 
 _BIN = {ast.BinaryOperator.Plus: "+", ast.BinaryOperator.Minus: "-", ast.BinaryOperator.Multiplication: "*",
@@ -175,7 +158,7 @@ def _atom(lit: Any) -> tuple[str, list[Any]] | None:
 
 
 def _mentions(node: Any, var: str) -> bool:
-    return var in _vars(node)
+    return var in _variables(node)
 
 
 class _Use:

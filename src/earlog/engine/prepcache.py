@@ -233,19 +233,25 @@ def _decode_state(data: dict[str, Any], root: Path, policy_dir: str | None) -> K
 
     p = data["policy"]
     policy = Policy(name=p["name"], root=str(root), statements=[], rules=p["rules"], files=p["files"],
-                    signatures=p["signatures"], facts=_LazySymbols(p["facts"]), data=_LazySymbols(p["data"]))
+                    signatures=p["signatures"], facts=LazySymbols(p["facts"], _unsyms),
+                    data=LazySymbols(p["data"], _unsyms))
     prepared = {k: PreparedText(*v) for k, v in data["prepared"].items()}
     return KeyedState(root=str(root), digest=data["digest"], policy=policy, policy_dir=policy_dir,
                       contract=data["contract"], vocabulary=data["vocabulary"], prepared=prepared)
 
 
-class _LazySymbols(dict):
-    """Encoded symbols by predicate, decoded on first access (a cold command reads few)."""
+class LazySymbols(dict):
+    """Symbols by predicate, kept encoded (by this cache or textcache.py) and decoded on first
+    access: a cold command reads few of them."""
+
+    def __init__(self, encoded: dict[str, Any], decode: Any) -> None:
+        super().__init__(encoded)
+        self.decode = decode
 
     def __getitem__(self, key: str) -> tuple[Symbol, ...]:
         v = super().__getitem__(key)
         if v and not isinstance(v[0], Symbol):
-            v = _unsyms(v)
+            v = self.decode(v)
             super().__setitem__(key, v)
         return v
 

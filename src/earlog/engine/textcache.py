@@ -30,6 +30,7 @@ from typing import Any
 import clingo
 
 from earlog.engine.policy import Policy, load_policy
+from earlog.engine.prepcache import LazySymbols
 from earlog.scenario.model import Vocabulary
 
 FORMAT = 1
@@ -122,7 +123,7 @@ def _load(path: Path, d: str, root: Path) -> WholeState | None:
         policy = Policy(name=data["name"], root=str(root), statements=[], rules=data["rules"], files=data["files"],
                         signatures=data["signatures"],
                         facts={k: _parse(v) for k, v in data["facts"].items()},
-                        data=_LazyFacts(data["data"]), texts=data["texts"])
+                        data=LazySymbols(data["data"], _parse), texts=data["texts"])
         return WholeState(policy, data["vocabulary"])
     except Exception:  # a missing, broken or foreign cache file is ignored, never trusted
         return None
@@ -130,23 +131,3 @@ def _load(path: Path, d: str, root: Path) -> WholeState | None:
 
 def _parse(texts: tuple[str, ...]) -> tuple[clingo.Symbol, ...]:
     return tuple(clingo.parse_term(t) for t in texts)
-
-
-class _LazyFacts(dict):
-    """The policy's facts by predicate, parsed on first access (a verdict reads one or two)."""
-
-    def __getitem__(self, key: str) -> tuple[clingo.Symbol, ...]:
-        v = super().__getitem__(key)
-        if v and isinstance(v[0], str):
-            v = _parse(v)
-            super().__setitem__(key, v)
-        return v
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
-
-    def values(self):  # type: ignore[override]
-        return [self[k] for k in self]
-
-    def items(self):  # type: ignore[override]
-        return [(k, self[k]) for k in self]
