@@ -198,3 +198,11 @@ def test_designer_location_not_given_does_not_make_it_authorized() -> None:
     assert known["presumption"] == "overcome"
     assert unknown["classification"]["presumption"] == "applies"
     assert "missing.located_designer_warning" in _warnings(unknown)
+
+
+def test_the_kinds_that_ship_to_a_consignee_are_read_from_the_policy() -> None:
+    """15 CFR 772.1: the ultimate consignee receives the items, so the check applies to the kinds
+    transactions.lp declares with ships_to_consignee/1, and to no deemed export or IaaS service."""
+    from earlog.engine import load_policy, vocabulary
+
+    assert vocabulary(load_policy()).shipped_kinds == {"export", "reexport", "in_country_transfer"}

@@ -34,7 +34,8 @@ def vocabulary(policy: Policy) -> Vocabulary:
                       interpretations=interps, authorizations=auths,
                       entity_list_entries={s.arguments[0].name for s in ans.get("entity_list_entry")},
                       versions={s.arguments[0].string for s in ans.get("policy_version")},
-                      software_technology_eccns=software, hardware_eccns=hardware)
+                      software_technology_eccns=software, hardware_eccns=hardware,
+                      shipped_kinds=frozenset(s.arguments[0].name for s in ans.get("ships_to_consignee")))
 
 
 class _Facts:

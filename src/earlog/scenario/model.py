@@ -245,3 +245,5 @@ class Vocabulary:
     # software/technology ECCNs, which need the hardware ECCN they are for (items.lp)
     software_technology_eccns: set[str] = field(default_factory=set)
     hardware_eccns: set[str] = field(default_factory=set)
+    # the transaction kinds that send items to their consignee (transactions.lp)
+    shipped_kinds: frozenset[str] = frozenset()

@@ -64,15 +64,10 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
         _check_software_technology(it, vocab)
     for t in [*sc.ledger, *sc.transactions]:
         _check_tx(t, parties, items, vocab, country)
-        _check_locations(t, parties)
+        _check_locations(t, parties, vocab)
 
 
-# the kinds of transaction that send items to their consignee (15 CFR 772.1); a deemed export
-# or reexport releases technology to a person wherever they are
-SHIPPED_KINDS = frozenset({"export", "reexport", "in_country_transfer"})
-
-
-def _check_locations(t: Transaction, parties: dict) -> None:
+def _check_locations(t: Transaction, parties: dict, vocab: Vocabulary) -> None:
     """The consignee is the party that receives the items (15 CFR 772.1): a shipment to one
     country whose consignee is stated to be located in another is a contradiction, since the
     rules that read the destination and those that read the consignee's location would see
@@ -80,7 +75,7 @@ def _check_locations(t: Transaction, parties: dict) -> None:
     consignee receives the items somewhere else: `ultimate_destination` is where ACM's
     produced items go and `distributor` is who resells them, so neither excuses it; an
     onward shipment is a transaction of its own (a reexport from the first country)."""
-    if t.kind not in SHIPPED_KINDS:
+    if t.kind not in vocab.shipped_kinds:  # policy/transactions.lp ships_to_consignee/1
         return
     consignee = parties.get(t.consignee)
     if consignee is None or consignee.located in (None, t.to):

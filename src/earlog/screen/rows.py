@@ -16,7 +16,7 @@ from typing import Any
 from earlog.errors import InputError
 from earlog.scenario.json_input import _TX, _Reader
 from earlog.scenario.model import TRANSACTION_KINDS, Scenario, Src, Transaction, Vocabulary
-from earlog.scenario.validate import SHIPPED_KINDS, _check_locations, _check_tx, _hint
+from earlog.scenario.validate import _check_locations, _check_tx, _hint
 from earlog.screen.book import converter, record_of
 
 # the fields the JSON reader requires of a transaction (its `need(...)` calls)
@@ -246,7 +246,7 @@ class RowChecker:
             consignee = self.parties.get(t.consignee)  # type: ignore[union-attr]
             if (ident not in seen and (ident.isascii() or _utf8(ident))
                     and (consignee is None or consignee.located in (None, t.to)  # type: ignore[union-attr]
-                         or t.kind not in SHIPPED_KINDS)):  # type: ignore[union-attr]
+                         or t.kind not in self.vocab.shipped_kinds)):  # type: ignore[union-attr]
                 seen[ident] = index
                 src = _new(Src)  # Src is frozen: its fields are set as its __init__ would
                 src.__dict__.update(file=self.book, path=f"row {index + 1}")
@@ -263,7 +263,7 @@ class RowChecker:
                 return RowError(index, t.id, "id", t.id, f"transaction id {t.id!r} is used twice (first in {was})")
             t.src = Src(self.book, f"row {index + 1}")
             try:
-                _check_locations(t, self.parties)  # crosses two cells, so no cell memo answers it
+                _check_locations(t, self.parties, self.vocab)  # crosses two cells, so no cell memo answers it
             except InputError as e:
                 return RowError(index, t.id, "to", t.to, _printable(e.message))
             self.seen[t.id] = index
