@@ -41,14 +41,16 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
 from earlog.errors import InputError
-from earlog.scenario.model import Item, Party, Scenario, Transaction
+from earlog.scenario.model import Attestation, Item, Party, Scenario, Transaction, reference_fields
 from earlog.verdict import fields_differing
 
-# The scenario schema's references to parties and items (as scenario/validate.py checks them).
-TX_REFS = ("item", "consignee", "end_user", "exporter", "provider")
-PARTY_REFS = ("parent", "permanent_employee_of")
-PARTY_LIST_REFS = ("trains_models_for",)  # lists of party ids
-ITEM_REFS = ("designed_by", "fabricated_by", "packaged_by")  # and attestations[].by
+# The scenario schema's references to parties and items (model.refers_to marks them; validate.py
+# checks the same fields), so every entity a transaction can reach enters its closure.
+TX_REFS = (*reference_fields(Transaction, "item"), *reference_fields(Transaction, "party"))
+PARTY_REFS = reference_fields(Party, "party")
+PARTY_LIST_REFS = reference_fields(Party, "party", many=True)  # lists of party ids
+ITEM_REFS = reference_fields(Item, "party")
+ATTESTATION_REFS = reference_fields(Attestation, "party")
 TOKEN = "\x01e"
 
 _TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not in ("id", "src", *TX_REFS))
@@ -166,7 +168,7 @@ class Screener:
         tok(item.id)
         queue = [p for p in refs[1:] if p is not None]
         queue += [getattr(item, f) for f in ITEM_REFS if getattr(item, f) is not None]
-        queue += [a.by for a in item.attestations]
+        queue += [getattr(a, f) for a in item.attestations for f in ATTESTATION_REFS]
         for p in queue:
             tok(p)
         seen = set(queue)
@@ -201,8 +203,10 @@ class Screener:
             return None if x is None else tokens[x]
 
         item = self.items[ids[0]]
+        attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
+                        for a in item.attestations]
         mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                    attestations=[dataclasses.replace(a, by=tokens[a.by]) for a in item.attestations])
+                                    attestations=attestations)
         parties = [dataclasses.replace(self.parties[x], id=tokens[x],
                                        **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
                                        **{f: [tok(q) for q in getattr(self.parties[x], f)] for f in PARTY_LIST_REFS})

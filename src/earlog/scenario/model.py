@@ -9,6 +9,8 @@ in policy/.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,33 @@ AUTHORIZATION_ALIASES = {"TPP": "LPP"}
 GROUP_NUMBERINGS = {"seed_000": {1: 1, 2: 2, 3: 3}, "seed_001": {1: 1, 2: 3, 3: 2}}
 
 
+def refers_to(kind: str, *, label: str | None = None, many: bool = False, required: bool = False) -> Any:
+    """A field that holds the id of a declared party or item (or, with many, a list of them).
+
+    The one place the scenario schema says which fields name other entities: validation
+    checks them (scenario/validate.py) and the keyed engine follows and tokenises them
+    (engine/screening.py), so a new reference field cannot be checked but not followed.
+    `label` is the name an error message gives the field, when not its own."""
+    meta = {"refers_to": kind, "label": label, "many": many}
+    if required:
+        return field(metadata=meta)
+    return field(default_factory=list, metadata=meta) if many else field(default=None, metadata=meta)
+
+
+@functools.cache
+def reference_fields(cls: type, kind: str, *, many: bool = False) -> tuple[str, ...]:
+    """The fields of a scenario class that name a `kind` ("party" or "item"), in declaration order."""
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.metadata.get("refers_to") == kind and f.metadata["many"] == many)
+
+
+@functools.cache
+def reference_label(cls: type, name: str) -> str:
+    """What an error message calls a reference field."""
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return f.metadata.get("label") or name
+
+
 @dataclass(frozen=True)
 class Src:
     """Where a value was written: a file and a JSON path, or a file and line:column."""
@@ -70,7 +99,7 @@ class Veu:
 class Party:
     id: str
     hq: str
-    parent: str | None = None
+    parent: str | None = refers_to("party")
     located: str | None = None
     government_controlled: bool | str = False
     distributor: bool = False
@@ -85,12 +114,12 @@ class Party:
     entity_list: str | None = None
     entity_list_entry: str | None = None
     # a natural person: the entity whose permanent regular employee they are (742.6(a)(13))
-    permanent_employee_of: str | None = None
+    permanent_employee_of: str | None = refers_to("party", label="employer")
     # the party's facility meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748
     storage_meets_supp10: bool = False
     # parties the party is known to plan to train AI models for (itself or as IaaS): the
     # AIA certification excludes some of them (exceptions/aia.lp)
-    trains_models_for: list[str] = field(default_factory=list)
+    trains_models_for: list[str] = refers_to("party", many=True)
     produces_ics: ProducesIcs | None = None
     src: Src = NOWHERE
 
@@ -118,7 +147,7 @@ class Attestation:
     """A datasheet or attestation under Note 1 to 3A090.a, by the party that gives it."""
 
     kind: str
-    by: str
+    by: str = refers_to("party", required=True)
     tpp_milli: int | None = None
     performance_density_milli: int | None = None
     transistor_count: int | None = None
@@ -143,9 +172,9 @@ class Item:
     node_nm: int | None = None
     non_planar: bool = False
     logic_ic: bool = False
-    designed_by: str | None = None
-    fabricated_by: str | None = None
-    packaged_by: str | None = None
+    designed_by: str | None = refers_to("party")
+    fabricated_by: str | None = refers_to("party")
+    packaged_by: str | None = refers_to("party")
     packaged_in: str | None = None
     attestations: list[Attestation] = field(default_factory=list)
     # model weights (weights.lp) and jurisdiction (jurisdiction.lp, entity_list.lp)
@@ -165,24 +194,24 @@ class Item:
 class Transaction:
     id: str
     kind: str
-    item: str
+    item: str = refers_to("item", required=True)
     quantity: int
     from_: str
     to: str
-    consignee: str
+    consignee: str = refers_to("party", required=True)
     date: int
-    end_user: str | None = None
+    end_user: str | None = refers_to("party")
     end_use: str | None = None
     ultimate_destination: str | None = None
     authorization: str | None = None
-    exporter: str | None = None
+    exporter: str | None = refers_to("party")
     # dates.lp, weights.lp, red_flags.lp, entity_list.lp
     en_route_on: int | None = None  # YYYYMMDD, a day the shipment was en route aboard a carrier
     # certifications and notifications the exceptions make conditions; a fact not stated
     # is read as not given / not made (policy/exceptions/scope.lp)
     prior_certification: bool = False
     prior_notification: bool = False
-    provider: str | None = None
+    provider: str | None = refers_to("party")
     training_authorized_by_bis: bool = False
     for_advanced_node_production: bool = False
     replaces_attrition: str | None = None  # one of ATTRITION_CAUSES

@@ -8,9 +8,10 @@ interpretations, ECCNs) comes from the policy's own facts.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from earlog.errors import InputError
-from earlog.scenario.model import Item, Scenario, Src, Transaction, Vocabulary
+from earlog.scenario.model import Item, Scenario, Src, Transaction, Vocabulary, reference_fields, reference_label
 
 
 def validate(sc: Scenario, vocab: Vocabulary) -> None:
@@ -31,22 +32,12 @@ def validate(sc: Scenario, vocab: Vocabulary) -> None:
         country(p.located, p.src, "located")
         if isinstance(p.government_controlled, str):
             country(p.government_controlled, p.src, "government_controlled")
-        if p.parent is not None and p.parent not in parties:
-            raise InputError(str(p.src.at("parent")),
-                             f"parent {p.parent!r} is not a declared party{_hint(p.parent, parties)}")
+        _check_party_refs(p, parties)
         if p.veu:
             for i, c in enumerate(p.veu.locations):
                 country(c, p.src, f"veu.locations[{i}]")
         for code in p.deployment:
             country(code, p.src, f"deployment.{code}")
-        if p.permanent_employee_of is not None and p.permanent_employee_of not in parties:
-            raise InputError(str(p.src.at("permanent_employee_of")),
-                             f"employer {p.permanent_employee_of!r} is not a declared party"
-                             f"{_hint(p.permanent_employee_of, parties)}")
-        for i, q in enumerate(p.trains_models_for):
-            if q not in parties:
-                raise InputError(str(p.src.at(f"trains_models_for[{i}]")),
-                                 f"trains_models_for {q!r} is not a declared party{_hint(q, parties)}")
         if p.entity_list_entry is not None and p.entity_list_entry not in vocab.entity_list_entries:
             raise InputError(str(p.src.at("entity_list.entry")),
                              f"unknown Entity List entry {p.entity_list_entry!r}"
@@ -97,14 +88,28 @@ def require_transactions(sc: Scenario) -> None:
                          "give at least one in \"transactions\"")
 
 
+def _party_refs(obj: Any, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(path, label, party id) of every party the object names (model.refers_to marks the fields)."""
+    cls = type(obj)
+    out = [(prefix + f, reference_label(cls, f), getattr(obj, f)) for f in reference_fields(cls, "party")]
+    out += [(f"{prefix}{f}[{i}]", reference_label(cls, f), q)
+            for f in reference_fields(cls, "party", many=True) for i, q in enumerate(getattr(obj, f))]
+    return out
+
+
+def _check_party_refs(obj: Any, parties: dict, refs: list | None = None) -> None:
+    """The parties an object names are declared."""
+    for path, label, pid in refs if refs is not None else _party_refs(obj):
+        if pid is not None and pid not in parties:
+            raise InputError(str(obj.src.at(path)), f"{label} {pid!r} is not a declared party{_hint(pid, parties)}")
+
+
 def _check_item_parties(it: Item, parties: dict) -> None:
     """The parties an item names (its designer, fabricator, packager, attesting parties) are declared."""
-    refs = [(f, getattr(it, f)) for f in ("designed_by", "fabricated_by", "packaged_by")]
-    refs += [(f"attestations[{i}].by", a.by) for i, a in enumerate(it.attestations)]
-    for field, pid in refs:
-        if pid is not None and pid not in parties:
-            raise InputError(str(it.src.at(field)), f"{field.split('.')[-1]} {pid!r} is not a declared party"
-                                                    f"{_hint(pid, parties)}")
+    refs = _party_refs(it)
+    for i, a in enumerate(it.attestations):
+        refs += _party_refs(a, f"attestations[{i}].")
+    _check_party_refs(it, parties, refs=refs)
 
 
 def _check_software_technology(it: Item, vocab: Vocabulary) -> None:
@@ -128,10 +133,7 @@ def _check_software_technology(it: Item, vocab: Vocabulary) -> None:
 def _check_tx(t: Transaction, parties: dict, items: dict, vocab: Vocabulary, country) -> None:
     if t.item not in items:
         raise InputError(str(t.src.at("item")), f"item {t.item!r} is not a declared item{_hint(t.item, items)}")
-    for field in ("consignee", "end_user", "exporter", "provider"):
-        pid = getattr(t, field)
-        if pid is not None and pid not in parties:
-            raise InputError(str(t.src.at(field)), f"{field} {pid!r} is not a declared party{_hint(pid, parties)}")
+    _check_party_refs(t, parties)
     country(t.from_, t.src, "from")
     country(t.to, t.src, "to")
     country(t.ultimate_destination, t.src, "ultimate_destination")
