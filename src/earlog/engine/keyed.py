@@ -278,6 +278,12 @@ class _Context(Arithmetic):
         return big(max(flip_point(point.name, to_int(a), to_int(cap)), 0))
 
 
+@functools.lru_cache(maxsize=4096)
+def _at_atom(prefix: str, chain: str, point: str) -> Symbol:
+    """AT(Chain, T, Point) for the key of a batch slot (the same few atoms for every batch)."""
+    return Function(AT, [Function(chain), String(prefix + "t"), Function(point)])
+
+
 def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool, ...]:
     """The fold's key of a variant: the outcomes of every declared test of every membership, flat."""
     return tuple(x for outcomes, _point in combo for x in outcomes)
@@ -489,10 +495,10 @@ class _BatchSolver:
             raise EngineBug("a closed batch was asked to solve")
         chosen: dict[Symbol, bool] = {}
         for j, combo in assignment.items():
-            t = String(self.prefixes[j] + "t")
+            prefix = self.prefixes[j]
             for (chain, _k, _a, _cap), (_outcomes, point) in zip(self.memberships[j], combo, strict=True):
                 for p in (ZERO, *self.c.tests[chain]):
-                    chosen[Function(AT, [Function(chain), t, Function(p)])] = p == point
+                    chosen[_at_atom(prefix, chain, p)] = p == point
         for atom, value in chosen.items():
             if self.values.get(atom) != value:
                 self.ctl.assign_external(atom, value)
@@ -546,7 +552,7 @@ def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Sym
     return out
 
 
-_MEMO_MAX = 200_000  # entries of each memo below: cleared when full (a memo maps a value to a value)
+_MEMO_MAX = 50_000  # entries of each memo below (~30 MB at most for a reader): cleared when full
 
 
 class _Memo(dict):
@@ -561,6 +567,7 @@ class _Memo(dict):
 
 _PREFIXED: _Memo = _Memo()  # (symbol, prefix) -> (name, country, _prefixed(symbol, prefix)); also decoded
 _ENCODED: _Memo = _Memo()  # symbol -> encode(symbol)
+_DECODED: _Memo = _Memo()  # encoded value -> decode(value)
 _READERS: dict[tuple[int, bool], _Reader] = {}
 
 
@@ -584,6 +591,12 @@ def _decoded_fact(x: Any, prefix: str) -> Symbol:
     k = ("d", x, prefix)
     found = _PREFIXED.get(k)
     return found if found is not None else _PREFIXED.put(k, _prefixed(decode(x), prefix))
+
+
+def decoded(x: Any) -> Symbol:
+    """decode, memoised (the static closures of a batch's country sets share most of their atoms)."""
+    found = _DECODED.get(x)
+    return found if found is not None else _DECODED.put(x, decode(x))
 
 
 def _encoded(s: Symbol) -> Any:

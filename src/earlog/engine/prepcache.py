@@ -208,9 +208,9 @@ def _syms(xs: Any) -> tuple[Any, ...]:
 
 
 def _unsyms(xs: Any) -> tuple[Symbol, ...]:
-    from earlog.engine.keyed import decode
+    from earlog.engine.keyed import decoded
 
-    return tuple(decode(x) for x in xs)
+    return tuple(decoded(x) for x in xs)
 
 
 def _encode_state(state: KeyedState) -> dict[str, Any]:
