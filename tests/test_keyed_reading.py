@@ -5,6 +5,7 @@ an earlier scenario."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,8 +59,7 @@ def test_the_batch_prefix_comes_off_exactly(text: str) -> None:
             p = keyed._prefixed(s, prefix)
             assert keyed._unprefixed(p, prefix) == s
             if s.type == SymbolType.Function:  # a fact
-                assert keyed._prefixed_fact(s, prefix) == p  # the memo answers what _prefixed does
-                assert keyed._prefixed_fact(s, prefix) == p
+                assert keyed._decoded_fact(keyed.encode(s), prefix) == p  # the memo answers what _prefixed does
                 assert keyed._decoded_fact(keyed.encode(s), prefix) == p
     assert keyed._unprefixed(String("x\x010|t"), "\x010|") == String("x\x010|t")
 
@@ -131,3 +131,29 @@ def test_a_verdict_does_not_depend_on_the_batch_mates() -> None:
             assert (v.counts, v.cross, v.after, v.fired, v.before_paths, v.token_fields) == \
                    (w.counts, w.cross, w.after, w.fired, w.before_paths, w.token_fields)
             assert v.verdict.to_json() == w.verdict.to_json()
+
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "queries" / "scenarios").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_a_keys_facts_are_its_scenarios_facts_prefixed(path: Path) -> None:
+    """A key's facts are built with the batch prefix in place: the same facts, in the same order, as
+    prefixing every fact of the key's scenario (and the same countries named), for every transaction
+    (and as a ledger entry) of the shipped scenarios, and for hostile ids."""
+    dicts = [json.loads(path.read_text(encoding="utf-8")), _deal('a"b\\c|0')]
+    for d in dicts:
+        sc = scenario_from_dict(d)
+        s = screening.Screener(sc)
+        for t in sc.transactions:
+            for ledger in (False, True):
+                mini = s._mini(s._closure_list[s._closure(screening._tx_refs(t))].ids, t, ledger)
+                for prefix in ("\x010|", "\x0117|"):
+                    facts = list(keyed.scenario_facts(mini))
+                    want = [keyed._prefixed(f, prefix) for f in facts if f.name != keyed.COUNTRY_INPUT]
+                    got = keyed._entry_facts(mini, prefix)
+                    assert [f for _n, c, f in got if c is None] == want
+                    assert [n for n, c, _f in got if c is None] == [f.name for f in want]
+                    assert {c for _n, c, _f in got if c is not None} == \
+                           {f.arguments[0] for f in facts if f.name == keyed.COUNTRY_INPUT}
+                    assert any(str(f).startswith("tx_consignee(") for f in want)

@@ -316,8 +316,7 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
     for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
         if overlay_facts(mini) != overlay:
             raise ValueError("a batch of keys must share one overlay")
-        for s in scenario_facts(mini):
-            name, country, fact = _fact(s, prefix)
+        for name, country, fact in _entry_facts(mini, prefix):
             if country is not None:
                 countries.add(country)
             elif name in c.reads and name not in skip:
@@ -565,30 +564,51 @@ class _Memo(dict):
         return v
 
 
-_PREFIXED: _Memo = _Memo()  # (symbol, prefix) -> (name, country, _prefixed(symbol, prefix)); also decoded
+_PREFIXED: _Memo = _Memo()  # (encoded fact, prefix) -> _prefixed(decode(fact), prefix)
 _ENCODED: _Memo = _Memo()  # symbol -> encode(symbol)
 _DECODED: _Memo = _Memo()  # encoded value -> decode(value)
 _READERS: dict[tuple[int, bool], _Reader] = {}
 
 
-def _prefixed_fact(s: Symbol, prefix: str) -> Symbol:
-    """_prefixed, memoised: a batch's facts repeat across keys and batches (slot prefixes recur)."""
-    return _fact(s, prefix)[2]
-
-
-def _fact(s: Symbol, prefix: str) -> tuple[str, Symbol | None, Symbol]:
-    """(name, the country of a scenario_country fact or None, the fact with the key's prefix), memoised."""
-    k = (s, prefix)
-    found = _PREFIXED.get(k)
-    if found is None:
+def _entry_facts(mini: Scenario, prefix: str) -> list[tuple[str, Symbol | None, Symbol]]:
+    """(name, the country of a scenario_country fact or None, the fact with the key's prefix) for every
+    fact of a key's scenario, in scenario_facts' order.  The facts are built with the prefix in place:
+    every role token of the key's entities and transaction is prefixed first (_with_prefix), which is
+    what _prefixed does to the facts afterwards (scenario_facts makes every string argument straight
+    from a field, tests/test_keyed_reading.py checks it), without building each fact twice."""
+    out = []
+    for s in scenario_facts(_with_prefix(mini, prefix)):
         name = s.name
-        found = _PREFIXED.put(k, (name, s.arguments[0] if name == COUNTRY_INPUT else None, _prefixed(s, prefix)))
-    return found
+        out.append((name, s.arguments[0], s) if name == COUNTRY_INPUT else (name, None, s))
+    return out
+
+
+def _with_prefix(x: Any, prefix: str) -> Any:
+    """x with the key's prefix on every role token (a string starting with \\x01) in it; the parts
+    without a token are the same objects."""
+    if isinstance(x, str):
+        return prefix + x[1:] if x.startswith("\x01") else x
+    if isinstance(x, list):
+        ys = [_with_prefix(y, prefix) for y in x]
+        return ys if any(y is not z for y, z in zip(ys, x, strict=True)) else x
+    if isinstance(x, dict):
+        d = {k: _with_prefix(y, prefix) for k, y in x.items()}
+        return d if any(d[k] is not y for k, y in x.items()) else x
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        changed = {}
+        for f in dataclasses.fields(x):
+            v = getattr(x, f.name)
+            if isinstance(v, (str, list, dict)) or dataclasses.is_dataclass(v):
+                w = _with_prefix(v, prefix)
+                if w is not v:
+                    changed[f.name] = w
+        return dataclasses.replace(x, **changed) if changed else x
+    return x
 
 
 def _decoded_fact(x: Any, prefix: str) -> Symbol:
     """_prefixed(decode(x)), memoised by the encoded value (a total the fold gives a member)."""
-    k = ("d", x, prefix)
+    k = (x, prefix)
     found = _PREFIXED.get(k)
     return found if found is not None else _PREFIXED.put(k, _prefixed(decode(x), prefix))
 
@@ -599,9 +619,13 @@ def decoded(x: Any) -> Symbol:
     return found if found is not None else _DECODED.put(x, decode(x))
 
 
-def _encoded(s: Symbol) -> Any:
+def encoded(s: Symbol) -> Any:
+    """encode, memoised (fired atoms, static closures: the same atoms over and over)."""
     found = _ENCODED.get(s)
     return found if found is not None else _ENCODED.put(s, encode(s))
+
+
+_encoded = encoded
 
 
 def _unprefixed(s: Symbol, prefix: str) -> Symbol:

@@ -202,9 +202,9 @@ def _save(state: KeyedState) -> None:
 
 
 def _syms(xs: Any) -> tuple[Any, ...]:
-    from earlog.engine.keyed import encode
+    from earlog.engine.keyed import encoded
 
-    return tuple(encode(s) for s in xs)
+    return tuple(encoded(s) for s in xs)
 
 
 def _unsyms(xs: Any) -> tuple[Symbol, ...]:
