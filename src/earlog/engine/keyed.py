@@ -15,6 +15,11 @@ for the actual totals.  At most LIVE_MAX Controls are kept open, so memory for t
 not grow with the number of keys (the oldest batch is completed and closed to make room).
 The program is the prepared policy's dynamic part (prepcache.py) as text, with the static
 closure for the batch's countries entered as facts.
+A model is read through memoised records (_Reader: each atom's key slot, the atom without
+the prefix as a ReadSymbol, what it adds to the fold), and each variant's verdict is built
+from its own key's atoms when the fold first asks for it (Variant.ready): most of a batched
+miss used to be reading symbols through clingo's API and verdicts nobody asked for
+(bench/README.md "A batched miss made cheaper").
 """
 
 from __future__ import annotations
@@ -78,7 +83,10 @@ def decode(v: Any) -> Symbol:
 
 @dataclass
 class Variant:
-    """The answer for one combination of fits: what counts, what crosses, and the verdict."""
+    """The answer for one combination of fits: what counts, what crosses, and the verdict.
+
+    The verdict fields (verdict, fired, counterfactual, before_paths, token_fields) are filled
+    by `ready()`, which KeyResult.variant calls: read them from a variant it returned."""
 
     counts: tuple[bool, ...]  # per membership: the amount is added to the chain's total
     cross: tuple[Any, ...]  # encoded cross-transaction atoms (role tokens inside)

@@ -4,7 +4,8 @@ Every `.name`, `.arguments`, `.string` or `.type` of a clingo Symbol is a call t
 cffi that builds new Python objects (`arguments` a new Symbol per argument).  Reading a
 verdict asks each atom for its parts many times, and the keyed engine reads the same
 atoms again for every variant of a batch and, the batch slots recurring, for every batch:
-under cProfile most of a miss was these calls (bench/README.md "A miss made cheaper").
+under cProfile most of a batched miss was these calls (bench/README.md "A batched miss made
+cheaper").
 
 A ReadSymbol *is* the clingo symbol (same `_rep`: it hashes, compares and prints as the
 Symbol, and clingo accepts it wherever it takes one); it only keeps the parts it has read.
