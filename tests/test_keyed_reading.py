@@ -58,6 +58,12 @@ def test_the_batch_prefix_comes_off_exactly(text: str) -> None:
         for s in _atoms(text):
             p = keyed._prefixed(s, prefix)
             assert keyed._unprefixed(p, prefix) == s
+            r = keyed._read_unprefixed(p, prefix)  # the reader's one walk
+            assert r == s and hash(r) == hash(s) and str(r) == str(s) and r.type == s.type
+            if s.type == SymbolType.Function:
+                assert r.name == s.name and r.arguments == s.arguments and keyed.encode(r) == keyed.encode(s)
+            else:
+                assert r.string == s.string
             if s.type == SymbolType.Function:  # a fact
                 assert keyed._decoded_fact(keyed.encode(s), prefix) == p  # the memo answers what _prefixed does
                 assert keyed._decoded_fact(keyed.encode(s), prefix) == p

@@ -44,7 +44,7 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
-from earlog.engine.readsym import read_symbol
+from earlog.engine.readsym import ReadSymbol, read_symbol
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -591,27 +591,39 @@ def _entry_facts(mini: Scenario, prefix: str) -> list[tuple[str, Symbol | None, 
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _fields_of(t: type) -> tuple[str, ...]:
+    """The field names of a dataclass (none for another class), looked up once per class."""
+    return tuple(f.name for f in dataclasses.fields(t)) if dataclasses.is_dataclass(t) else ()
+
+
 def _with_prefix(x: Any, prefix: str) -> Any:
     """x with the key's prefix on every role token (a string starting with \\x01) in it; the parts
     without a token are the same objects."""
-    if isinstance(x, str):
+    t = type(x)
+    if t is str:
         return prefix + x[1:] if x.startswith("\x01") else x
-    if isinstance(x, list):
+    if t is list:
         ys = [_with_prefix(y, prefix) for y in x]
         return ys if any(y is not z for y, z in zip(ys, x, strict=True)) else x
-    if isinstance(x, dict):
+    if t is dict:
         d = {k: _with_prefix(y, prefix) for k, y in x.items()}
         return d if any(d[k] is not y for k, y in x.items()) else x
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        changed = {}
-        for f in dataclasses.fields(x):
-            v = getattr(x, f.name)
-            if isinstance(v, (str, list, dict)) or dataclasses.is_dataclass(v):
-                w = _with_prefix(v, prefix)
-                if w is not v:
-                    changed[f.name] = w
-        return dataclasses.replace(x, **changed) if changed else x
-    return x
+    names = _fields_of(t)
+    if not names or isinstance(x, type):
+        return x
+    changed = {}
+    for name in names:
+        v = getattr(x, name)
+        tv = type(v)
+        if tv is str:
+            if v.startswith("\x01"):
+                changed[name] = prefix + v[1:]
+        elif tv is list or tv is dict or hasattr(tv, "__dataclass_fields__"):
+            w = _with_prefix(v, prefix)
+            if w is not v:
+                changed[name] = w
+    return dataclasses.replace(x, **changed) if changed else x
 
 
 def _decoded_fact(x: Any, prefix: str) -> Symbol:
@@ -647,6 +659,24 @@ def _unprefixed(s: Symbol, prefix: str) -> Symbol:
         if args:
             return Function(s.name, [_unprefixed(a, prefix) for a in args], s.positive)
     return s
+
+
+def _read_unprefixed(s: Symbol, prefix: str) -> ReadSymbol:
+    """read_symbol(_unprefixed(s, prefix)) in one walk: each part read from clingo once."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        if v.startswith(prefix):
+            v = "\x01" + v[len(prefix):]
+            return ReadSymbol.of(String(v), t, value=v)
+        return ReadSymbol.of(s, t, value=v)
+    if t == SymbolType.Function:
+        name, positive = s.name, s.positive
+        old = s.arguments
+        args = [_read_unprefixed(a, prefix) for a in old]
+        same = all(a._rep == b._rep for a, b in zip(args, old, strict=True))  # an argument kept is s's own
+        return ReadSymbol.of(s if same else Function(name, args, positive), t, name, args, positive)
+    return read_symbol(s)
 
 
 class _Reader:
@@ -693,7 +723,7 @@ class _Reader:
             s = Function(name, [args[0], String(self.marks[name])])
         elif name in self.unfilled:
             unfilled = o is not None
-        return (o, name, read_symbol(s if o is None else _unprefixed(s, o)), None, after, cross, unfilled)
+        return (o, name, read_symbol(s) if o is None else _read_unprefixed(s, o), None, after, cross, unfilled)
 
 
 def _reader(c: Contract, exact: bool) -> _Reader:

@@ -43,6 +43,17 @@ class ReadSymbol(Symbol):
         elif t == _NUMBER:
             self._value = s.number
 
+    @classmethod
+    def of(cls, s: Symbol, t: SymbolType, name: str | None = None, args: list[Symbol] | None = None,
+           positive: bool = True, value: str | int | None = None) -> ReadSymbol:
+        """The ReadSymbol of `s` from parts already read (its arguments ReadSymbols): no call to clingo
+        but for the hash."""
+        r = cls.__new__(cls)
+        Symbol.__init__(r, s._rep)
+        r._type, r._name, r._args, r._positive, r._value = t, name, args, positive, value
+        r._hash = Symbol.__hash__(s)
+        return r
+
     def __hash__(self) -> int:
         return self._hash
 
