@@ -19,8 +19,10 @@ def big(n: int) -> clingo.Symbol:
 
 
 def to_int(s: clingo.Symbol) -> int:
-    if s.type == clingo.SymbolType.Number:
+    try:  # most amounts are clingo numbers: one call to clingo instead of two (type, then number)
         return s.number
+    except RuntimeError:  # clingo refuses the number of a symbol that is not one
+        pass
     if s.type == clingo.SymbolType.String:
         return int(s.string)
     raise TypeError(f"not a number: {s}")

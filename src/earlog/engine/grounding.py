@@ -47,12 +47,24 @@ _POOLED: dict[int, tuple[tuple[Symbol, ...], ast.AST]] = {}  # by id of the (lru
 _POOLED_LOCK = threading.Lock()
 
 
+_TERMS: dict[Symbol, ast.AST] = {}  # the term of a static atom: the closures of a batch's countries share most
+
+
+def _term(s: Symbol) -> ast.AST:
+    t = _TERMS.get(s)
+    if t is None:
+        if len(_TERMS) >= 50_000:
+            _TERMS.clear()
+        t = _TERMS[s] = ast.SymbolicTerm(_HERE, s)
+    return t
+
+
 def pooled_facts(atoms: tuple[Symbol, ...]) -> ast.AST:
     """`a1; a2; ... .` as one statement of the base part, built from the symbols, once per tuple."""
     found = _POOLED.get(id(atoms))
     if found is not None and found[0] is atoms:
         return found[1]
-    head = ast.Pool(_HERE, [ast.SymbolicTerm(_HERE, s) for s in atoms])
+    head = ast.Pool(_HERE, [_term(s) for s in atoms])
     rule = ast.Rule(_HERE, ast.Literal(_HERE, ast.Sign.NoSign, ast.SymbolicAtom(head)), [])
     with _POOLED_LOCK:  # the web server evaluates in threads
         _POOLED[id(atoms)] = (atoms, rule)  # the tuple is kept, so its id is not reused

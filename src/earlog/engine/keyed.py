@@ -15,6 +15,11 @@ for the actual totals.  At most LIVE_MAX Controls are kept open, so memory for t
 not grow with the number of keys (the oldest batch is completed and closed to make room).
 The program is the prepared policy's dynamic part (prepcache.py) as text, with the static
 closure for the batch's countries entered as facts.
+A model is read through memoised records (_Reader: each atom's key slot, the atom without
+the prefix as a ReadSymbol, what it adds to the fold), and each variant's verdict is built
+from its own key's atoms when the fold first asks for it (Variant.ready): most of a batched
+miss used to be reading symbols through clingo's API and verdicts nobody asked for
+(bench/README.md "A batched miss made cheaper").
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
+from earlog.engine.readsym import ReadSymbol, read_symbol
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -77,7 +83,10 @@ def decode(v: Any) -> Symbol:
 
 @dataclass
 class Variant:
-    """The answer for one combination of fits: what counts, what crosses, and the verdict."""
+    """The answer for one combination of fits: what counts, what crosses, and the verdict.
+
+    The verdict fields (verdict, fired, counterfactual, before_paths, token_fields) are filled
+    by `ready()`, which KeyResult.variant calls: read them from a variant it returned."""
 
     counts: tuple[bool, ...]  # per membership: the amount is added to the chain's total
     cross: tuple[Any, ...]  # encoded cross-transaction atoms (role tokens inside)
@@ -90,6 +99,20 @@ class Variant:
     # the answer holds a value derived from a total that the fold cannot compute from the contract:
     # the verdict is solved again with the actual totals (screening._exact)
     exact_needed: bool = False
+    # (policy, transaction, atoms about no key, the key's atoms, static index): the verdict not built yet
+    _pending: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    def ready(self) -> Variant:
+        """The variant with its verdict built (read from the model's atoms on first use)."""
+        pending = self._pending
+        if pending is not None:
+            _build(self, *pending)
+            self._pending = None
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.ready()  # plain data only: a process pool or Dask gets the verdict, not the atoms
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -111,6 +134,9 @@ class KeyResult:
     _slot: int = 0
 
     def variant(self, fits: tuple[bool, ...]) -> Variant:
+        return self._variant(fits).ready()
+
+    def _variant(self, fits: tuple[bool, ...]) -> Variant:
         v = self.variants.get(fits)
         if v is None:
             solver = self._solver
@@ -260,6 +286,12 @@ class _Context(Arithmetic):
         return big(max(flip_point(point.name, to_int(a), to_int(cap)), 0))
 
 
+@functools.lru_cache(maxsize=4096)
+def _at_atom(prefix: str, chain: str, point: str) -> Symbol:
+    """AT(Chain, T, Point) for the key of a batch slot (the same few atoms for every batch)."""
+    return Function(AT, [Function(chain), String(prefix + "t"), Function(point)])
+
+
 def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool, ...]:
     """The fold's key of a variant: the outcomes of every declared test of every membership, flat."""
     return tuple(x for outcomes, _point in combo for x in outcomes)
@@ -288,20 +320,26 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
     late: list[Symbol] = []
     late_names = frozenset(c.chains.values()) | {"chain_first", "chain_next"}
     countries: set[Symbol] = set()
+    names: set[str] = set()
     for (mini, cross, _want), prefix in zip(entries, prefixes, strict=True):
         if overlay_facts(mini) != overlay:
             raise ValueError("a batch of keys must share one overlay")
-        for s in scenario_facts(mini):
-            if s.name == COUNTRY_INPUT:
-                countries.add(s.arguments[0])
-            elif s.name in c.reads and s.name not in skip:
-                facts.append(_prefixed(s, prefix))
+        for name, country, fact in _entry_facts(mini, prefix):
+            if country is not None:
+                countries.add(country)
+            elif name in c.reads and name not in skip:
+                facts.append(fact)
+                names.add(name)
         for x in cross:  # the totals a fold gives a member enter where the engine enters chains
-            (late if x[1] in late_names else facts).append(_prefixed(decode(x), prefix))
+            if x[1] in late_names:
+                late.append(_decoded_fact(x, prefix))
+            else:
+                facts.append(_decoded_fact(x, prefix))
+                names.add(x[1])
     before_preds = frozenset(c.chains.values())
     shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds | frozenset(c.afters.values())
     prep = state.prepare(VERDICT_PREDICATES, shown)
-    given = frozenset({s.name for s in facts} | {"chain_first", "chain_next"} | before_preds)
+    given = frozenset(names | {"chain_first", "chain_next"} | before_preds)
     base_text, cumulative_text = _live(prep, given)
     # static atoms are the same in every model: read once from the prepared closure, not shown
     show_text = _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED})
@@ -464,10 +502,10 @@ class _BatchSolver:
             raise EngineBug("a closed batch was asked to solve")
         chosen: dict[Symbol, bool] = {}
         for j, combo in assignment.items():
-            t = String(self.prefixes[j] + "t")
+            prefix = self.prefixes[j]
             for (chain, _k, _a, _cap), (_outcomes, point) in zip(self.memberships[j], combo, strict=True):
                 for p in (ZERO, *self.c.tests[chain]):
-                    chosen[Function(AT, [Function(chain), t, Function(p)])] = p == point
+                    chosen[_at_atom(prefix, chain, p)] = p == point
         for atom, value in chosen.items():
             if self.values.get(atom) != value:
                 self.ctl.assign_external(atom, value)
@@ -508,6 +546,11 @@ class _BatchSolver:
 
 
 @functools.lru_cache(maxsize=1024)
+def _read_static(static: tuple[Symbol, ...]) -> tuple[Symbol, ...]:
+    return tuple(read_symbol(s) for s in static)
+
+
+@functools.lru_cache(maxsize=1024)
 def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Symbol]]]:
     out: dict[str, dict[Symbol, list[Symbol]]] = {}
     for s in static:
@@ -516,50 +559,217 @@ def _static_index(static: tuple[Symbol, ...]) -> dict[str, dict[Symbol, list[Sym
     return out
 
 
+_MEMO_MAX = 50_000  # entries of each memo below (~30 MB at most for a reader): cleared when full
+
+
+class _Memo(dict):
+    """A bounded memo whose answer is a function of its key alone (cleared when full)."""
+
+    def put(self, k: Any, v: Any) -> Any:
+        if len(self) >= _MEMO_MAX:
+            self.clear()
+        self[k] = v
+        return v
+
+
+_PREFIXED: _Memo = _Memo()  # (encoded fact, prefix) -> _prefixed(decode(fact), prefix)
+_ENCODED: _Memo = _Memo()  # symbol -> encode(symbol)
+_DECODED: _Memo = _Memo()  # encoded value -> decode(value)
+_READERS: dict[tuple[int, bool], _Reader] = {}
+
+
+def _entry_facts(mini: Scenario, prefix: str) -> list[tuple[str, Symbol | None, Symbol]]:
+    """(name, the country of a scenario_country fact or None, the fact with the key's prefix) for every
+    fact of a key's scenario, in scenario_facts' order.  The facts are built with the prefix in place:
+    every role token of the key's entities and transaction is prefixed first (_with_prefix), which is
+    what _prefixed does to the facts afterwards (scenario_facts makes every string argument straight
+    from a field, tests/test_keyed_reading.py checks it), without building each fact twice."""
+    out = []
+    for s in scenario_facts(_with_prefix(mini, prefix)):
+        name = s.name
+        out.append((name, s.arguments[0], s) if name == COUNTRY_INPUT else (name, None, s))
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _fields_of(t: type) -> tuple[str, ...]:
+    """The field names of a dataclass (none for another class), looked up once per class."""
+    return tuple(f.name for f in dataclasses.fields(t)) if dataclasses.is_dataclass(t) else ()
+
+
+def _with_prefix(x: Any, prefix: str) -> Any:
+    """x with the key's prefix on every role token (a string starting with \\x01) in it; the parts
+    without a token are the same objects."""
+    t = type(x)
+    if t is str:
+        return prefix + x[1:] if x.startswith("\x01") else x
+    if t is list:
+        ys = [_with_prefix(y, prefix) for y in x]
+        return ys if any(y is not z for y, z in zip(ys, x, strict=True)) else x
+    if t is dict:
+        d = {k: _with_prefix(y, prefix) for k, y in x.items()}
+        return d if any(d[k] is not y for k, y in x.items()) else x
+    names = _fields_of(t)
+    if not names or isinstance(x, type):
+        return x
+    changed = {}
+    for name in names:
+        v = getattr(x, name)
+        tv = type(v)
+        if tv is str:
+            if v.startswith("\x01"):
+                changed[name] = prefix + v[1:]
+        elif tv is list or tv is dict or hasattr(tv, "__dataclass_fields__"):
+            w = _with_prefix(v, prefix)
+            if w is not v:
+                changed[name] = w
+    return dataclasses.replace(x, **changed) if changed else x
+
+
+def _decoded_fact(x: Any, prefix: str) -> Symbol:
+    """_prefixed(decode(x)), memoised by the encoded value (a total the fold gives a member)."""
+    k = (x, prefix)
+    found = _PREFIXED.get(k)
+    return found if found is not None else _PREFIXED.put(k, _prefixed(decode(x), prefix))
+
+
+def decoded(x: Any) -> Symbol:
+    """decode, memoised (the static closures of a batch's country sets share most of their atoms)."""
+    found = _DECODED.get(x)
+    return found if found is not None else _DECODED.put(x, decode(x))
+
+
+def encoded(s: Symbol) -> Any:
+    """encode, memoised (fired atoms, static closures: the same atoms over and over)."""
+    found = _ENCODED.get(s)
+    return found if found is not None else _ENCODED.put(s, encode(s))
+
+
+_encoded = encoded
+
+
+def _unprefixed(s: Symbol, prefix: str) -> Symbol:
+    """The symbol with the key's prefix taken off its role tokens (the inverse of _prefixed)."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        return String("\x01" + v[len(prefix):]) if v.startswith(prefix) else s
+    if t == SymbolType.Function:
+        args = s.arguments
+        if args:
+            return Function(s.name, [_unprefixed(a, prefix) for a in args], s.positive)
+    return s
+
+
+def _read_unprefixed(s: Symbol, prefix: str) -> ReadSymbol:
+    """read_symbol(_unprefixed(s, prefix)) in one walk: each part read from clingo once."""
+    t = s.type
+    if t == SymbolType.String:
+        v = s.string
+        if v.startswith(prefix):
+            v = "\x01" + v[len(prefix):]
+            return ReadSymbol.of(String(v), t, value=v)
+        return ReadSymbol.of(s, t, value=v)
+    if t == SymbolType.Function:
+        name, positive = s.name, s.positive
+        old = s.arguments
+        args = [_read_unprefixed(a, prefix) for a in old]
+        same = all(a._rep == b._rep for a, b in zip(args, old, strict=True))  # an argument kept is s's own
+        return ReadSymbol.of(s if same else Function(name, args, positive), t, name, args, positive)
+    return read_symbol(s)
+
+
+class _Reader:
+    """How each shown atom of a model is read for a contract, memoised: the atoms of a batch repeat
+    across its variants, and (the slot prefixes recurring) across batches.  A record is a function
+    of the atom alone: (owner prefix, name, the atom as the verdict reads it (prefix taken off,
+    totals the fold fills marked; None for running_counts), the chain it counts in (running_counts),
+    its encoding as an after-atom, as a cross atom, whether it is a total the fold cannot fill)."""
+
+    def __init__(self, c: Contract, exact: bool) -> None:
+        self.c = c  # kept: the memo is per contract object
+        self.before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
+        # the values the fold fills from the actual totals: the before-predicate and what the contract
+        # declares (after, headroom), marked; any other value derived from a total asks for an exact solve
+        self.marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
+                                       for p, kind in preds.items() for marker in (MARKERS[kind],)}
+        self.unfilled = frozenset() if exact else frozenset(c.carried) - set(self.before_preds) - set(self.marks)
+        self.after_preds = frozenset(c.afters.values())
+        self.memo: _Memo = _Memo()
+
+    def read(self, s: Symbol) -> tuple[Any, ...]:
+        found = self.memo.get(s)
+        return found if found is not None else self.memo.put(s, self._read(s))
+
+    def _read(self, s: Symbol) -> tuple[Any, ...]:
+        name = s.name
+        args = s.arguments
+        if name == "running_counts":
+            o = _owner(args[1])
+            return (o, name, None, args[0].name, None, None, False)
+        o = _owner(s)
+        after = cross = None
+        if name in self.after_preds and args:
+            o0 = _owner(args[0])
+            if o0 is not None:
+                after = _strip(encode(s), o0)
+        if name in self.c.cross and o is not None:
+            cross = _strip(encode(s), o)
+        unfilled = False
+        if name in self.before_preds and args:
+            # the fold fills the total before the transaction; the verdict gets a marker
+            s = Function(name, [args[0], String(BEFORE + self.before_preds[name]), *args[2:]])
+        elif name in self.marks and len(args) == 2:
+            s = Function(name, [args[0], String(self.marks[name])])
+        elif name in self.unfilled:
+            unfilled = o is not None
+        return (o, name, read_symbol(s) if o is None else _read_unprefixed(s, o), None, after, cross, unfilled)
+
+
+def _reader(c: Contract, exact: bool) -> _Reader:
+    r = _READERS.get((id(c), exact))
+    if r is None or r.c is not c:
+        if len(_READERS) > 16:
+            _READERS.clear()
+        r = _READERS[(id(c), exact)] = _Reader(c, exact)
+    return r
+
+
 def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], static: tuple[Symbol, ...],
               model: list[Symbol], memberships: list, todo: list[int], exact: bool = False) -> dict[int, Variant]:
-    from earlog.verdict import build_verdicts, counterfactual_readings
+    """Each key's variant from one model: the model is read once, each key's atoms (role tokens as
+    in its entry, without the batch prefix) apart, and each verdict is built from its key's atoms,
+    the atoms about no key and the static ones only."""
 
-    before_preds = {} if exact else {p: ch for ch, p in c.sum_chains.items()}
-    # the values the fold fills from the actual totals: the before-predicate and what the contract
-    # declares (after, headroom), marked; any other value derived from a total asks for an exact solve
-    marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
-                              for p, kind in preds.items() for marker in (MARKERS[kind],)}
-    unfilled = frozenset() if exact else frozenset(c.carried) - set(before_preds) - set(marks)
-    needs_exact: set[int] = set()
-    after_preds = frozenset(c.afters.values())
-    after: dict[int, list[Any]] = {}
+    reader = _reader(c, exact)
+    read = reader.read
+    static = _read_static(static)
     index = {p: j for j, p in enumerate(prefixes)}
-    atoms: dict[str, list[Symbol]] = {}
+    shared: dict[str, list[Symbol]] = {}
     for sym in static:
-        atoms.setdefault(sym.name, []).append(sym)
+        shared.setdefault(sym.name, []).append(sym)
+    own: dict[int, dict[str, list[Symbol]]] = {}
     counted: dict[int, set[str]] = {}
     cross: dict[int, list[Any]] = {}
+    after: dict[int, list[Any]] = {}
+    needs_exact: set[int] = set()
     for s in model:
-        name = s.name
-        if name == "running_counts":
-            o = _owner(s.arguments[1])
+        o, name, atom, chain, after_enc, cross_enc, unfilled = read(s)
+        if chain is not None:
             if o is not None:
-                counted.setdefault(index[o], set()).add(s.arguments[0].name)
+                counted.setdefault(index[o], set()).add(chain)
             continue
-        if name in after_preds and s.arguments:
-            o = _owner(s.arguments[0])
-            if o is not None:
-                after.setdefault(index[o], []).append(_strip(encode(s), o))
-        if name in c.cross:
-            o = _owner(s)
-            if o is not None:
-                cross.setdefault(index[o], []).append(_strip(encode(s), o))
-        if name in before_preds and s.arguments:
-            # the fold fills the total before the transaction; the verdict gets a marker
-            s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
-        elif name in marks and len(s.arguments) == 2:
-            s = Function(name, [s.arguments[0], String(marks[name])])
-        elif name in unfilled:
-            o = _owner(s)
-            if o is not None:
-                needs_exact.add(index[o])
-        atoms.setdefault(name, []).append(s)
+        if o is None:
+            shared.setdefault(name, []).append(atom)
+            continue
+        j = index[o]
+        if after_enc is not None:
+            after.setdefault(j, []).append(after_enc)
+        if cross_enc is not None:
+            cross.setdefault(j, []).append(cross_enc)
+        if unfilled:
+            needs_exact.add(j)
+        own.setdefault(j, {}).setdefault(name, []).append(atom)
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
@@ -568,44 +778,47 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:
         return out
-    txs = []
+    static_index = _static_index(static)
     for j in with_verdict:
-        tx = entries[j][0].transactions[0]
-        txs.append(dataclasses.replace(tx, id=prefixes[j] + "t", item=prefixes[j] + tx.item[1:]))
-    ans = Answer(atoms=atoms, scenario=Scenario(transactions=txs), policy=policy)
-    ans._by_first.update(_static_index(static))  # static atoms indexed once, not per answer
-    verdicts = build_verdicts(ans, counterfactual=False)  # the counterfactual needs the whole book
-    counterfactual = tuple(counterfactual_readings(ans))
-    fired: dict[int, list[tuple[Any, tuple[str, ...]]]] = {}
-    for atom, rules in ans.fired().items():
-        if atom.arguments:
-            o = _owner(atom.arguments[0])
-            if o is not None and atom.arguments[0].type == SymbolType.String:
-                fired.setdefault(index[o], []).append((_strip(encode(atom), o), tuple(rules)))
-    for j, verdict in zip(with_verdict, verdicts, strict=True):
-        v = out[j]
-        v.fired = tuple(fired.get(j, ()))
-        v.counterfactual = counterfactual
-        paths: list[tuple[tuple[Any, ...], str]] = []
-        tokens: list[str] = []
-        for name, value in verdict.to_json().items():
-            if name == "transaction":
-                continue
-            found_token = False
-            for path, leaf in _leaves(value, (name,)):
-                if isinstance(leaf, str) and leaf.startswith(BEFORE):
-                    paths.append((path, leaf[len(BEFORE):]))
-                elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
-                    paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
-                elif isinstance(leaf, str) and leaf.startswith("\x01"):
-                    found_token = True
-            if found_token:
-                tokens.append(name)
-                setattr(verdict, name, _strip(getattr(verdict, name), prefixes[j]))
-        v.verdict = verdict
-        v.before_paths = tuple(paths)
-        v.token_fields = tuple(tokens)
+        # the verdict is built when the fold first asks for the variant (Variant.ready): about half
+        # the variants a batch is solved for are never asked for
+        out[j]._pending = (policy, entries[j][0].transactions[0], shared, own.get(j, {}), static_index)
     return out
+
+
+def _build(v: Variant, policy: Policy, tx: Any, shared: dict[str, list[Symbol]], own: dict[str, list[Symbol]],
+           static_index: dict[str, dict[Symbol, list[Symbol]]]) -> None:
+    """A variant's verdict, from its key's atoms, the atoms about no key and the static ones only."""
+    from earlog.verdict import build_verdicts, counterfactual_readings
+
+    atoms = dict(shared)
+    for name, xs in own.items():
+        atoms[name] = atoms[name] + xs if name in atoms else xs
+    ans = Answer(atoms=atoms, scenario=Scenario(transactions=[tx]), policy=policy)
+    ans._by_first.update(static_index)  # static atoms indexed once, not per answer
+    verdict = build_verdicts(ans, counterfactual=False)[0]  # the counterfactual needs the whole book
+    v.fired = tuple((_encoded(atom), tuple(rules)) for atom, rules in ans.fired().items()
+                    if atom.arguments and atom.arguments[0].type == SymbolType.String
+                    and atom.arguments[0].string.startswith("\x01"))
+    v.counterfactual = tuple(counterfactual_readings(ans))
+    paths: list[tuple[tuple[Any, ...], str]] = []
+    tokens: list[str] = []
+    for name, value in verdict.to_json().items():
+        if name == "transaction":
+            continue
+        found_token = False
+        for path, leaf in _leaves(value, (name,)):
+            if isinstance(leaf, str) and leaf.startswith(BEFORE):
+                paths.append((path, leaf[len(BEFORE):]))
+            elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
+                paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
+            elif isinstance(leaf, str) and leaf.startswith("\x01"):
+                found_token = True
+        if found_token:
+            tokens.append(name)
+    v.verdict = verdict
+    v.before_paths = tuple(paths)
+    v.token_fields = tuple(tokens)
 
 
 def _leaves(value: Any, path: tuple[Any, ...]):

@@ -202,15 +202,15 @@ def _save(state: KeyedState) -> None:
 
 
 def _syms(xs: Any) -> tuple[Any, ...]:
-    from earlog.engine.keyed import encode
+    from earlog.engine.keyed import encoded
 
-    return tuple(encode(s) for s in xs)
+    return tuple(encoded(s) for s in xs)
 
 
 def _unsyms(xs: Any) -> tuple[Symbol, ...]:
-    from earlog.engine.keyed import decode
+    from earlog.engine.keyed import decoded
 
-    return tuple(decode(x) for x in xs)
+    return tuple(decoded(x) for x in xs)
 
 
 def _encode_state(state: KeyedState) -> dict[str, Any]:
