@@ -39,6 +39,7 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
+from earlog.engine.quantitykeys import SCALED, marked
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -526,6 +527,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
                               for p, kind in preds.items() for marker in (MARKERS[kind],)}
     unfilled = frozenset() if exact else frozenset(c.carried) - set(before_preds) - set(marks)
+    # a quantity held in the key only by its sign: its product's value is filled per row (quantitykeys.py)
+    scaled = {} if exact else marked(c)
     needs_exact: set[int] = set()
     after_preds = frozenset(c.afters.values())
     after: dict[int, list[Any]] = {}
@@ -555,6 +558,11 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             s = Function(name, [s.arguments[0], String(BEFORE + before_preds[name]), *s.arguments[2:]])
         elif name in marks and len(s.arguments) == 2:
             s = Function(name, [s.arguments[0], String(marks[name])])
+        elif name in scaled and len(s.arguments) > scaled[name] and s.arguments[scaled[name]].type in (
+                SymbolType.Number, SymbolType.String):
+            args = list(s.arguments)
+            args[scaled[name]] = String(SCALED + str(to_int(args[scaled[name]])))
+            s = Function(name, args)
         elif name in unfilled:
             o = _owner(s)
             if o is not None:
@@ -595,7 +603,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             for path, leaf in _leaves(value, (name,)):
                 if isinstance(leaf, str) and leaf.startswith(BEFORE):
                     paths.append((path, leaf[len(BEFORE):]))
-                elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
+                elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM, SCALED)):
                     paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
                 elif isinstance(leaf, str) and leaf.startswith("\x01"):
                     found_token = True
