@@ -6,7 +6,9 @@ fields, its item, the parties it names and every party of their ownership trees
 each transaction a *decision key*: those facts, with every id replaced by a role
 token, so two deals with different names but the same facts share one key (and
 one solver answer).  Only input predicates some rule of the whole program reads
-enter the key.  Keys are solved apart from every other transaction
+enter the key; dates enter it as the intervals the policy distinguishes (datekeys.py) and a
+quantity the policy only multiplies into running amounts by its sign, each row's amounts
+scaled by the fold (quantitykeys.py).  Keys are solved apart from every other transaction
 (engine/keyed.py), with each running total left open; the fold then walks the
 transactions in evaluation order (`Scenario.in_order()`), keeps the totals per
 chain and key in exact integers, picks the variant of each answer whose fit
