@@ -165,3 +165,18 @@ def test_a_quantity_read_otherwise_stays_exact_in_the_key(tmp_path: Path, rule: 
     assert s.stats["quantity_regimes"] == 0
     # one key per distinct quantity and item, as before
     assert s.stats["keys"] >= len(set(QUANTITIES)) * 2
+
+
+@pytest.mark.parametrize("rule, why", [
+    ("running_amount(lpp, T, 1) :- chain_member(lpp, _, T), tx_kind(T, deemed_export).",
+     "takes its running amount from shipment_tpp and from elsewhere"),
+    ("veu_in_before(T, 0) :- veu_shipped(T), tx_kind(T, reexport).", "without a chain link"),
+])
+def test_an_amount_not_only_the_product_keeps_the_quantity_exact(tmp_path: Path, rule: str, why: str) -> None:
+    """A chain whose amount is sometimes not the product could not be scaled; a value-keyed total
+    that exists without the fold's chain link would let the VEU rules read the product in a row
+    solved with another quantity: both keep the quantity exact, naming the rule."""
+    c = contract(load_policy(_patched(tmp_path, rule)))
+    assert scaled_field(c) is None
+    (q,) = [x for x in c.scalings if x.field == "quantity"]
+    assert why in (q.exact or "") and "test.quantity_read_otherwise" in (q.exact or "")

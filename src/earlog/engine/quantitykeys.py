@@ -256,9 +256,23 @@ def _field(policy: Policy, c: Any, rules: list, others: list[str], places: tuple
                             value_befores, chains)
         if why is not None:
             return why, None
-    for ch, srcs in amounts.items():  # a chain's amount is the product in every rule, or never
-        if ch in chains and any(s[0] != name for s in srcs):
-            return f"chain {ch!r} takes its running amount from {name} and from elsewhere", None
+    for stmt in rules:  # a chain's amount is the product in every rule, or never
+        for atom, _ in _walk(stmt.head):
+            h, args = _args(atom)
+            if h != "running_amount":
+                continue
+            ch = _const(args[0]) if args else None
+            if ch is None:
+                return f"rule {_rule_name(policy, stmt)} concludes a running amount of no named chain", None
+            if ch in chains and _rule_name(policy, stmt) not in chains[ch]:
+                return (f"chain {ch!r} takes its running amount from {name} and from elsewhere "
+                        f"(rule {_rule_name(policy, stmt)})"), None
+    for stmt in rules:  # a value-keyed total exists only for a member the fold solves with its values
+        for atom, _ in _walk(stmt.head):
+            if _args(atom)[0] in value_befores and not any(
+                    _args(a)[0] in ("chain_first", "chain_next") for a, _ in _walk(stmt.body)):
+                return (f"rule {_rule_name(policy, stmt)} concludes {_args(atom)[0]} without a chain link, "
+                        f"so the rules reading it with {name} may fire for a row solved with another quantity"), None
     return None, (name, position, chains)
 
 
