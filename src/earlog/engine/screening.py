@@ -326,7 +326,9 @@ class Screener:
                       "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
                       "exact_rows": self._exact_stats,
                       "quantity_regimes": self.stats_regimes,
-                      "field_keys": self._field_report,
+                      "field_keys": self._field_report if not (self.collect_fired and self.scaling) else {
+                          **self._field_report,
+                          self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
