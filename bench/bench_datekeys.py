@@ -1,11 +1,12 @@
-"""How many decision keys an order book has, with dates exact and as the policy reads them.
+"""How many decision keys an order book has, with dates and quantities exact and as the policy reads them.
 
 The keyed engine solves each distinct decision key once (a miss); every other row of
 the key is a hit.  This counts the distinct keys of the generated books of
 `bench_screen.py` (orders_gen.py) without solving any: the key of each row as
 `Screener` builds it (closure digest, own fields, ledger flag), once with the exact
-values of the integer fields (the engine before engine/datekeys.py) and once with the
-abstraction (engine/datekeys.py).  Time is that of building the keys only.
+values of the integer fields (the engine before engine/datekeys.py), once with the
+abstraction of engine/datekeys.py, and once with the quantity held only by its sign as well
+(engine/quantitykeys.py, `Screener.key_values`).  Time is that of building the keys only.
 
     python bench/bench_datekeys.py --sizes 10000 100000 1000000
 """
@@ -44,22 +45,25 @@ def main() -> None:
     a = ap.parse_args()
     base = orders_gen.base(seed=a.seed)
     s = Screener(scenario_from_dict(base))
-    print("field keys:", s.field_keys.report)
-    print("\n| book | rows | keys, exact dates | keys, dates as read | rows per key (exact / as read) | key µs/row |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("field keys:", s.stats.get("field_keys") or s._field_report)
+    print("\n| book | rows | keys, exact | keys, dates as read | keys, dates as read, quantity by sign "
+          "| rows per key (exact / dates / dates + quantity) | key µs/row |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for shape in a.shapes:
         for n in a.sizes:
             exact: set = set()
             read: set = set()
+            scaled: set = set()
             t0 = time.perf_counter()
             for tx in transactions(shape, n, base, a.seed):
                 digest = s._closure_list[s._closure(_tx_refs(tx))].digest
                 values = _tx_values(tx)
                 exact.add((digest, values))
                 read.add((digest, s.field_keys.key(values)))
+                scaled.add((digest, s.key_values(tx)[0]))
             us = (time.perf_counter() - t0) / n * 1e6
-            print(f"| {shape} | {n:,} | {len(exact):,} | {len(read):,} | "
-                  f"{n / len(exact):.2f} / {n / len(read):.2f} | {us:.0f} |", flush=True)
+            print(f"| {shape} | {n:,} | {len(exact):,} | {len(read):,} | {len(scaled):,} | "
+                  f"{n / len(exact):.2f} / {n / len(read):.2f} / {n / len(scaled):.2f} | {us:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

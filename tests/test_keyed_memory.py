@@ -54,7 +54,7 @@ def test_a_closed_batch_is_grounded_again_for_its_other_variants(monkeypatch: py
     monkeypatch.setattr(keyed, "LIVE_MAX", 1)
     monkeypatch.setenv("EARLOG_EVICT", "drop")
     screening._CACHE.clear()
-    book = generate(0, 150)
+    book = generate(1, 150)
     book["parameters"] = {**book["parameters"], "country_allocation_tpp": 2_000_000}
     closed = []
     solve_for = keyed._BatchSolver.solve_for

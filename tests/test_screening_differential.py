@@ -47,6 +47,7 @@ KINDS = ["export", "export", "export", "reexport", "in_country_transfer", "deeme
 SHIPPED = ("export", "reexport", "in_country_transfer")
 END_USES = ["training", "inference", "production", "research"]
 AUTHS = [None, None, "LPP", "license", "UVEU", "NVEU", "AIA"]
+QUANTITIES = [1, 2, 7, 10, 99, 100, 400, 1000, 1700, 2000, 6000]
 
 
 def _dates() -> list[int]:
@@ -123,6 +124,8 @@ def generate(seed: int, n_tx: int, n_parties: int = 40) -> dict[str, Any]:
         base = dict(rng.choice(deals)) if rng.random() < 0.6 else deal()
         if rng.random() < 0.3:
             base["date"] = rng.choice(dates)
+        if rng.random() < 0.4:  # a repeated deal with its own quantity (one key: engine/quantitykeys.py)
+            base["quantity"] = rng.choice(QUANTITIES)
         base["id"] = tid
         return base
 

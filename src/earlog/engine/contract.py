@@ -105,6 +105,7 @@ class Contract:
     # (running_after/2: before + amount when the member counts; running_headroom/2: cap - after, >= 0)
     shown: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     field_uses: tuple[typing.Any, ...] = ()  # how rules read each integer field (engine/datekeys.py)
+    scalings: tuple[typing.Any, ...] = ()  # which integer field is only a factor (engine/quantitykeys.py)
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -246,9 +247,12 @@ def contract(policy: Policy) -> Contract:
                 raise FastPathRefused(f"running_{kind}({chain}, {pred}) declares a predicate that holds no "
                                       f"value the rules derive from the chain's total ({chains[chain]})")
             shown.setdefault(chain, {})[pred] = kind
-    return Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
-                    tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
-                    tests=tests, carried=carried, shown=shown, field_uses=_field_uses(policy))
+    c = Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
+                 tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
+                 tests=tests, carried=carried, shown=shown, field_uses=_field_uses(policy))
+    from earlog.engine.quantitykeys import analyse
+
+    return dataclasses.replace(c, scalings=analyse(policy, c))
 
 
 def _declared(policy: Policy, name: str) -> list[typing.Any]:

@@ -44,6 +44,7 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
 from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
+from earlog.engine.quantitykeys import SCALED, marked
 from earlog.engine.readsym import ReadSymbol, read_symbol
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
@@ -694,6 +695,8 @@ class _Reader:
         self.marks = {} if exact else {p: marker + ch for ch, preds in c.shown.items()
                                        for p, kind in preds.items() for marker in (MARKERS[kind],)}
         self.unfilled = frozenset() if exact else frozenset(c.carried) - set(self.before_preds) - set(self.marks)
+        # a quantity held in the key only by its sign: its product's value is filled per row (quantitykeys.py)
+        self.scaled = {} if exact else marked(c)
         self.after_preds = frozenset(c.afters.values())
         self.memo: _Memo = _Memo()
 
@@ -721,6 +724,11 @@ class _Reader:
             s = Function(name, [args[0], String(BEFORE + self.before_preds[name]), *args[2:]])
         elif name in self.marks and len(args) == 2:
             s = Function(name, [args[0], String(self.marks[name])])
+        elif name in self.scaled and len(args) > self.scaled[name] and args[self.scaled[name]].type in (
+                SymbolType.Number, SymbolType.String):
+            scaled = list(args)
+            scaled[self.scaled[name]] = String(SCALED + str(to_int(args[self.scaled[name]])))
+            s = Function(name, scaled)
         elif name in self.unfilled:
             unfilled = o is not None
         return (o, name, read_symbol(s) if o is None else _read_unprefixed(s, o), None, after, cross, unfilled)
@@ -810,7 +818,7 @@ def _build(v: Variant, policy: Policy, tx: Any, shared: dict[str, list[Symbol]],
         for path, leaf in _leaves(value, (name,)):
             if isinstance(leaf, str) and leaf.startswith(BEFORE):
                 paths.append((path, leaf[len(BEFORE):]))
-            elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM)):
+            elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM, SCALED)):
                 paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
             elif isinstance(leaf, str) and leaf.startswith("\x01"):
                 found_token = True

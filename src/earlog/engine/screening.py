@@ -6,7 +6,9 @@ fields, its item, the parties it names and every party of their ownership trees
 each transaction a *decision key*: those facts, with every id replaced by a role
 token, so two deals with different names but the same facts share one key (and
 one solver answer).  Only input predicates some rule of the whole program reads
-enter the key.  Keys are solved apart from every other transaction
+enter the key; dates enter it as the intervals the policy distinguishes (datekeys.py) and a
+quantity the policy only multiplies into running amounts by its sign, each row's amounts
+scaled by the fold (quantitykeys.py).  Keys are solved apart from every other transaction
 (engine/keyed.py), with each running total left open; the fold then walks the
 transactions in evaluation order (`Scenario.in_order()`), keeps the totals per
 chain and key in exact integers, picks the variant of each answer whose fit
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
+import itertools
 import operator
 import time
 from array import array
@@ -32,15 +36,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from earlog.engine import datekeys
+from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
-from earlog.engine.contract import fit_outcome
+from earlog.engine.contract import fit_options, fit_outcome
 from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
-from earlog.errors import InputError
+from earlog.errors import EngineBug, InputError
 from earlog.scenario.model import Attestation, Item, Party, Scenario, Transaction, reference_fields
 from earlog.verdict import fields_differing
 
@@ -57,6 +61,8 @@ _TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not
 _tx_values = operator.attrgetter(*_TX_FIELDS)
 _tx_refs = operator.attrgetter(*TX_REFS)
 _BATCH = 32  # keys per payload handed to map_misses
+NO_Q = -(2 ** 63)  # _Rows.qty of a row whose key holds its quantity as it is
+_Q_MAX = 2 ** 62
 
 
 @dataclass
@@ -82,6 +88,7 @@ class _Rows:
         self.index = array("q")  # input index, -1 for a ledger entry
         self.closure = array("q")
         self.key = array("q")
+        self.qty = array("q")  # the row's quantity where its key holds only the sign (else NO_Q)
         self.txid: list[str] = []
 
 
@@ -112,6 +119,17 @@ class Screener:
         self._scope = (state.root, state.digest, id(state), self.overlay)
         # dates (and other integer fields) only as finely as the policy reads them (engine/datekeys.py)
         self.field_keys = datekeys.for_screener(state, overlay_facts(base), _TX_FIELDS)
+        # a quantity the policy only multiplies into running amounts: by its sign (engine/quantitykeys.py)
+        self.scaling = quantitykeys.scaled_field(self.contract)
+        self._qpos = (_TX_FIELDS.index(self.scaling.field)
+                      if self.scaling is not None and self.scaling.field in _TX_FIELDS else None)
+        self._field_report = dict(self.field_keys.report)
+        for sc in getattr(self.contract, "scalings", ()):
+            f = sc.field
+            if sc is self.scaling:
+                self._field_report[f] = sc.report
+            elif f in self.field_keys.exact:  # why it is not a factor either
+                self._field_report[f] = f"exact: {self.field_keys.exact[f]}; not a factor: {sc.exact}"
         self.stats: dict[str, Any] = {}
         self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
         # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
@@ -221,6 +239,18 @@ class Screener:
                 sc.transactions = [mtx]
         return sc
 
+    def key_values(self, tx: Transaction, scaled: bool = True) -> tuple[tuple[Any, ...], int]:
+        """A transaction's own fields as its key holds them (dates as the policy reads them,
+        datekeys.py; a quantity the policy only multiplies into running amounts by its sign,
+        quantitykeys.py), and the quantity the fold scales by (NO_Q: the key holds it as it is)."""
+        values = self.field_keys.key(_tx_values(tx))
+        qpos = self._qpos if scaled else None
+        if qpos is not None:
+            x = values[qpos]
+            if type(x) is int and -_Q_MAX < x < _Q_MAX:
+                return (*values[:qpos], ("\x01q", quantitykeys.sign(x)), *values[qpos + 1:]), x
+        return values, NO_Q
+
     # --- screening -----------------------------------------------------------------
 
     def screen(self, rows: Iterable[ScreenRow]) -> Iterator[tuple[int, Any]]:
@@ -232,9 +262,13 @@ class Screener:
         # per key: (closure, cross atoms, ledger, transaction) of its first row: what a miss is solved from
         key_rows: list[tuple[int, tuple[Any, ...], bool, Transaction]] = []
 
+        # rows that report which rules fired show their own quantity's atoms: keep it exact
+        key_values = functools.partial(self.key_values, scaled=not self.collect_fired)
+
         def add(tx: Transaction, index: int, ledger: bool) -> None:
             cid = self._closure(_tx_refs(tx))
-            values = self.field_keys.key(_tx_values(tx))
+            values, q = key_values(tx)
+            r.qty.append(q)
             k = (self._closure_list[cid].digest, values, ledger, ())
             kid = keys.get(k)
             if kid is None:
@@ -264,7 +298,7 @@ class Screener:
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
         order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
         self._keys = (key_list, key_rows)
-        self.stats_value_hits = self.stats_value_misses = 0
+        self.stats_value_hits = self.stats_value_misses = self.stats_regimes = 0
         self._row_res: dict[int, KeyResult] = {}
         self._solved: list[KeyResult] = []  # by _with_values in every fold: released at the end
         self._row_facts: dict[int, tuple[Any, ...]] = {}
@@ -295,13 +329,16 @@ class Screener:
                       "misses": misses,
                       "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
                       "exact_rows": self._exact_stats,
-                      "field_keys": self.field_keys.report,
+                      "quantity_regimes": self.stats_regimes,
+                      "field_keys": self._field_report if not (self.collect_fired and self.scaling) else {
+                          **self._field_report,
+                          self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             res = self._row_res.get(i) or results[r.key[i]]
-            variant, running = _unpack(chosen[i], res)
+            variant, running = _unpack(chosen[i], res, self._amounts.get(i))
             variant = exact.get(i, variant)
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
@@ -312,7 +349,7 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
-            v = _verdict(variant, r.txid[i], ids, running, res)
+            v = _verdict(variant, r.txid[i], ids, running, res, self._ratio(i, r, res))
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
@@ -362,6 +399,9 @@ class Screener:
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
         chosen: list[Any] = [None] * len(order)
         self._row_res.clear()
+        self._amounts: dict[int, tuple[int, ...]] = {}
+        self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
+        reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
         for i in order:
             kid = r.key[i]
             res: KeyResult = results[kid]
@@ -371,16 +411,27 @@ class Screener:
                 variant = chosen[i] = res.variant(())  # no running total: the variant alone
             else:
                 names = self._chain_names(r.closure[i], kid, res)
-                fits: list[bool] = []
-                befores = []
-                for name, (chain, _ekey, amount, cap) in zip(names, res.memberships, strict=True):
-                    v = totals.get(name, 0)
-                    befores.append(v)
-                    # the outcome of every test the chain declares (running_fit/2)
-                    fits.extend(fit_outcome(t, v, amount, cap) for t in self.contract.tests[chain])
+                ratio = self._ratio(i, r, res)
+                amounts = self._scaled(res, ratio)
+                fits = self._fits(names, res, amounts, totals)
+                if ratio is not None:
+                    ok = reachable.get(kid)
+                    if ok is None:
+                        ok = reachable[kid] = self._reachable(res)
+                    if tuple(fits) not in ok:
+                        # no total gives these outcomes with the amounts the answer was solved with (one
+                        # amount past the cap, the other not): the key's answer for the row's amounts
+                        res = self._row_res[i] = self._regime(i, r, res, amounts)
+                        self._alt.add(i)
+                        ratio = self._ratio(i, r, res)
+                        amounts = self._scaled(res, ratio)
+                        fits = self._fits(names, res, amounts, totals)
+                if ratio is not None:
+                    self._amounts[i] = amounts
+                befores = [totals.get(name, 0) for name in names]
                 variant = res.variant(tuple(fits))
                 for j, (name, v) in enumerate(zip(names, befores, strict=True)):
-                    totals[name] = v + res.memberships[j][2] if variant.counts[j] else v
+                    totals[name] = v + amounts[j] if variant.counts[j] else v
                 chosen[i] = (variant, *befores)  # the totals after are recomputed from these
             if res.value_members:  # the totals after this member are the next member's before
                 ids = self._closure_list[r.closure[i]].ids
@@ -389,6 +440,81 @@ class Screener:
                     values[(chain, _untoken(ekey, ids))] = tuple(sorted(
                         (_untoken(a[3][1:], ids) for a in variant.after if a[1] == after), key=repr))
         return chosen
+
+    def _ratio(self, i: int, r: _Rows, res: KeyResult) -> tuple[int, int] | None:
+        """(the row's quantity, the quantity its answer `res` was solved with) where they differ;
+        None where the answer holds the row's own quantity (its key holds it, or the row was solved
+        alone).  The answer may come from an earlier call's cache, solved for another first row."""
+        q = r.qty[i]
+        if q == NO_Q or (i in self._row_res and i not in self._alt) or self.scaling is None:
+            return None
+        payload = res.payload
+        if payload is None:
+            raise EngineBug("a key's answer does not say which transaction it was solved for")
+        mini = payload[1]
+        tx = (mini.transactions or mini.ledger)[0]
+        q0 = getattr(tx, self.scaling.field)
+        return None if q == q0 else (q, q0)
+
+    def _scaled(self, res: KeyResult, ratio: tuple[int, int] | None) -> tuple[int, ...]:
+        """The amount of each membership for the row: the answer's, times the row's quantity over the
+        answer's where the chain's amount is the quantity's product (quantitykeys.py: exact)."""
+        if ratio is None:
+            return tuple(m[2] for m in res.memberships)
+        q, q0 = ratio
+        chains = self.scaling.chains if self.scaling is not None else frozenset()
+        out = []
+        for chain, _k, a, _cap in res.memberships:
+            if chain in chains:
+                if (a * q) % q0:
+                    raise EngineBug(f"amount {a} of chain {chain} is not a multiple of quantity {q0}")
+                a = a * q // q0
+            out.append(a)
+        return tuple(out)
+
+    def _fits(self, names: tuple[tuple[str, Any], ...], res: KeyResult, amounts: tuple[int, ...],
+              totals: dict[tuple[str, Any], int]) -> list[bool]:
+        """The outcome of every test each chain declares (running_fit/2) for the actual totals."""
+        fits: list[bool] = []
+        for name, (chain, _ekey, _a, cap), amount in zip(names, res.memberships, amounts, strict=True):
+            v = totals.get(name, 0)
+            fits.extend(fit_outcome(t, v, amount, cap) for t in self.contract.tests[chain])
+        return fits
+
+    def _reachable(self, res: KeyResult, amounts: tuple[int, ...] | None = None) -> frozenset[tuple[bool, ...]]:
+        """The test outcomes some total gives with the amounts a key's answer was solved with (or
+        with `amounts`)."""
+        if amounts is None:
+            amounts = tuple(m[2] for m in res.memberships)
+        options = [[o for o, _p, _v in fit_options(self.contract.tests[chain], a, cap)]
+                   for (chain, _k, _a, cap), a in zip(res.memberships, amounts, strict=True)]
+        return frozenset(tuple(x for o in combo for x in o) for combo in itertools.product(*options))
+
+    def _row_tx(self, i: int, r: _Rows) -> tuple[int, tuple[Any, ...], bool, Transaction]:
+        """The key's (closure, cross, ledger, transaction) with the row's own quantity."""
+        cid, cross, ledger, tx = self._keys[1][r.key[i]]
+        q = r.qty[i]
+        if q != NO_Q and self.scaling is not None and getattr(tx, self.scaling.field) != q:
+            tx = dataclasses.replace(tx, **{self.scaling.field: q})
+        return cid, cross, ledger, tx
+
+    def _regime(self, i: int, r: _Rows, res: KeyResult, amounts: tuple[int, ...]) -> KeyResult:
+        """The key's answer for rows whose amounts give the same test outcomes as the row's: solved
+        with the row's own quantity the first time, then shared (scaled, as the key's answer is),
+        cached by (key, the outcomes those amounts can give)."""
+        key_list, _key_rows = self._keys
+        k = (key_list[r.key[i]], ("\x01regime", self._reachable(res, amounts)))
+        found = _CACHE.get((self._scope, k))
+        if found is not None:
+            _CACHE.move_to_end((self._scope, k))
+            return found
+        cid, cross, ledger, tx = self._row_tx(i, r)
+        mini = self._mini(self._closure_list[cid].ids, tx, ledger)
+        out = solve_batch(self.policy_dir, [(mini, cross, not ledger)], eager=False)[0]
+        self.stats_regimes += 1
+        self._solved.append(out)
+        _CACHE[(self._scope, k)] = out
+        return out
 
     def _with_values(self, i: int, r: _Rows, res: KeyResult,
                      values: dict[tuple[str, Any], tuple[Any, ...]]) -> KeyResult:
@@ -407,13 +533,13 @@ class Screener:
                 facts.extend(("f", before, True, (TX_TOKEN, *_retoken(rest, tokens))) for rest in prev)
         key_list, key_rows = self._keys
         self._row_facts[i] = tuple(facts)
-        k = (key_list[r.key[i]], tuple(facts))
+        k = (key_list[r.key[i]], tuple(facts), r.qty[i])  # solved with the row's own quantity
         found = _CACHE.get((self._scope, k))
         if found is not None:
             _CACHE.move_to_end((self._scope, k))
             self.stats_value_hits += 1
             return found
-        cid, cross, ledger, tx = key_rows[r.key[i]]
+        cid, cross, ledger, tx = self._row_tx(i, r)
         mini = self._mini(self._closure_list[cid].ids, tx, ledger)
         out = solve_batch(self.policy_dir, [(mini, (*cross, *facts), not ledger)], eager=False)[0]
         self.stats_value_misses += 1
@@ -459,7 +585,7 @@ class Screener:
             facts = list(self._row_facts.get(i, ()))
             for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
                 facts.append(("f", self.contract.chains[chain], True, (TX_TOKEN, encode(big(before)))))
-            k = (key_list[r.key[i]], tuple(facts), "exact")
+            k = (key_list[r.key[i]], tuple(facts), "exact", r.qty[i])  # with the row's own quantity
             found = _CACHE.get((self._scope, k))
             if found is not None:
                 out[i] = found.variant(())
@@ -470,7 +596,7 @@ class Screener:
             batch = keys[start:start + _BATCH]
             entries = []
             for k in batch:
-                cid, cross, ledger, tx = key_rows[r.key[todo[k][0]]]
+                cid, cross, ledger, tx = self._row_tx(todo[k][0], r)
                 entries.append((self._mini(self._closure_list[cid].ids, tx, ledger), (*cross, *k[1]), True))
             for k, res in zip(batch, solve_batch(self.policy_dir, entries, eager=False, exact=True), strict=True):
                 v = res.variant(())
@@ -542,14 +668,18 @@ class Screener:
         return changed
 
 
-def _unpack(entry: Any, res: KeyResult) -> tuple[Variant, tuple[tuple[int, int], ...]]:
+def _unpack(entry: Any, res: KeyResult, amounts: tuple[int, ...] | None = None
+            ) -> tuple[Variant, tuple[tuple[int, int], ...]]:
     """A fold result, (variant, total before each membership) or the variant alone for a row in
-    no chain, as (variant, ((before, after), ...))."""
+    no chain, as (variant, ((before, after), ...)); `amounts`: the row's own, where they are not
+    the answer's (a quantity held in the key only by its sign)."""
     if not isinstance(entry, tuple):
         return entry, ()
     variant = entry[0]
-    return variant, tuple((b, b + m[2] if counts else b)
-                          for b, m, counts in zip(entry[1:], res.memberships, variant.counts, strict=True))
+    if amounts is None:
+        amounts = tuple(m[2] for m in res.memberships)
+    return variant, tuple((b, b + a if counts else b)
+                          for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
 
 
 def _untoken(x: Any, ids: tuple[str, ...]) -> Any:
@@ -595,7 +725,7 @@ def _hashable(v: Any) -> Any:
 
 
 def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[tuple[int, int], ...],
-             res: KeyResult) -> Any:
+             res: KeyResult, ratio: tuple[int, int] | None = None) -> Any:
     cached = variant.verdict
     v = object.__new__(cached.__class__)  # a shallow copy (as copy.copy, without its reduce protocol)
     v.__dict__.update(cached.__dict__)
@@ -605,6 +735,14 @@ def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[t
     chains = [m[0] for m in res.memberships]
     for path, what in variant.before_paths:
         kind, _sep, chain = what.rpartition(":")
+        if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
+            value = int(chain)
+            if ratio is not None:
+                if (value * ratio[0]) % ratio[1]:
+                    raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
+                value = value * ratio[0] // ratio[1]
+            _set_path(v, path, value)
+            continue
         j = chains.index(chain)
         before, after = running[j]
         if kind == "after":  # running_after/2: before + amount when the member counts
