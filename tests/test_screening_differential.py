@@ -256,7 +256,7 @@ def test_long_run() -> None:
     """100,000+ rows as scenarios of 500 rows each.  Not 2,000: the reference, the whole-scenario
     engine, grounds a running total over every total its members could reach, and on some
     generated scenarios of 2,000 rows (seed 1006) that passes 8 GB before solving (bench/README.md,
-    "The long differential run"); the keyed engine folds the same chains in a few hundred MB."""
+    "The last measurements"); the keyed engine folds the same chains in a few hundred MB."""
     total = 0
     seed = 1000
     while total < 100_000:
