@@ -8,6 +8,9 @@ the rule ids that decided it (STYLE.md §9).
 from __future__ import annotations
 
 import copy
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +18,16 @@ from clingo import String
 
 import earlog
 from earlog.engine import load_policy, solve, vocabulary
+from earlog.engine.screening import Screener, ScreenRow
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.scenario.validate import validate
+from earlog.verdict import VERDICT_READS, build_verdicts
 
 # hostile inputs, run by test_fuzz_repro.py; one holds `expect`s yet is not a suite
 collect_ignore = ["fuzz_repro"]
 
 H100_TPP = 15832
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 
 BASE: dict[str, Any] = {
     "parties": [
@@ -56,6 +62,26 @@ def scenario(**changes: Any) -> dict[str, Any]:
     if shipped and t.get("consignee") == buyer["id"] and "located" not in party_changes and "to" in t:
         buyer["located"] = t["to"]
     return s
+
+
+def policy_copy(tmp_path: Path, edit: Callable[[Path], None]) -> str:
+    """A copy of policy/ under tmp_path, changed by `edit`: the patched policy a test of the
+    engine's refusals or fallbacks needs (the real policy is never touched)."""
+    root = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, root)
+    edit(root)
+    return str(root)
+
+
+def keyed_and_whole(sc_dict: dict[str, Any], policy_dir: str | None = None
+                    ) -> tuple[Screener, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The keyed engine's verdicts of a scenario's transactions (through a Screener, kept for its
+    stats) and the whole-scenario engine's, as JSON, in file order."""
+    sc = scenario_from_dict(sc_dict)
+    s = Screener(sc, policy_dir=policy_dir)
+    got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(policy_dir), shown=VERDICT_READS))]
+    return s, got, want
 
 
 def tx(tid: str, **fields: Any) -> dict[str, Any]:

@@ -14,20 +14,18 @@ in the key (the fallback), and says so in the Screener's stats.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import keyed_and_whole, policy_copy
 
-from earlog.engine import load_policy, solve
+from earlog.engine import load_policy
 from earlog.engine.contract import contract
 from earlog.engine.datekeys import evaluate
-from earlog.engine.screening import Screener, ScreenRow, _tx_values
+from earlog.engine.screening import Screener, _tx_values
 from earlog.scenario.json_input import scenario_from_dict
-from earlog.verdict import VERDICT_READS, build_verdicts
 
-POLICY = Path(__file__).resolve().parent.parent / "policy"
 H100 = {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}
 B200 = {"id": "b200", "eccn": "3A090.a", "tpp": 36000, "datacenter": True, "designer": "authorized"}
 # inside one interval of the default breakpoints (after the AI Diffusion savings date
@@ -60,13 +58,6 @@ def _book(parameters: dict[str, int], assume: dict[str, str]) -> dict[str, Any]:
             "parameters": {"lpp_annual_cap_tpp": 100_000, "country_allocation_tpp": 2_000_000, **parameters},
             "assume": assume}
 
-
-def _screen(sc_dict: dict[str, Any], policy_dir: str | None = None) -> tuple[Screener, list[dict], list[dict]]:
-    sc = scenario_from_dict(sc_dict)
-    s = Screener(sc, policy_dir=policy_dir)
-    got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
-    want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(policy_dir), shown=VERDICT_READS))]
-    return s, got, want
 
 
 def _key(s: Screener, sc_dict: dict[str, Any], tid: str) -> tuple[Any, ...]:
@@ -108,7 +99,7 @@ def test_clingo_division_truncates_toward_zero() -> None:
 ])
 def test_rows_differing_only_in_date_share_keys_and_verdicts_stay_exact(parameters: dict, assume: dict) -> None:
     book = _book(parameters, assume)
-    s, got, want = _screen(book)
+    s, got, want = keyed_and_whole(book)
     assert len(got) == len(want) == len(book["transactions"])
     for w, g in zip(want, got, strict=True):
         diff = {k: (w[k], g[k]) for k in w if w[k] != g[k]}
@@ -126,12 +117,9 @@ def test_rows_differing_only_in_date_share_keys_and_verdicts_stay_exact(paramete
 
 
 def _patched(tmp_path: Path, rule: str) -> str:
-    root = tmp_path / "policy"
-    shutil.copytree(POLICY, root)
-    (root / "zz_dates.lp").write_text(
+    return policy_copy(tmp_path, lambda root: (root / "zz_dates.lp").write_text(
         "%% @rule   test.date_read_otherwise\n%% @cite   none (a test rule)\n"
-        "%% @text   A test rule that reads a date in a way the key abstraction does not follow.\n" + rule + "\n")
-    return str(root)
+        "%% @text   A test rule that reads a date in a way the key abstraction does not follow.\n" + rule + "\n"))
 
 
 @pytest.mark.parametrize("rule, fields", [
@@ -147,7 +135,7 @@ def test_a_date_read_otherwise_stays_exact_in_the_key(tmp_path: Path, rule: str,
     for f in fields:
         assert "test.date_read_otherwise" in (uses[f].exact or "")
     book = _book({}, {})
-    s, got, want = _screen(book, policy_dir=d)
+    s, got, want = keyed_and_whole(book, policy_dir=d)
     assert got == want
     for f in fields:
         assert s.stats["field_keys"][f].startswith("exact: rule test.date_read_otherwise")

@@ -16,20 +16,16 @@ Screener's stats.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import keyed_and_whole, policy_copy
 
-from earlog.engine import load_policy, solve
+from earlog.engine import load_policy
 from earlog.engine.contract import contract
 from earlog.engine.quantitykeys import scaled_field
-from earlog.engine.screening import Screener, ScreenRow
-from earlog.scenario.json_input import scenario_from_dict
-from earlog.verdict import VERDICT_READS, build_verdicts
 
-POLICY = Path(__file__).resolve().parent.parent / "policy"
 H100 = {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}
 B200 = {"id": "b200", "eccn": "3A090.a", "tpp": 36000, "datacenter": True, "designer": "authorized"}
 HBM = {"id": "hbm3", "eccn": "3A090.c", "tpp": 0}
@@ -71,13 +67,6 @@ def _book(assume: dict[str, str]) -> dict[str, Any]:
             "assume": assume}
 
 
-def _screen(sc_dict: dict[str, Any], policy_dir: str | None = None) -> tuple[Screener, list[dict], list[dict]]:
-    sc = scenario_from_dict(sc_dict)
-    s = Screener(sc, policy_dir=policy_dir)
-    got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
-    want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(policy_dir), shown=VERDICT_READS))]
-    return s, got, want
-
 
 def test_the_policy_reads_the_quantity_only_as_a_factor_of_the_running_amounts() -> None:
     """tx.shipment_tpp multiplies the quantity by the item's TPP; the product is read only as the
@@ -93,7 +82,7 @@ def test_the_policy_reads_the_quantity_only_as_a_factor_of_the_running_amounts()
 @pytest.mark.parametrize("reading", ["approval_until_reached", "denied_in_whole"])
 def test_rows_differing_only_in_quantity_share_keys_and_verdicts_stay_exact(reading: str) -> None:
     book = _book({"allocation_crossing_application": reading})
-    s, got, want = _screen(book)
+    s, got, want = keyed_and_whole(book)
     assert len(got) == len(want) == len(book["transactions"])
     for w, g in zip(want, got, strict=True):
         diff = {k: (w[k], g[k]) for k in w if w[k] != g[k]}
@@ -122,12 +111,12 @@ def test_an_answer_cached_by_an_earlier_screen_is_scaled_from_its_own_quantity()
 
     screening._CACHE.clear()
     book = _book({})
-    _s, got, want = _screen(book)
+    _s, got, want = keyed_and_whole(book)
     assert got == want
     later = _book({})
     for t, q in zip(later["transactions"], [4, 1, 11, 3, 2] * len(QUANTITIES), strict=False):
         t["quantity"] = q
-    s, got, want = _screen(later)
+    s, got, want = keyed_and_whole(later)
     assert s.stats["hits"] > 0 and s.stats["misses"] == 0
     for w, g in zip(want, got, strict=True):
         diff = {k: (w[k], g[k]) for k in w if w[k] != g[k]}
@@ -136,13 +125,10 @@ def test_an_answer_cached_by_an_earlier_screen_is_scaled_from_its_own_quantity()
 
 
 def _patched(tmp_path: Path, rule: str) -> str:
-    root = tmp_path / "policy"
-    shutil.copytree(POLICY, root)
-    (root / "zz_quantity.lp").write_text(
+    return policy_copy(tmp_path, lambda root: (root / "zz_quantity.lp").write_text(
         "%% @rule   test.quantity_read_otherwise\n%% @cite   none (a test rule)\n"
         "%% @text   A test rule that reads a quantity in a way the key abstraction does not follow.\n"
-        + rule + "\n")
-    return str(root)
+        + rule + "\n"))
 
 
 @pytest.mark.parametrize("rule", [
@@ -159,7 +145,7 @@ def test_a_quantity_read_otherwise_stays_exact_in_the_key(tmp_path: Path, rule: 
     assert "test.quantity_read_otherwise" in (q.exact or "")
     book = _book({})
     book["transactions"] = [t for t in book["transactions"] if t["id"][0] in "az"]
-    s, got, want = _screen(book, policy_dir=d)
+    s, got, want = keyed_and_whole(book, policy_dir=d)
     assert got == want
     assert "test.quantity_read_otherwise" in s.stats["field_keys"]["quantity"]
     assert s.stats["quantity_regimes"] == 0

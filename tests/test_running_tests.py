@@ -11,10 +11,10 @@ tests/test_screening_differential.py (both readings of allocation_crossing_appli
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import policy_copy
 
 from earlog.engine import load_policy, solve
 from earlog.engine.contract import (
@@ -29,15 +29,7 @@ from earlog.engine.screening import Screener, ScreenRow
 from earlog.scenario.json_input import scenario_from_dict
 from earlog.verdict import VERDICT_READS, build_verdicts
 
-POLICY = Path(__file__).resolve().parent.parent / "policy"
 H100 = {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}
-
-
-def _policy_copy(tmp_path: Path, edit) -> str:
-    root = tmp_path / "policy"
-    shutil.copytree(POLICY, root)
-    edit(root)
-    return str(root)
 
 
 def _add_rule(root: Path, text: str) -> None:
@@ -80,7 +72,7 @@ def test_refuses_an_undeclared_reached_test(tmp_path: Path) -> None:
 
     with pytest.raises(FastPathRefused, match=r"rule alloc\.(not_yet_reached|reached) \(allocations\.lp:\d+\) "
                                               r"reads the running total of chain 'allocation'.*not a declared test"):
-        contract(load_policy(_policy_copy(tmp_path, drop_block)))
+        contract(load_policy(policy_copy(tmp_path, drop_block)))
 
 
 def test_refuses_a_comparison_no_test_declares(tmp_path: Path) -> None:
@@ -92,7 +84,7 @@ def test_refuses_a_comparison_no_test_declares(tmp_path: Path) -> None:
                         "    @leq(@div(Cap, 2), V) = 1.\n")
 
     with pytest.raises(FastPathRefused, match=r"rule test\.half_used .*allocation_used_before.*not a declared test"):
-        contract(load_policy(_policy_copy(tmp_path, edit)))
+        contract(load_policy(policy_copy(tmp_path, edit)))
 
 
 def test_refuses_a_decision_drawn_from_the_total_after(tmp_path: Path) -> None:
@@ -104,7 +96,7 @@ def test_refuses_a_decision_drawn_from_the_total_after(tmp_path: Path) -> None:
                         "big_after(T) :- allocation_used_after(T, V), V > 1000.\n")
 
     with pytest.raises(FastPathRefused, match=r"rule test\.big_after .*allocation_used_after"):
-        contract(load_policy(_policy_copy(tmp_path, edit)))
+        contract(load_policy(policy_copy(tmp_path, edit)))
 
 
 def test_refuses_a_join_on_the_total(tmp_path: Path) -> None:
@@ -115,7 +107,7 @@ def test_refuses_a_join_on_the_total(tmp_path: Path) -> None:
                         "at_cap(T) :- allocation_used_before(T, V), destination(T, C), allocation_cap(C, V).\n")
 
     with pytest.raises(FastPathRefused, match=r"rule test\.same_as_cap .*allocation_cap"):
-        contract(load_policy(_policy_copy(tmp_path, edit)))
+        contract(load_policy(policy_copy(tmp_path, edit)))
 
 
 def test_refuses_a_declared_headroom_no_rule_derives_from_the_total(tmp_path: Path) -> None:
@@ -126,7 +118,7 @@ def test_refuses_a_declared_headroom_no_rule_derives_from_the_total(tmp_path: Pa
                                            "running_headroom(lpp, lpp_cap_tpp)."))
 
     with pytest.raises(FastPathRefused, match=r"running_headroom\(lpp, lpp_cap_tpp\)"):
-        contract(load_policy(_policy_copy(tmp_path, edit)))
+        contract(load_policy(policy_copy(tmp_path, edit)))
 
 
 def _book(reading: str) -> dict:
@@ -164,7 +156,7 @@ def test_an_undeclared_value_derived_from_the_total_is_solved_exactly(tmp_path: 
         i = next(n for n, s in enumerate(lines) if s.startswith("%% @rule   running.allocation_headroom"))
         f.write_text("".join(lines[:i] + lines[i + 4:]))
 
-    d = _policy_copy(tmp_path, edit)
+    d = policy_copy(tmp_path, edit)
     assert "allocation_headroom" not in contract(load_policy(d)).shown["allocation"]
     _got, s = _both(_book("approval_until_reached"), d)
     assert s.stats["exact_rows"]["rows"] == 3
@@ -194,4 +186,4 @@ def test_a_chain_link_does_not_hide_a_decision_from_the_total(tmp_path: Path) ->
                         "after_big(T2) :- chain_next(allocation, T, T2), allocation_used_after(T, V), V > 1000.\n")
 
     with pytest.raises(FastPathRefused, match=r"rule test\.after_previous .*allocation_used_after"):
-        contract(load_policy(_policy_copy(tmp_path, edit)))
+        contract(load_policy(policy_copy(tmp_path, edit)))

@@ -174,6 +174,14 @@ class _Use:
         if self.exact is None:
             self.exact = why
 
+    def term(self, node: Any, var: str, why: str) -> None:
+        """An arithmetic term over the value (evaluated per row), or the field stays exact."""
+        t = _term(node, var)
+        if t is None:
+            self.refuse(why)
+        else:
+            self.terms.add(t)
+
 
 def _rule_name(policy: Policy, stmt: Any) -> str:
     for r in policy.rules.values():
@@ -236,11 +244,7 @@ def _check_var(var: str, binder: int, stmt: Any, static: frozenset[str], carrier
                         if _mentions(other, var) or not _static_term(other, body, static, use, where):
                             use.refuse(f"rule {where} compares it with {other}, not a static value")
                     else:
-                        t = _term(mine, var)
-                        if t is None:
-                            use.refuse(f"rule {where} reads it in {mine}")
-                        else:
-                            use.terms.add(t)
+                        use.term(mine, var, f"rule {where} reads it in {mine}")
                         if _mentions(other, var):
                             use.refuse(f"rule {where} compares it with itself ({atom})")
             continue
@@ -258,11 +262,7 @@ def _check_var(var: str, binder: int, stmt: Any, static: frozenset[str], carrier
                 else:
                     use.refuse(f"rule {where} joins it with {name}/{len(args)}, not a static predicate")
             else:
-                t = _term(arg, var)
-                if t is None:
-                    use.refuse(f"rule {where} passes it to {arg}")
-                else:
-                    use.terms.add(t)
+                use.term(arg, var, f"rule {where} passes it to {arg}")
     for a, inside in _head_atoms(stmt.head):
         if not _mentions(a, var):
             continue
