@@ -92,6 +92,23 @@ class _Rows:
         self.txid: list[str] = []
 
 
+class _AnswerInfo:
+    """What the fold and the verdicts read from one key's answer on every row, read from it once."""
+
+    __slots__ = ("res", "amounts", "tests", "chains", "q0")
+
+    def __init__(self, res: KeyResult, tests: dict[str, tuple[str, ...]]) -> None:
+        self.res = res  # held: the memos that use it are keyed by its id
+        self.amounts = tuple(m[2] for m in res.memberships)  # the amounts the answer was solved with
+        self.tests = tuple((tests.get(chain), cap) for chain, _k, _a, cap in res.memberships)
+        self.chains = [m[0] for m in res.memberships]
+        self.q0: Any = _UNREAD  # the quantity the answer was solved with (read when first asked)
+
+
+_UNREAD = object()
+_PARTS_MAX = 16_384  # (variant, closure, answer) whose real-id verdict fields are kept, per screen
+
+
 _CACHE: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
 _CACHE_MAX = 20_000  # solved keys kept across calls (25-75 KB each, plain data: their Controls are closed)
 
@@ -115,6 +132,11 @@ class Screener:
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
+        # per answer (by id, the answer held): what the fold and the verdicts read from it on every row
+        self._info: dict[int, _AnswerInfo] = {}
+        self._reach: dict[tuple[int, tuple[int, ...]], frozenset[tuple[bool, ...]]] = {}
+        # per (variant, closure, answer) (by ids, the objects held): the verdict's fields with real ids
+        self._parts: dict[tuple[int, int, int], tuple[Variant, KeyResult, dict[str, Any], tuple[Any, ...]]] = {}
         self.overlay = _overlay_key(base)
         self._scope = (state.root, state.digest, id(state), self.overlay)
         # dates (and other integer fields) only as finely as the policy reads them (engine/datekeys.py)
@@ -335,25 +357,84 @@ class Screener:
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
+        row_res, row_amounts, rqty = self._row_res, self._amounts, r.qty
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
-            res = self._row_res.get(i) or results[r.key[i]]
-            variant, running = _unpack(chosen[i], res, self._amounts.get(i))
-            variant = exact.get(i, variant)
+            kid, cid = r.key[i], r.closure[i]
+            res = row_res.get(i) or results[kid]
             assert res is not None
-            ids = self._closure_list[r.closure[i]].ids
+            variant, running = _unpack(chosen[i], res, row_amounts.get(i) or self._info_of(res).amounts)
+            variant = exact.get(i, variant)
             if running:
-                names = self._chain_names(r.closure[i], r.key[i], res)
+                names = self._chain_names(cid, kid, res)
                 self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
             else:
                 self.running = []
             if self.collect_fired:
-                self.fired[index] = _fired(variant, r.txid[i], ids)
-            v = _verdict(variant, r.txid[i], ids, running, res, self._ratio(i, r, res))
+                self.fired[index] = _fired(variant, r.txid[i], self._closure_list[cid].ids)
+            v = self._row_verdict(variant, r.txid[i], cid, running, res,
+                                  None if rqty[i] == NO_Q else self._ratio(i, r, res))
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
+        self._info.clear()
+        self._reach.clear()
+        self._parts.clear()
         self.stats["seconds"]["yield"] = time.perf_counter() - t3
+
+    def _row_verdict(self, variant: Variant, txid: str, cid: int, running: tuple[tuple[int, int], ...],
+                     res: KeyResult, ratio: tuple[int, int] | None) -> Any:
+        """The verdict of one row, as `_verdict` builds it, from what does not change between rows
+        kept per (variant, closure, answer): the verdict's fields with the closure's real ids (a
+        repeated deal deuntokens them once), and where each total goes.  Per row only the id and
+        the totals are filled, into copies of the containers that hold them."""
+        k = (id(variant), cid, id(res))
+        got = self._parts.get(k)
+        if got is None or got[0] is not variant or got[1] is not res:
+            if len(self._parts) >= _PARTS_MAX:
+                self._parts.clear()
+            ids = self._closure_list[cid].ids
+            state = dict(variant.verdict.__dict__)
+            for name in variant.token_fields:
+                state[name] = _deuntoken(state[name], ids)
+            chains = [m[0] for m in res.memberships]
+            plan = []
+            for path, what in variant.before_paths:
+                kind, _sep, chain = what.rpartition(":")
+                plan.append((path, kind, int(chain) if kind == "scaled" else chains.index(chain)))
+            got = self._parts[k] = (variant, res, state, tuple(plan))
+        state, plan = got[2], got[3]
+        v = object.__new__(variant.verdict.__class__)  # a shallow copy of the real-id fields
+        v.__dict__.update(state)
+        v.transaction = txid
+        copied: list[str] = []
+        for path, kind, x in plan:
+            if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
+                value = x
+                if ratio is not None:
+                    if (value * ratio[0]) % ratio[1]:
+                        raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
+                    value = value * ratio[0] // ratio[1]
+            elif kind == "after":  # running_after/2: before + amount when the member counts
+                value = running[x][1]
+            elif kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
+                value = max(res.memberships[x][3] - running[x][1], 0)
+            else:
+                value = running[x][0]
+            top = path[0]
+            if len(path) == 2:
+                node = getattr(v, top)
+                if top not in copied:  # one copy of the container per row, the cached one untouched
+                    node = node.copy() if node.__class__ is dict else copy.copy(node)
+                    setattr(v, top, node)
+                    copied.append(top)
+                if isinstance(node, (dict, list)):
+                    node[path[1]] = value
+                else:
+                    setattr(node, path[1], value)
+            else:
+                _set_path(v, path, value)
+        return v
 
     def _solve(self, key_list: list, key_rows: list, results: list, r: _Rows) -> tuple[int, int]:
         hits = misses = 0
@@ -402,18 +483,31 @@ class Screener:
         self._amounts: dict[int, tuple[int, ...]] = {}
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
         reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
+        # the loop below runs once per row: what it reads per key or answer is looked up once
+        rkey, rclosure, rqty = r.key, r.closure, r.qty
+        names_get, info_get, totals_get = self._names.get, self._info.get, totals.get
         for i in order:
-            kid = r.key[i]
+            kid = rkey[i]
             res: KeyResult = results[kid]
             if res.value_members:
                 res = self._row_res[i] = self._with_values(i, r, res, values)
             if not res.memberships:
                 variant = chosen[i] = res.variant(())  # no running total: the variant alone
             else:
-                names = self._chain_names(r.closure[i], kid, res)
-                ratio = self._ratio(i, r, res)
-                amounts = self._scaled(res, ratio)
-                fits = self._fits(names, res, amounts, totals)
+                cid = rclosure[i]
+                names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
+                ratio = None if rqty[i] == NO_Q else self._ratio(i, r, res)
+                info = info_get(id(res))
+                if info is None or info.res is not res:
+                    info = self._info_of(res)
+                amounts = info.amounts if ratio is None else self._scaled(res, ratio)
+                fits = []
+                befores = []
+                for name, (tests, cap), amount in zip(names, info.tests, amounts, strict=True):
+                    v = totals_get(name, 0)
+                    befores.append(v)
+                    for t in tests:
+                        fits.append(fit_outcome(t, v, amount, cap))
                 if ratio is not None:
                     ok = reachable.get(kid)
                     if ok is None:
@@ -428,10 +522,9 @@ class Screener:
                         fits = self._fits(names, res, amounts, totals)
                 if ratio is not None:
                     self._amounts[i] = amounts
-                befores = [totals.get(name, 0) for name in names]
                 variant = res.variant(tuple(fits))
-                for j, (name, v) in enumerate(zip(names, befores, strict=True)):
-                    totals[name] = v + amounts[j] if variant.counts[j] else v
+                for name, v, amount, counts in zip(names, befores, amounts, variant.counts, strict=True):
+                    totals[name] = v + amount if counts else v
                 chosen[i] = (variant, *befores)  # the totals after are recomputed from these
             if res.value_members:  # the totals after this member are the next member's before
                 ids = self._closure_list[r.closure[i]].ids
@@ -441,6 +534,12 @@ class Screener:
                         (_untoken(a[3][1:], ids) for a in variant.after if a[1] == after), key=repr))
         return chosen
 
+    def _info_of(self, res: KeyResult) -> _AnswerInfo:
+        info = self._info.get(id(res))
+        if info is None or info.res is not res:
+            info = self._info[id(res)] = _AnswerInfo(res, self.contract.tests)
+        return info
+
     def _ratio(self, i: int, r: _Rows, res: KeyResult) -> tuple[int, int] | None:
         """(the row's quantity, the quantity its answer `res` was solved with) where they differ;
         None where the answer holds the row's own quantity (its key holds it, or the row was solved
@@ -448,19 +547,22 @@ class Screener:
         q = r.qty[i]
         if q == NO_Q or (i in self._row_res and i not in self._alt) or self.scaling is None:
             return None
-        payload = res.payload
-        if payload is None:
-            raise EngineBug("a key's answer does not say which transaction it was solved for")
-        mini = payload[1]
-        tx = (mini.transactions or mini.ledger)[0]
-        q0 = getattr(tx, self.scaling.field)
+        info = self._info_of(res)
+        q0 = info.q0
+        if q0 is _UNREAD:
+            payload = res.payload
+            if payload is None:
+                raise EngineBug("a key's answer does not say which transaction it was solved for")
+            mini = payload[1]
+            tx = (mini.transactions or mini.ledger)[0]
+            q0 = info.q0 = getattr(tx, self.scaling.field)
         return None if q == q0 else (q, q0)
 
     def _scaled(self, res: KeyResult, ratio: tuple[int, int] | None) -> tuple[int, ...]:
         """The amount of each membership for the row: the answer's, times the row's quantity over the
         answer's where the chain's amount is the quantity's product (quantitykeys.py: exact)."""
         if ratio is None:
-            return tuple(m[2] for m in res.memberships)
+            return self._info_of(res).amounts
         q, q0 = ratio
         chains = self.scaling.chains if self.scaling is not None else frozenset()
         out = []
@@ -476,19 +578,25 @@ class Screener:
               totals: dict[tuple[str, Any], int]) -> list[bool]:
         """The outcome of every test each chain declares (running_fit/2) for the actual totals."""
         fits: list[bool] = []
-        for name, (chain, _ekey, _a, cap), amount in zip(names, res.memberships, amounts, strict=True):
+        for name, (tests, cap), amount in zip(names, self._info_of(res).tests, amounts, strict=True):
             v = totals.get(name, 0)
-            fits.extend(fit_outcome(t, v, amount, cap) for t in self.contract.tests[chain])
+            for t in tests:
+                fits.append(fit_outcome(t, v, amount, cap))
         return fits
 
     def _reachable(self, res: KeyResult, amounts: tuple[int, ...] | None = None) -> frozenset[tuple[bool, ...]]:
         """The test outcomes some total gives with the amounts a key's answer was solved with (or
-        with `amounts`)."""
+        with `amounts`); remembered per answer and amounts."""
+        info = self._info_of(res)
         if amounts is None:
-            amounts = tuple(m[2] for m in res.memberships)
-        options = [[o for o, _p, _v in fit_options(self.contract.tests[chain], a, cap)]
-                   for (chain, _k, _a, cap), a in zip(res.memberships, amounts, strict=True)]
-        return frozenset(tuple(x for o in combo for x in o) for combo in itertools.product(*options))
+            amounts = info.amounts
+        found = self._reach.get((id(res), amounts))
+        if found is None:
+            options = [[o for o, _p, _v in fit_options(tests, a, cap)]
+                       for (tests, cap), a in zip(info.tests, amounts, strict=True)]
+            found = self._reach[(id(res), amounts)] = frozenset(
+                tuple(x for o in combo for x in o) for combo in itertools.product(*options))
+        return found
 
     def _row_tx(self, i: int, r: _Rows) -> tuple[int, tuple[Any, ...], bool, Transaction]:
         """The key's (closure, cross, ledger, transaction) with the row's own quantity."""

@@ -1,0 +1,91 @@
+"""The keyed engine's per-row caches (engine/screening.py `_row_verdict`, `_AnswerInfo`).
+
+A repeated deal's verdict fields with real ids are kept per (variant, closure, answer), and
+per row only the transaction id and the running totals are filled, into copies of the
+containers that hold them.  These tests check that this gives the whole-scenario engine's
+verdicts, the uncached path's verdicts (`screening._verdict`), and that no row's totals leak
+into another row's verdict or into the cached answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import H100_TPP, keyed_and_whole
+
+from earlog.engine import screening
+from earlog.engine.screening import Screener, ScreenRow
+from earlog.scenario.json_input import scenario_from_dict
+
+H100 = {"id": "h100", "eccn": "3A090.a", "tpp": H100_TPP, "datacenter": True, "designer": "approved"}
+# ids that look like ASP, like a role token's visible part, like a transaction id, or are not ASCII
+HOSTILE = ["x). license_required(y", "e0", "owner \"quoted\"", "t1", "ünï cödé", "%% comment", "a,b"]
+
+
+def _tx(tid: str, consignee: str, quantity: int, date: str) -> dict[str, Any]:
+    return {"id": tid, "kind": "export", "item": "h100", "quantity": quantity, "from": "US", "to": "BR",
+            "consignee": consignee, "end_user": consignee, "end_use": "inference", "date": date,
+            "prior_certification": True, "prior_notification": True}
+
+
+def _book() -> dict[str, Any]:
+    """One deal (same facts) under several sets of ids, with quantities that cross the running
+    caps, so rows of one key get different totals and different variants."""
+    parties = [{"id": p, "hq": "BR", "located": "BR"} for p in HOSTILE]
+    quantities = [10, 700, 50, 1000, 10, 2000, 250, 10]
+    txs = []
+    for n in range(24):
+        who = HOSTILE[n % len(HOSTILE)]
+        txs.append(_tx(f"o{n}" if n % 5 else HOSTILE[(n + 1) % len(HOSTILE)] + f"#{n}", who,
+                       quantities[n % len(quantities)], f"2025-{1 + n % 12:02d}-{1 + n % 27:02d}"))
+    return {"parties": parties, "items": [H100], "transactions": txs}
+
+
+def test_one_deal_under_many_hostile_ids_gets_the_whole_engines_verdicts() -> None:
+    """Issue 9 point 3: exactly the verdicts of the whole-scenario engine, also where the
+    verdict fields with real ids come from the per-row cache (one deal, seven sets of ids)."""
+    s, got, want = keyed_and_whole(_book())
+    assert got == want
+    assert s.stats["keys"] < len(got)  # rows share keys: the cache is used
+    shown = [v for v in got if (v.get("lpp") or {}).get("used_after_tpp") is not None]
+    assert len({v["lpp"]["used_after_tpp"] for v in shown}) > 3  # the totals differ from row to row
+    assert {v["lpp"].get("ultimate_consignee", v["lpp"].get("consignee")) for v in shown} <= set(HOSTILE)
+
+
+def test_cached_rows_equal_the_uncached_path_and_leave_each_other_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every row's verdict equals `_verdict`'s (no cache) for the same variant, ids and totals;
+    a verdict read after the whole book was screened is the one yielded (no later row wrote into
+    a container it shares); the cached answers' verdicts keep their role tokens and no totals."""
+    sc = scenario_from_dict(_book())
+    s = Screener(sc)
+    pairs: list[tuple[Any, Any]] = []
+    cached_before: dict[int, tuple[Any, dict[str, Any]]] = {}
+    real = Screener._row_verdict
+
+    def both(self: Screener, variant: Any, txid: str, cid: int, running: Any, res: Any, ratio: Any) -> Any:
+        v = real(self, variant, txid, cid, running, res, ratio)
+        ids = self._closure_list[cid].ids
+        pairs.append((v, screening._verdict(variant, txid, ids, running, res, ratio)))
+        cached_before.setdefault(id(variant.verdict), (variant.verdict, variant.verdict.to_json()))
+        return v
+
+    monkeypatch.setattr(Screener, "_row_verdict", both)
+    yielded = [(v, v.to_json()) for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    assert len(pairs) == len(sc.transactions)
+    for v, plain in pairs:
+        assert v.to_json() == plain.to_json()
+    for v, at_yield in yielded:
+        assert v.to_json() == at_yield
+    for cached, before in cached_before.values():
+        assert cached.to_json() == before
+
+
+def test_the_cache_bound_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for one entry the cache is emptied on nearly every row: same verdicts."""
+    sc = scenario_from_dict(_book())
+    rows = [ScreenRow(i, t) for i, t in enumerate(sc.transactions)]
+    wide = [v.to_json() for _i, v in Screener(sc).screen(rows)]
+    monkeypatch.setattr(screening, "_PARTS_MAX", 1)
+    narrow = [v.to_json() for _i, v in Screener(sc).screen(rows)]
+    assert narrow == wide
