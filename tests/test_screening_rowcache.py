@@ -89,3 +89,20 @@ def test_the_cache_bound_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(screening, "_PARTS_MAX", 1)
     narrow = [v.to_json() for _i, v in Screener(sc).screen(rows)]
     assert narrow == wide
+
+
+def test_full_collections_wait_for_the_end_of_the_run_and_the_thresholds_come_back() -> None:
+    """`earlog screen` runs without the collector's full collections (run.py); the process's own
+    thresholds are restored afterwards, also when the run fails."""
+    import gc
+
+    from earlog.screen.run import young_collections_only
+
+    before = gc.get_threshold()
+    with young_collections_only():
+        inside = gc.get_threshold()
+    assert inside[:2] == before[:2] and inside[2] >= 2 ** 30
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), young_collections_only():
+        raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before

@@ -357,14 +357,29 @@ class Screener:
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
-        row_res, row_amounts, rqty = self._row_res, self._amounts, r.qty
+        row_res, row_amounts, rqty, alt = self._row_res, self._amounts, r.qty, self._alt
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             kid, cid = r.key[i], r.closure[i]
             res = row_res.get(i) or results[kid]
             assert res is not None
-            variant, running = _unpack(chosen[i], res, row_amounts.get(i) or self._info_of(res).amounts)
-            variant = exact.get(i, variant)
+            entry = chosen[i]
+            if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
+                variant = entry[0]
+                amounts = row_amounts.get(i) or self._info_of(res).amounts
+                running = tuple((b, b + a if counts else b)
+                                for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
+            else:
+                variant, running = entry, ()
+            if exact:
+                variant = exact.get(i, variant)
+            q = rqty[i]
+            if q == NO_Q or (i in row_res and i not in alt):
+                ratio = None
+            else:  # as _ratio
+                info = self._info_of(res)
+                q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
+                ratio = None if q == q0 else (q, q0)
             if running:
                 names = self._chain_names(cid, kid, res)
                 self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
@@ -372,8 +387,7 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], self._closure_list[cid].ids)
-            v = self._row_verdict(variant, r.txid[i], cid, running, res,
-                                  None if rqty[i] == NO_Q else self._ratio(i, r, res))
+            v = self._row_verdict(variant, r.txid[i], cid, running, res, ratio)
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
@@ -496,10 +510,15 @@ class Screener:
             else:
                 cid = rclosure[i]
                 names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
-                ratio = None if rqty[i] == NO_Q else self._ratio(i, r, res)
                 info = info_get(id(res))
                 if info is None or info.res is not res:
                     info = self._info_of(res)
+                q = rqty[i]
+                if q == NO_Q or i in self._row_res:  # the key holds the quantity, or solved for the row
+                    ratio = None
+                else:  # as _ratio
+                    q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
+                    ratio = None if q == q0 else (q, q0)
                 amounts = info.amounts if ratio is None else self._scaled(res, ratio)
                 fits = []
                 befores = []
@@ -548,15 +567,19 @@ class Screener:
         if q == NO_Q or (i in self._row_res and i not in self._alt) or self.scaling is None:
             return None
         info = self._info_of(res)
-        q0 = info.q0
-        if q0 is _UNREAD:
-            payload = res.payload
-            if payload is None:
-                raise EngineBug("a key's answer does not say which transaction it was solved for")
-            mini = payload[1]
-            tx = (mini.transactions or mini.ledger)[0]
-            q0 = info.q0 = getattr(tx, self.scaling.field)
+        q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
         return None if q == q0 else (q, q0)
+
+    def _q0(self, info: _AnswerInfo) -> int:
+        """The quantity an answer was solved with (read from its payload once)."""
+        payload = info.res.payload
+        if payload is None:
+            raise EngineBug("a key's answer does not say which transaction it was solved for")
+        mini = payload[1]
+        tx = (mini.transactions or mini.ledger)[0]
+        assert self.scaling is not None
+        q0 = info.q0 = getattr(tx, self.scaling.field)
+        return q0
 
     def _scaled(self, res: KeyResult, ratio: tuple[int, int] | None) -> tuple[int, ...]:
         """The amount of each membership for the row: the answer's, times the row's quantity over the
@@ -774,20 +797,6 @@ class Screener:
             r.key[i] = kid
             changed = True
         return changed
-
-
-def _unpack(entry: Any, res: KeyResult, amounts: tuple[int, ...] | None = None
-            ) -> tuple[Variant, tuple[tuple[int, int], ...]]:
-    """A fold result, (variant, total before each membership) or the variant alone for a row in
-    no chain, as (variant, ((before, after), ...)); `amounts`: the row's own, where they are not
-    the answer's (a quantity held in the key only by its sign)."""
-    if not isinstance(entry, tuple):
-        return entry, ()
-    variant = entry[0]
-    if amounts is None:
-        amounts = tuple(m[2] for m in res.memberships)
-    return variant, tuple((b, b + a if counts else b)
-                          for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
 
 
 def _untoken(x: Any, ids: tuple[str, ...]) -> Any:
