@@ -61,6 +61,7 @@ _TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not
 _tx_values = operator.attrgetter(*_TX_FIELDS)
 _tx_refs = operator.attrgetter(*TX_REFS)
 _BATCH = 32  # keys per payload handed to map_misses
+_LOOKAHEAD = 1024  # rows after a value row's miss searched for others to solve in its Control
 NO_Q = -(2 ** 63)  # _Rows.qty of a row whose key holds its quantity as it is
 _Q_MAX = 2 ** 62
 
@@ -398,6 +399,8 @@ class Screener:
         totals: dict[tuple[str, Any], int] = {}
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
         chosen: list[Any] = [None] * len(order)
+        self._order, self._pos, self._results = order, None, results  # for _ready_values
+        self._prefetched: dict[tuple[Any, ...], KeyResult] = {}
         self._row_res.clear()
         self._amounts: dict[int, tuple[int, ...]] = {}
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
@@ -520,7 +523,36 @@ class Screener:
                      values: dict[tuple[str, Any], tuple[Any, ...]]) -> KeyResult:
         """The answer of a row in value-keyed chains, solved with its actual totals before it: for
         the first member of a chain key the fact chain_first(Chain, T), else the before-atoms equal
-        to the previous member's after-atoms (running_after/2), cached by (key, totals)."""
+        to the previous member's after-atoms (running_after/2), cached by (key, totals).  A miss is
+        solved in one Control with the next value rows whose totals are already known (_ready_values)."""
+        k, facts = self._value_key(i, r, res, values)
+        self._row_facts[i] = facts
+        found = self._prefetched.pop(k, None)
+        if found is not None:  # solved with an earlier row's miss, and counted there
+            return found
+        found = _CACHE.get((self._scope, k))
+        if found is not None:
+            _CACHE.move_to_end((self._scope, k))
+            self.stats_value_hits += 1
+            return found
+        batch = [(i, k, facts), *self._ready_values(i, r, k, values)]
+        entries = []
+        for j, _k, f in batch:
+            cid, cross, ledger, tx = self._row_tx(j, r)
+            mini = self._mini(self._closure_list[cid].ids, tx, ledger)
+            entries.append((mini, (*cross, *f), not ledger))
+        outs = solve_batch(self.policy_dir, entries, eager=False)
+        for (j, kj, _f), out in zip(batch, outs, strict=True):
+            self.stats_value_misses += 1
+            self._solved.append(out)
+            _CACHE[(self._scope, kj)] = out
+            if j != i:
+                self._prefetched[kj] = out
+        return outs[0]
+
+    def _value_key(self, i: int, r: _Rows, res: KeyResult,
+                   values: dict[tuple[str, Any], tuple[Any, ...]]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """(the cache key, the before facts) of a value row, given the chains' totals so far."""
         ids = self._closure_list[r.closure[i]].ids
         tokens = {x: TOKEN + str(j) for j, x in enumerate(ids)}
         facts: list[Any] = []
@@ -531,20 +563,42 @@ class Screener:
             else:
                 before = self.contract.value_chains[chain]
                 facts.extend(("f", before, True, (TX_TOKEN, *_retoken(rest, tokens))) for rest in prev)
-        key_list, key_rows = self._keys
-        self._row_facts[i] = tuple(facts)
-        k = (key_list[r.key[i]], tuple(facts), r.qty[i])  # solved with the row's own quantity
-        found = _CACHE.get((self._scope, k))
-        if found is not None:
-            _CACHE.move_to_end((self._scope, k))
-            self.stats_value_hits += 1
-            return found
-        cid, cross, ledger, tx = self._row_tx(i, r)
-        mini = self._mini(self._closure_list[cid].ids, tx, ledger)
-        out = solve_batch(self.policy_dir, [(mini, (*cross, *facts), not ledger)], eager=False)[0]
-        self.stats_value_misses += 1
-        self._solved.append(out)
-        _CACHE[(self._scope, k)] = out
+        key_list, _key_rows = self._keys
+        return (key_list[r.key[i]], tuple(facts), r.qty[i]), tuple(facts)  # solved with the row's own quantity
+
+    def _ready_values(self, i: int, r: _Rows, k: tuple[Any, ...],
+                      values: dict[tuple[str, Any], tuple[Any, ...]]) -> list[tuple[int, Any, tuple[Any, ...]]]:
+        """Value rows after row i (in evaluation order, within _LOOKAHEAD rows) that no unfolded row
+        of their value-keyed chains precedes, row i included: their totals before them are in
+        `values` already and stay so until the fold reaches them, so they can be solved now, in
+        row i's Control, each with the same facts and cache key the fold will give it."""
+        if self._pos is None:
+            self._pos = array("q", bytes(8 * len(r.date)))
+            for n, row in enumerate(self._order):
+                self._pos[row] = n
+        results = self._results
+
+        def chains(j: int, res: KeyResult) -> list[tuple[str, Any]]:
+            ids = self._closure_list[r.closure[j]].ids
+            return [(chain, _untoken(ekey, ids)) for chain, ekey in res.value_members]
+
+        blocked = set(chains(i, results[r.key[i]]))
+        seen = {k}
+        out: list[tuple[int, Any, tuple[Any, ...]]] = []
+        start = self._pos[i] + 1
+        for j in self._order[start:start + _LOOKAHEAD]:
+            res = results[r.key[j]]
+            if not res.value_members:
+                continue
+            mine = chains(j, res)
+            if blocked.isdisjoint(mine):
+                kj, facts = self._value_key(j, r, res, values)
+                if kj not in seen and (self._scope, kj) not in _CACHE:
+                    seen.add(kj)
+                    out.append((j, kj, facts))
+                    if len(out) >= _BATCH - 1:
+                        break
+            blocked.update(mine)
         return out
 
     def _counterfactual(self, kept: list[ScreenRow] | None, chosen: list[Any],
