@@ -308,7 +308,6 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
             ) -> tuple[Grounded, tuple[Symbol, ...]]:
     """The batch's Control, grounded (and again, the same, when an evicted batch is needed: _BatchSolver),
     and the static atoms shown."""
-    from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
     _make_room()
     state = keyed_state(policy_dir)
@@ -338,7 +337,7 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
                 facts.append(_decoded_fact(x, prefix))
                 names.add(x[1])
     before_preds = frozenset(c.chains.values())
-    shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds | frozenset(c.afters.values())
+    shown = _shown(c)
     prep = state.prepare(VERDICT_PREDICATES, shown)
     given = frozenset(names | {"chain_first", "chain_next"} | before_preds)
     base_text, cumulative_text = _live(prep, given)
@@ -352,6 +351,31 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
     grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
                          ("base", show_text)], static, facts, late, ctx)
     return grounded, static_shown
+
+
+def _shown(c: Contract) -> frozenset[str]:
+    """The predicates a batch's models show: what the verdict and the fold read."""
+    from earlog.verdict import VERDICT_READS  # verdict imports the engine
+
+    return VERDICT_READS | CONTRACT_READS | c.cross | frozenset(c.chains.values()) | frozenset(c.afters.values())
+
+
+def may_compare(policy_dir: str | None, overlay: tuple[Symbol, ...]) -> bool:
+    """Whether, under an overlay, a reading the policy pairs with a counterfactual (compare_without/3)
+    can be in force, so that a screener must keep the book's rows for a second screen.  The readings
+    in force (`interpretation/2`) are static atoms, decided by the overlay alone; where the policy
+    does not make them static, the answer is yes.  (The screener checks the answer against the
+    verdicts: screening._counterfactual.)"""
+    state = keyed_state(policy_dir)
+    pairs = state.policy.data.get("compare_without", ())
+    if not pairs:
+        return False
+    prep = state.prepare(VERDICT_PREDICATES, _shown(state.contract))
+    if "interpretation" not in prep.static_predicates:
+        return True
+    chosen = {(s.arguments[0].name, s.arguments[1].name)
+              for s in prep.static_for(overlay, frozenset()) if s.name == "interpretation"}
+    return any((f.arguments[0].name, f.arguments[1].name) in chosen for f in pairs)
 
 
 def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],

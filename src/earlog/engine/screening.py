@@ -40,7 +40,7 @@ from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
 from earlog.engine.contract import fit_options, fit_outcome
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
@@ -285,7 +285,9 @@ class Screener:
         for e in self.base.ledger:
             add(e, -1, True)
         n_rows = 0
-        kept: list[ScreenRow] | None = [] if self.policy.data.get("compare_without") else None
+        # the rows again for a second screen only under a reading paired with a counterfactual (they
+        # are most of the memory of a large book otherwise: bench/README.md "Peak memory at 1,000,000 rows")
+        kept: list[ScreenRow] | None = [] if may_compare(self.policy_dir, overlay_facts(self.base)) else None
         for row in rows:
             add(row.tx, row.index, False)
             n_rows += 1
@@ -554,8 +556,11 @@ class Screener:
         running totals differ too), by input index; None when no such reading is in force."""
         entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
         variant = entry[0] if isinstance(entry, tuple) else entry
-        if kept is None or variant is None or not variant.counterfactual:
+        if variant is None or not variant.counterfactual:
             return None
+        if kept is None:
+            raise EngineBug("a reading paired with a counterfactual is in force, but keyed.may_compare said "
+                            "none could be: the rows were not kept")
         question, without = variant.counterfactual[0]
         base = dataclasses.replace(self.base, assume={**self.base.assume, question: without})
         other = Screener(base, policy_dir=self.policy_dir)
