@@ -115,6 +115,7 @@ class Screener:
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
+        self._minis: dict[tuple[str, ...], tuple[list[Party], Item]] = {}
         self.overlay = _overlay_key(base)
         self._scope = (state.root, state.digest, id(state), self.overlay)
         # dates (and other integer fields) only as finely as the policy reads them (engine/datekeys.py)
@@ -220,15 +221,22 @@ class Screener:
         def tok(x: str | None) -> str | None:
             return None if x is None else tokens[x]
 
-        item = self.items[ids[0]]
-        attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
-                        for a in item.attestations]
-        mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                    attestations=attestations)
-        parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
-                                       **{f: [tok(q) for q in getattr(self.parties[x], f)] for f in PARTY_LIST_REFS})
-                   for x in ids[1:] if x in self.parties]
+        # the closure's entities as tokens, made once per closure: every key's payload (KeyResult.payload,
+        # kept to solve it again) shares them (read-only)
+        made = self._minis.get(ids)
+        if made is None:
+            item = self.items[ids[0]]
+            attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
+                            for a in item.attestations]
+            mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
+                                        attestations=attestations)
+            parties = [dataclasses.replace(self.parties[x], id=tokens[x],
+                                           **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
+                                           **{f: [tok(q) for q in getattr(self.parties[x], f)]
+                                              for f in PARTY_LIST_REFS})
+                       for x in ids[1:] if x in self.parties]
+            made = self._minis[ids] = (parties, mitem)
+        parties, mitem = made
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
                       parties=parties, items=[mitem])
         if tx is not None:
