@@ -306,7 +306,7 @@ class Screener:
         hits, misses = self._solve(key_list, key_rows, results, r)
         t2 = time.perf_counter()
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
-        order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
+        order = array("q", sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1)))
         self._keys = (key_list, key_rows)
         self.stats_value_hits = self.stats_value_misses = self.stats_regimes = 0
         self._row_res: dict[int, KeyResult] = {}
@@ -324,6 +324,7 @@ class Screener:
             h, m = self._solve(key_list, key_rows, results, r)
             hits += h
             misses += m
+            del chosen  # the previous fold's rows go before the next fold makes its own
             chosen = self._fold(order, r, results)
             if self._crossed(chosen, r, results) == crossed:
                 break
@@ -348,7 +349,8 @@ class Screener:
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             res = self._row_res.get(i) or results[r.key[i]]
-            variant, running = _unpack(chosen[i], res, self._amounts.get(i))
+            ratio = self._ratio(i, r, res)  # the row's amounts again, as the fold scaled them (not kept per row)
+            variant, running = _unpack(chosen[i], res, None if ratio is None else self._scaled(res, ratio))
             variant = exact.get(i, variant)
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
@@ -359,7 +361,7 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
-            v = _verdict(variant, r.txid[i], ids, running, res, self._ratio(i, r, res))
+            v = _verdict(variant, r.txid[i], ids, running, res, ratio)
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
@@ -403,13 +405,12 @@ class Screener:
             _CACHE.popitem(last=False)
         return hits, misses
 
-    def _fold(self, order: list[int], r: _Rows, results: list) -> list[Any]:
+    def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
         chosen: list[Any] = [None] * len(order)
         self._row_res.clear()
-        self._amounts: dict[int, tuple[int, ...]] = {}
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
         reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
         for i in order:
@@ -436,8 +437,6 @@ class Screener:
                         ratio = self._ratio(i, r, res)
                         amounts = self._scaled(res, ratio)
                         fits = self._fits(names, res, amounts, totals)
-                if ratio is not None:
-                    self._amounts[i] = amounts
                 befores = [totals.get(name, 0) for name in names]
                 variant = res.variant(tuple(fits))
                 for j, (name, v) in enumerate(zip(names, befores, strict=True)):
