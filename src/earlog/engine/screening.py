@@ -40,7 +40,7 @@ from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
 from earlog.engine.contract import fit_options, fit_outcome
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
@@ -116,6 +116,7 @@ class Screener:
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
+        self._minis: dict[tuple[str, ...], tuple[list[Party], Item]] = {}
         self.overlay = _overlay_key(base)
         self._scope = (state.root, state.digest, id(state), self.overlay)
         # dates (and other integer fields) only as finely as the policy reads them (engine/datekeys.py)
@@ -221,15 +222,22 @@ class Screener:
         def tok(x: str | None) -> str | None:
             return None if x is None else tokens[x]
 
-        item = self.items[ids[0]]
-        attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
-                        for a in item.attestations]
-        mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                    attestations=attestations)
-        parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
-                                       **{f: [tok(q) for q in getattr(self.parties[x], f)] for f in PARTY_LIST_REFS})
-                   for x in ids[1:] if x in self.parties]
+        # the closure's entities as tokens, made once per closure: every key's payload (KeyResult.payload,
+        # kept to solve it again) shares them (read-only)
+        made = self._minis.get(ids)
+        if made is None:
+            item = self.items[ids[0]]
+            attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
+                            for a in item.attestations]
+            mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
+                                        attestations=attestations)
+            parties = [dataclasses.replace(self.parties[x], id=tokens[x],
+                                           **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
+                                           **{f: [tok(q) for q in getattr(self.parties[x], f)]
+                                              for f in PARTY_LIST_REFS})
+                       for x in ids[1:] if x in self.parties]
+            made = self._minis[ids] = (parties, mitem)
+        parties, mitem = made
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
                       parties=parties, items=[mitem])
         if tx is not None:
@@ -286,7 +294,9 @@ class Screener:
         for e in self.base.ledger:
             add(e, -1, True)
         n_rows = 0
-        kept: list[ScreenRow] | None = [] if self.policy.data.get("compare_without") else None
+        # the rows again for a second screen only under a reading paired with a counterfactual (they
+        # are most of the memory of a large book otherwise: bench/README.md "Peak memory at 1,000,000 rows")
+        kept: list[ScreenRow] | None = [] if may_compare(self.policy_dir, overlay_facts(self.base)) else None
         for row in rows:
             add(row.tx, row.index, False)
             n_rows += 1
@@ -297,7 +307,7 @@ class Screener:
         hits, misses = self._solve(key_list, key_rows, results, r)
         t2 = time.perf_counter()
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
-        order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
+        order = array("q", sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1)))
         self._keys = (key_list, key_rows)
         self.stats_value_hits = self.stats_value_misses = self.stats_regimes = 0
         self._row_res: dict[int, KeyResult] = {}
@@ -315,6 +325,7 @@ class Screener:
             h, m = self._solve(key_list, key_rows, results, r)
             hits += h
             misses += m
+            del chosen  # the previous fold's rows go before the next fold makes its own
             chosen = self._fold(order, r, results)
             if self._crossed(chosen, r, results) == crossed:
                 break
@@ -339,7 +350,8 @@ class Screener:
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             res = self._row_res.get(i) or results[r.key[i]]
-            variant, running = _unpack(chosen[i], res, self._amounts.get(i))
+            ratio = self._ratio(i, r, res)  # the row's amounts again, as the fold scaled them (not kept per row)
+            variant, running = _unpack(chosen[i], res, None if ratio is None else self._scaled(res, ratio))
             variant = exact.get(i, variant)
             assert res is not None
             ids = self._closure_list[r.closure[i]].ids
@@ -350,7 +362,7 @@ class Screener:
                 self.running = []
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], ids)
-            v = _verdict(variant, r.txid[i], ids, running, res, self._ratio(i, r, res))
+            v = _verdict(variant, r.txid[i], ids, running, res, ratio)
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
@@ -394,7 +406,7 @@ class Screener:
             _CACHE.popitem(last=False)
         return hits, misses
 
-    def _fold(self, order: list[int], r: _Rows, results: list) -> list[Any]:
+    def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
@@ -402,7 +414,6 @@ class Screener:
         self._order, self._pos, self._results = order, None, results  # for _ready_values
         self._prefetched: dict[tuple[Any, ...], KeyResult] = {}
         self._row_res.clear()
-        self._amounts: dict[int, tuple[int, ...]] = {}
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
         reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
         for i in order:
@@ -429,8 +440,6 @@ class Screener:
                         ratio = self._ratio(i, r, res)
                         amounts = self._scaled(res, ratio)
                         fits = self._fits(names, res, amounts, totals)
-                if ratio is not None:
-                    self._amounts[i] = amounts
                 befores = [totals.get(name, 0) for name in names]
                 variant = res.variant(tuple(fits))
                 for j, (name, v) in enumerate(zip(names, befores, strict=True)):
@@ -608,8 +617,11 @@ class Screener:
         running totals differ too), by input index; None when no such reading is in force."""
         entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
         variant = entry[0] if isinstance(entry, tuple) else entry
-        if kept is None or variant is None or not variant.counterfactual:
+        if variant is None or not variant.counterfactual:
             return None
+        if kept is None:
+            raise EngineBug("a reading paired with a counterfactual is in force, but keyed.may_compare said "
+                            "none could be: the rows were not kept")
         question, without = variant.counterfactual[0]
         base = dataclasses.replace(self.base, assume={**self.base.assume, question: without})
         other = Screener(base, policy_dir=self.policy_dir)
