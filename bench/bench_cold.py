@@ -4,8 +4,8 @@ Times, in one run and in turn (one round runs every command once, so a drift in 
 machine's speed touches them all alike):
   - the floors: `python -c pass` (the interpreter) and `python -c 'import clingo'`;
   - `earlog --help`;
-  - `earlog eval` of a small deal (two orders, JSON) with the default (whole-scenario) engine
-    and with EARLOG_ENGINE=keyed, each with a warm disk cache (the policy prepared by an
+  - `earlog eval` of a small deal (two orders, JSON) with the default (keyed) engine and with
+    EARLOG_ENGINE=whole (the whole-scenario engine), each with a warm disk cache (the policy prepared by an
     earlier process, engine/textcache.py and engine/prepcache.py) and with EARLOG_CACHE_DIR=off
     (the policy parsed by this process).
 Each figure is the median of --runs, wall clock and the child's CPU seconds (user + system),
@@ -76,15 +76,15 @@ def commands(deal: str, cache: str, baseline: str | None = None) -> dict[str, tu
         module = [sys.executable, "-m", "earlog.cli"]
         benv = dict(warm, PYTHONPATH=os.path.abspath(baseline))
         base = {"earlog --help (baseline)": ([*module, "--help"], benv),
-                "earlog eval, default engine, warm cache (baseline)": ([*module, "eval", deal], benv)}
+                "earlog eval, default engine of that code, warm cache (baseline)": ([*module, "eval", deal], benv)}
     return base | {
         "python -c pass": ([sys.executable, "-c", "pass"], env),
         "python -c 'import clingo' (floor)": ([sys.executable, "-c", "import clingo"], env),
         "earlog --help": ([*earlog, "--help"], warm),
-        "earlog eval, default engine, warm cache": ([*earlog, "eval", deal], warm),
-        "earlog eval, keyed engine, warm cache": ([*earlog, "eval", deal], dict(warm, EARLOG_ENGINE="keyed")),
-        "earlog eval, default engine, cache off": ([*earlog, "eval", deal], off),
-        "earlog eval, keyed engine, cache off": ([*earlog, "eval", deal], dict(off, EARLOG_ENGINE="keyed")),
+        "earlog eval, default (keyed) engine, warm cache": ([*earlog, "eval", deal], warm),
+        "earlog eval, whole-scenario engine, warm cache": ([*earlog, "eval", deal], dict(warm, EARLOG_ENGINE="whole")),
+        "earlog eval, default (keyed) engine, cache off": ([*earlog, "eval", deal], off),
+        "earlog eval, whole-scenario engine, cache off": ([*earlog, "eval", deal], dict(off, EARLOG_ENGINE="whole")),
     }
 
 

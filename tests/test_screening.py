@@ -237,7 +237,7 @@ def test_prepared_policy_is_cached_on_disk_and_read_back(tmp_path: Path, monkeyp
     from earlog.engine import prepcache
 
     monkeypatch.setenv("EARLOG_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("EARLOG_ENGINE", "keyed")  # single evaluations default to the whole engine
+    monkeypatch.setenv("EARLOG_ENGINE", "keyed")  # the default, stated: the test is about its cache
     d = str(POLICY)
     sc = {"parties": [{"id": "acme", "hq": "BR"}], "items": [H100], "transactions": [_tx("a", "acme")]}
     prepcache.keyed_state.cache_clear()

@@ -219,6 +219,41 @@ def test_every_variant_solved_up_front_gives_the_same_verdicts() -> None:
     screening._CACHE.clear()
 
 
+def test_value_rows_share_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows in value-keyed chains (the VEU deployment shares) are solved with their actual totals
+    before them; a miss is solved in one Control with the next value rows whose totals are
+    already known, and each such row keeps the verdict the whole-scenario engine gives it."""
+    from earlog.engine import screening
+
+    batches: list[int] = []
+    solve_batch = screening.solve_batch
+
+    def counting(policy_dir: Any, entries: list[Any], **kw: Any) -> Any:
+        batches.append(len(entries))
+        return solve_batch(policy_dir, entries, **kw)
+
+    monkeypatch.setattr(screening, "solve_batch", counting)
+    screening._CACHE.clear()
+    sc = generate(7, 200, n_parties=100)
+    screener: list[Screener] = []
+    monkeypatch.setattr(screening.Screener, "__init__", _keep(screening.Screener.__init__, screener))
+    assert _compare(sc) == 200
+    misses = screener[0].stats["value_rows"]["misses"]
+    keys = screener[0].stats["keys"]
+    value_controls = len(batches) - -(-keys // screening._BATCH)  # the key batches come first
+    assert misses > 50
+    assert sum(batches) == keys + misses
+    assert value_controls < misses * 0.7, (value_controls, misses)
+    screening._CACHE.clear()
+
+
+def _keep(init: Any, into: list[Any]) -> Any:
+    def wrapped(self: Any, *a: Any, **kw: Any) -> None:
+        init(self, *a, **kw)
+        into.append(self)
+    return wrapped
+
+
 def test_caps_are_crossed() -> None:
     """The generated books do cross the caps: some verdict sees the LPP cap failed and some
     licence application is denied because the allocation is used up."""

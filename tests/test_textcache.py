@@ -23,7 +23,7 @@ SCENARIOS = sorted((ROOT / "queries" / "scenarios").glob("*.json"))
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("EARLOG_CACHE_DIR", str(folder))
-    monkeypatch.delenv("EARLOG_ENGINE", raising=False)
+    monkeypatch.setenv("EARLOG_ENGINE", "whole")  # the cache of the whole-scenario engine (keyed is the default)
     textcache.whole_state.cache_clear()
     yield folder
     textcache.whole_state.cache_clear()

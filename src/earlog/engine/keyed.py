@@ -46,6 +46,7 @@ from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
 from earlog.engine.quantitykeys import SCALED, marked
 from earlog.engine.readsym import ReadSymbol, read_symbol
+from earlog.engine.share import share_verdict_parts
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -100,7 +101,8 @@ class Variant:
     # the answer holds a value derived from a total that the fold cannot compute from the contract:
     # the verdict is solved again with the actual totals (screening._exact)
     exact_needed: bool = False
-    # (policy, transaction, atoms about no key, the key's atoms, static index): the verdict not built yet
+    # (policy, transaction, static atoms by name, atoms about no key, the key's atoms, static index):
+    # the verdict not built yet
     _pending: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     def ready(self) -> Variant:
@@ -308,7 +310,6 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
             ) -> tuple[Grounded, tuple[Symbol, ...]]:
     """The batch's Control, grounded (and again, the same, when an evicted batch is needed: _BatchSolver),
     and the static atoms shown."""
-    from earlog.verdict import VERDICT_READS  # verdict imports the engine
 
     _make_room()
     state = keyed_state(policy_dir)
@@ -338,7 +339,7 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
                 facts.append(_decoded_fact(x, prefix))
                 names.add(x[1])
     before_preds = frozenset(c.chains.values())
-    shown = VERDICT_READS | CONTRACT_READS | c.cross | before_preds | frozenset(c.afters.values())
+    shown = _shown(c)
     prep = state.prepare(VERDICT_PREDICATES, shown)
     given = frozenset(names | {"chain_first", "chain_next"} | before_preds)
     base_text, cumulative_text = _live(prep, given)
@@ -352,6 +353,31 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
     grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
                          ("base", show_text)], static, facts, late, ctx)
     return grounded, static_shown
+
+
+def _shown(c: Contract) -> frozenset[str]:
+    """The predicates a batch's models show: what the verdict and the fold read."""
+    from earlog.verdict import VERDICT_READS  # verdict imports the engine
+
+    return VERDICT_READS | CONTRACT_READS | c.cross | frozenset(c.chains.values()) | frozenset(c.afters.values())
+
+
+def may_compare(policy_dir: str | None, overlay: tuple[Symbol, ...]) -> bool:
+    """Whether, under an overlay, a reading the policy pairs with a counterfactual (compare_without/3)
+    can be in force, so that a screener must keep the book's rows for a second screen.  The readings
+    in force (`interpretation/2`) are static atoms, decided by the overlay alone; where the policy
+    does not make them static, the answer is yes.  (The screener checks the answer against the
+    verdicts: screening._counterfactual.)"""
+    state = keyed_state(policy_dir)
+    pairs = state.policy.data.get("compare_without", ())
+    if not pairs:
+        return False
+    prep = state.prepare(VERDICT_PREDICATES, _shown(state.contract))
+    if "interpretation" not in prep.static_predicates:
+        return True
+    chosen = {(s.arguments[0].name, s.arguments[1].name)
+              for s in prep.static_for(overlay, frozenset()) if s.name == "interpretation"}
+    return any((f.arguments[0].name, f.arguments[1].name) in chosen for f in pairs)
 
 
 def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]],
@@ -753,10 +779,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     read = reader.read
     static = _read_static(static)
     index = {p: j for j, p in enumerate(prefixes)}
-    shared: dict[str, list[Symbol]] = {}
-    for sym in static:
-        shared.setdefault(sym.name, []).append(sym)
-    own: dict[int, dict[str, list[Symbol]]] = {}
+    shared: list[Symbol] = []  # the model's atoms about no key
+    own: dict[int, list[Symbol]] = {}
     counted: dict[int, set[str]] = {}
     cross: dict[int, list[Any]] = {}
     after: dict[int, list[Any]] = {}
@@ -768,7 +792,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
                 counted.setdefault(index[o], set()).add(chain)
             continue
         if o is None:
-            shared.setdefault(name, []).append(atom)
+            shared.append(atom)
             continue
         j = index[o]
         if after_enc is not None:
@@ -777,7 +801,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
             cross.setdefault(j, []).append(cross_enc)
         if unfilled:
             needs_exact.add(j)
-        own.setdefault(j, {}).setdefault(name, []).append(atom)
+        own.setdefault(j, []).append(atom)
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
@@ -787,21 +811,42 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     if not with_verdict:
         return out
     static_index = _static_index(static)
+    by_name = _static_by_name(static)
+    no_key = tuple(shared)
     for j in with_verdict:
         # the verdict is built when the fold first asks for the variant (Variant.ready): about half
-        # the variants a batch is solved for are never asked for
-        out[j]._pending = (policy, entries[j][0].transactions[0], shared, own.get(j, {}), static_index)
+        # the variants a batch is solved for are never asked for.  Until then it keeps its atoms as
+        # flat tuples (the static ones and those about no key shared with the whole batch), not a
+        # dict of lists per variant: most of a key's memory before (bench/README.md "Peak memory at
+        # 1,000,000 rows")
+        out[j]._pending = (policy, entries[j][0].transactions[0], by_name, no_key, tuple(own.get(j, ())),
+                           static_index)
     return out
 
 
-def _build(v: Variant, policy: Policy, tx: Any, shared: dict[str, list[Symbol]], own: dict[str, list[Symbol]],
-           static_index: dict[str, dict[Symbol, list[Symbol]]]) -> None:
+@functools.lru_cache(maxsize=1024)
+def _static_by_name(static: tuple[Symbol, ...]) -> dict[str, list[Symbol]]:
+    """The static atoms by predicate name (read-only: shared by every verdict built from them)."""
+    out: dict[str, list[Symbol]] = {}
+    for sym in static:
+        out.setdefault(sym.name, []).append(sym)
+    return out
+
+
+def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]], no_key: tuple[Symbol, ...],
+           own: tuple[Symbol, ...], static_index: dict[str, dict[Symbol, list[Symbol]]]) -> None:
     """A variant's verdict, from its key's atoms, the atoms about no key and the static ones only."""
     from earlog.verdict import build_verdicts, counterfactual_readings
 
-    atoms = dict(shared)
-    for name, xs in own.items():
-        atoms[name] = atoms[name] + xs if name in atoms else xs
+    atoms = dict(by_name)
+    fresh: set[str] = set()  # the lists made here (the static ones are shared: never appended to)
+    for sym in (*no_key, *own):
+        name = sym.name
+        if name in fresh:
+            atoms[name].append(sym)
+        else:
+            atoms[name] = [*atoms.get(name, ()), sym]
+            fresh.add(name)
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=[tx]), policy=policy)
     ans._by_first.update(static_index)  # static atoms indexed once, not per answer
     verdict = build_verdicts(ans, counterfactual=False)[0]  # the counterfactual needs the whole book
@@ -824,6 +869,7 @@ def _build(v: Variant, policy: Policy, tx: Any, shared: dict[str, list[Symbol]],
                 found_token = True
         if found_token:
             tokens.append(name)
+    share_verdict_parts(verdict)  # one copy of the parts many keys hold alike (engine/share.py)
     v.verdict = verdict
     v.before_paths = tuple(paths)
     v.token_fields = tuple(tokens)

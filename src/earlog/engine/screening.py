@@ -40,7 +40,7 @@ from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
 from earlog.engine.contract import fit_options, fit_outcome
 from earlog.engine.facts import scenario_facts
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, solve_batch, solve_payloads
+from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
@@ -61,6 +61,7 @@ _TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not
 _tx_values = operator.attrgetter(*_TX_FIELDS)
 _tx_refs = operator.attrgetter(*TX_REFS)
 _BATCH = 32  # keys per payload handed to map_misses
+_LOOKAHEAD = 1024  # rows after a value row's miss searched for others to solve in its Control
 NO_Q = -(2 ** 63)  # _Rows.qty of a row whose key holds its quantity as it is
 _Q_MAX = 2 ** 62
 
@@ -132,6 +133,7 @@ class Screener:
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
+        self._minis: dict[tuple[str, ...], tuple[list[Party], Item]] = {}
         # per answer (by id, the answer held): what the fold and the verdicts read from it on every row
         self._info: dict[int, _AnswerInfo] = {}
         self._reach: dict[tuple[int, tuple[int, ...]], frozenset[tuple[bool, ...]]] = {}
@@ -242,15 +244,22 @@ class Screener:
         def tok(x: str | None) -> str | None:
             return None if x is None else tokens[x]
 
-        item = self.items[ids[0]]
-        attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
-                        for a in item.attestations]
-        mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                    attestations=attestations)
-        parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                       **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
-                                       **{f: [tok(q) for q in getattr(self.parties[x], f)] for f in PARTY_LIST_REFS})
-                   for x in ids[1:] if x in self.parties]
+        # the closure's entities as tokens, made once per closure: every key's payload (KeyResult.payload,
+        # kept to solve it again) shares them (read-only)
+        made = self._minis.get(ids)
+        if made is None:
+            item = self.items[ids[0]]
+            attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
+                            for a in item.attestations]
+            mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
+                                        attestations=attestations)
+            parties = [dataclasses.replace(self.parties[x], id=tokens[x],
+                                           **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
+                                           **{f: [tok(q) for q in getattr(self.parties[x], f)]
+                                              for f in PARTY_LIST_REFS})
+                       for x in ids[1:] if x in self.parties]
+            made = self._minis[ids] = (parties, mitem)
+        parties, mitem = made
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
                       parties=parties, items=[mitem])
         if tx is not None:
@@ -307,7 +316,9 @@ class Screener:
         for e in self.base.ledger:
             add(e, -1, True)
         n_rows = 0
-        kept: list[ScreenRow] | None = [] if self.policy.data.get("compare_without") else None
+        # the rows again for a second screen only under a reading paired with a counterfactual (they
+        # are most of the memory of a large book otherwise: bench/README.md "Peak memory at 1,000,000 rows")
+        kept: list[ScreenRow] | None = [] if may_compare(self.policy_dir, overlay_facts(self.base)) else None
         for row in rows:
             add(row.tx, row.index, False)
             n_rows += 1
@@ -318,7 +329,7 @@ class Screener:
         hits, misses = self._solve(key_list, key_rows, results, r)
         t2 = time.perf_counter()
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
-        order = sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1))
+        order = array("q", sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1)))
         self._keys = (key_list, key_rows)
         self.stats_value_hits = self.stats_value_misses = self.stats_regimes = 0
         self._row_res: dict[int, KeyResult] = {}
@@ -336,6 +347,7 @@ class Screener:
             h, m = self._solve(key_list, key_rows, results, r)
             hits += h
             misses += m
+            del chosen  # the previous fold's rows go before the next fold makes its own
             chosen = self._fold(order, r, results)
             if self._crossed(chosen, r, results) == crossed:
                 break
@@ -357,22 +369,12 @@ class Screener:
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
-        row_res, row_amounts, rqty, alt = self._row_res, self._amounts, r.qty, self._alt
+        row_res, rqty, alt = self._row_res, r.qty, self._alt
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             kid, cid = r.key[i], r.closure[i]
             res = row_res.get(i) or results[kid]
             assert res is not None
-            entry = chosen[i]
-            if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
-                variant = entry[0]
-                amounts = row_amounts.get(i) or self._info_of(res).amounts
-                running = tuple((b, b + a if counts else b)
-                                for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
-            else:
-                variant, running = entry, ()
-            if exact:
-                variant = exact.get(i, variant)
             q = rqty[i]
             if q == NO_Q or (i in row_res and i not in alt):
                 ratio = None
@@ -380,6 +382,17 @@ class Screener:
                 info = self._info_of(res)
                 q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
                 ratio = None if q == q0 else (q, q0)
+            entry = chosen[i]
+            if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
+                variant = entry[0]
+                # the row's amounts again, as the fold scaled them (not kept per row)
+                amounts = self._info_of(res).amounts if ratio is None else self._scaled(res, ratio)
+                running = tuple((b, b + a if counts else b)
+                                for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
+            else:
+                variant, running = entry, ()
+            if exact:
+                variant = exact.get(i, variant)
             if running:
                 names = self._chain_names(cid, kid, res)
                 self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
@@ -488,13 +501,14 @@ class Screener:
             _CACHE.popitem(last=False)
         return hits, misses
 
-    def _fold(self, order: list[int], r: _Rows, results: list) -> list[Any]:
+    def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
         chosen: list[Any] = [None] * len(order)
+        self._order, self._pos, self._results = order, None, results  # for _ready_values
+        self._prefetched: dict[tuple[Any, ...], KeyResult] = {}
         self._row_res.clear()
-        self._amounts: dict[int, tuple[int, ...]] = {}
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
         reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
         # the loop below runs once per row: what it reads per key or answer is looked up once
@@ -539,8 +553,6 @@ class Screener:
                         ratio = self._ratio(i, r, res)
                         amounts = self._scaled(res, ratio)
                         fits = self._fits(names, res, amounts, totals)
-                if ratio is not None:
-                    self._amounts[i] = amounts
                 variant = res.variant(tuple(fits))
                 for name, v, amount, counts in zip(names, befores, amounts, variant.counts, strict=True):
                     totals[name] = v + amount if counts else v
@@ -651,7 +663,36 @@ class Screener:
                      values: dict[tuple[str, Any], tuple[Any, ...]]) -> KeyResult:
         """The answer of a row in value-keyed chains, solved with its actual totals before it: for
         the first member of a chain key the fact chain_first(Chain, T), else the before-atoms equal
-        to the previous member's after-atoms (running_after/2), cached by (key, totals)."""
+        to the previous member's after-atoms (running_after/2), cached by (key, totals).  A miss is
+        solved in one Control with the next value rows whose totals are already known (_ready_values)."""
+        k, facts = self._value_key(i, r, res, values)
+        self._row_facts[i] = facts
+        found = self._prefetched.pop(k, None)
+        if found is not None:  # solved with an earlier row's miss, and counted there
+            return found
+        found = _CACHE.get((self._scope, k))
+        if found is not None:
+            _CACHE.move_to_end((self._scope, k))
+            self.stats_value_hits += 1
+            return found
+        batch = [(i, k, facts), *self._ready_values(i, r, k, values)]
+        entries = []
+        for j, _k, f in batch:
+            cid, cross, ledger, tx = self._row_tx(j, r)
+            mini = self._mini(self._closure_list[cid].ids, tx, ledger)
+            entries.append((mini, (*cross, *f), not ledger))
+        outs = solve_batch(self.policy_dir, entries, eager=False)
+        for (j, kj, _f), out in zip(batch, outs, strict=True):
+            self.stats_value_misses += 1
+            self._solved.append(out)
+            _CACHE[(self._scope, kj)] = out
+            if j != i:
+                self._prefetched[kj] = out
+        return outs[0]
+
+    def _value_key(self, i: int, r: _Rows, res: KeyResult,
+                   values: dict[tuple[str, Any], tuple[Any, ...]]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """(the cache key, the before facts) of a value row, given the chains' totals so far."""
         ids = self._closure_list[r.closure[i]].ids
         tokens = {x: TOKEN + str(j) for j, x in enumerate(ids)}
         facts: list[Any] = []
@@ -662,20 +703,42 @@ class Screener:
             else:
                 before = self.contract.value_chains[chain]
                 facts.extend(("f", before, True, (TX_TOKEN, *_retoken(rest, tokens))) for rest in prev)
-        key_list, key_rows = self._keys
-        self._row_facts[i] = tuple(facts)
-        k = (key_list[r.key[i]], tuple(facts), r.qty[i])  # solved with the row's own quantity
-        found = _CACHE.get((self._scope, k))
-        if found is not None:
-            _CACHE.move_to_end((self._scope, k))
-            self.stats_value_hits += 1
-            return found
-        cid, cross, ledger, tx = self._row_tx(i, r)
-        mini = self._mini(self._closure_list[cid].ids, tx, ledger)
-        out = solve_batch(self.policy_dir, [(mini, (*cross, *facts), not ledger)], eager=False)[0]
-        self.stats_value_misses += 1
-        self._solved.append(out)
-        _CACHE[(self._scope, k)] = out
+        key_list, _key_rows = self._keys
+        return (key_list[r.key[i]], tuple(facts), r.qty[i]), tuple(facts)  # solved with the row's own quantity
+
+    def _ready_values(self, i: int, r: _Rows, k: tuple[Any, ...],
+                      values: dict[tuple[str, Any], tuple[Any, ...]]) -> list[tuple[int, Any, tuple[Any, ...]]]:
+        """Value rows after row i (in evaluation order, within _LOOKAHEAD rows) that no unfolded row
+        of their value-keyed chains precedes, row i included: their totals before them are in
+        `values` already and stay so until the fold reaches them, so they can be solved now, in
+        row i's Control, each with the same facts and cache key the fold will give it."""
+        if self._pos is None:
+            self._pos = array("q", bytes(8 * len(r.date)))
+            for n, row in enumerate(self._order):
+                self._pos[row] = n
+        results = self._results
+
+        def chains(j: int, res: KeyResult) -> list[tuple[str, Any]]:
+            ids = self._closure_list[r.closure[j]].ids
+            return [(chain, _untoken(ekey, ids)) for chain, ekey in res.value_members]
+
+        blocked = set(chains(i, results[r.key[i]]))
+        seen = {k}
+        out: list[tuple[int, Any, tuple[Any, ...]]] = []
+        start = self._pos[i] + 1
+        for j in self._order[start:start + _LOOKAHEAD]:
+            res = results[r.key[j]]
+            if not res.value_members:
+                continue
+            mine = chains(j, res)
+            if blocked.isdisjoint(mine):
+                kj, facts = self._value_key(j, r, res, values)
+                if kj not in seen and (self._scope, kj) not in _CACHE:
+                    seen.add(kj)
+                    out.append((j, kj, facts))
+                    if len(out) >= _BATCH - 1:
+                        break
+            blocked.update(mine)
         return out
 
     def _counterfactual(self, kept: list[ScreenRow] | None, chosen: list[Any],
@@ -685,8 +748,11 @@ class Screener:
         running totals differ too), by input index; None when no such reading is in force."""
         entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
         variant = entry[0] if isinstance(entry, tuple) else entry
-        if kept is None or variant is None or not variant.counterfactual:
+        if variant is None or not variant.counterfactual:
             return None
+        if kept is None:
+            raise EngineBug("a reading paired with a counterfactual is in force, but keyed.may_compare said "
+                            "none could be: the rows were not kept")
         question, without = variant.counterfactual[0]
         base = dataclasses.replace(self.base, assume={**self.base.assume, question: without})
         other = Screener(base, policy_dir=self.policy_dir)
