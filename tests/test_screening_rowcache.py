@@ -3,7 +3,7 @@
 A repeated deal's verdict fields with real ids are kept per (variant, closure, answer), and
 per row only the transaction id and the running totals are filled, into copies of the
 containers that hold them.  These tests check that this gives the whole-scenario engine's
-verdicts, the uncached path's verdicts (`screening._verdict`), and that no row's totals leak
+verdicts, the uncached path's verdicts (`_uncached_verdict` below), and that no row's totals leak
 into another row's verdict or into the cached answer.
 """
 
@@ -15,7 +15,9 @@ import pytest
 from conftest import H100_TPP, keyed_and_whole
 
 from earlog.engine import screening
-from earlog.engine.screening import Screener, ScreenRow
+from earlog.engine.keyed import KeyResult, Variant
+from earlog.engine.screening import Screener, ScreenRow, _deuntoken, _set_path
+from earlog.errors import EngineBug
 from earlog.scenario.json_input import scenario_from_dict
 
 H100 = {"id": "h100", "eccn": "3A090.a", "tpp": H100_TPP, "datacenter": True, "designer": "approved"}
@@ -42,6 +44,38 @@ def _book() -> dict[str, Any]:
     return {"parties": parties, "items": [H100], "transactions": txs}
 
 
+def _uncached_verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[tuple[int, int], ...],
+             res: KeyResult, ratio: tuple[int, int] | None = None) -> Any:
+    """The row's verdict built from the variant alone, every path set through `_set_path`: what
+    `Screener._row_verdict` gave before its per-(variant, closure, answer) cache."""
+    cached = variant.verdict
+    v = object.__new__(cached.__class__)  # a shallow copy (as copy.copy, without its reduce protocol)
+    v.__dict__.update(cached.__dict__)
+    v.transaction = txid
+    for name in variant.token_fields:
+        setattr(v, name, _deuntoken(getattr(v, name), ids))
+    chains = [m[0] for m in res.memberships]
+    for path, what in variant.before_paths:
+        kind, _sep, chain = what.rpartition(":")
+        if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
+            value = int(chain)
+            if ratio is not None:
+                if (value * ratio[0]) % ratio[1]:
+                    raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
+                value = value * ratio[0] // ratio[1]
+            _set_path(v, path, value)
+            continue
+        j = chains.index(chain)
+        before, after = running[j]
+        if kind == "after":  # running_after/2: before + amount when the member counts
+            _set_path(v, path, after)
+        elif kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
+            _set_path(v, path, max(res.memberships[j][3] - after, 0))
+        else:
+            _set_path(v, path, before)
+    return v
+
+
 def test_one_deal_under_many_hostile_ids_gets_the_whole_engines_verdicts() -> None:
     """Issue 9 point 3: exactly the verdicts of the whole-scenario engine, also where the
     verdict fields with real ids come from the per-row cache (one deal, seven sets of ids)."""
@@ -54,7 +88,7 @@ def test_one_deal_under_many_hostile_ids_gets_the_whole_engines_verdicts() -> No
 
 
 def test_cached_rows_equal_the_uncached_path_and_leave_each_other_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every row's verdict equals `_verdict`'s (no cache) for the same variant, ids and totals;
+    """Every row's verdict equals `_uncached_verdict`'s for the same variant, ids and totals;
     a verdict read after the whole book was screened is the one yielded (no later row wrote into
     a container it shares); the cached answers' verdicts keep their role tokens and no totals."""
     sc = scenario_from_dict(_book())
@@ -66,7 +100,7 @@ def test_cached_rows_equal_the_uncached_path_and_leave_each_other_alone(monkeypa
     def both(self: Screener, variant: Any, txid: str, cid: int, running: Any, res: Any, ratio: Any) -> Any:
         v = real(self, variant, txid, cid, running, res, ratio)
         ids = self._closure_list[cid].ids
-        pairs.append((v, screening._verdict(variant, txid, ids, running, res, ratio)))
+        pairs.append((v, _uncached_verdict(variant, txid, ids, running, res, ratio)))
         cached_before.setdefault(id(variant.verdict), (variant.verdict, variant.verdict.to_json()))
         return v
 
@@ -105,4 +139,13 @@ def test_full_collections_wait_for_the_end_of_the_run_and_the_thresholds_come_ba
     assert gc.get_threshold() == before
     with pytest.raises(RuntimeError), young_collections_only():
         raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before
+    # two screens that overlap (the web workbench's jobs run in threads): the first to end leaves
+    # the other's setting, the last restores the process's own
+    a, b = young_collections_only(), young_collections_only()
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    assert gc.get_threshold()[2] >= 2 ** 30
+    b.__exit__(None, None, None)
     assert gc.get_threshold() == before

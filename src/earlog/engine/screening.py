@@ -96,13 +96,12 @@ class _Rows:
 class _AnswerInfo:
     """What the fold and the verdicts read from one key's answer on every row, read from it once."""
 
-    __slots__ = ("res", "amounts", "tests", "chains", "q0")
+    __slots__ = ("res", "amounts", "tests", "q0")
 
     def __init__(self, res: KeyResult, tests: dict[str, tuple[str, ...]]) -> None:
         self.res = res  # held: the memos that use it are keyed by its id
         self.amounts = tuple(m[2] for m in res.memberships)  # the amounts the answer was solved with
         self.tests = tuple((tests.get(chain), cap) for chain, _k, _a, cap in res.memberships)
-        self.chains = [m[0] for m in res.memberships]
         self.q0: Any = _UNREAD  # the quantity the answer was solved with (read when first asked)
 
 
@@ -369,19 +368,13 @@ class Screener:
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
-        row_res, rqty, alt = self._row_res, r.qty, self._alt
+        row_res = self._row_res
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
             index = r.index[i]
             kid, cid = r.key[i], r.closure[i]
             res = row_res.get(i) or results[kid]
             assert res is not None
-            q = rqty[i]
-            if q == NO_Q or (i in row_res and i not in alt):
-                ratio = None
-            else:  # as _ratio
-                info = self._info_of(res)
-                q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
-                ratio = None if q == q0 else (q, q0)
+            ratio = self._ratio(i, r, res)
             entry = chosen[i]
             if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
                 variant = entry[0]
@@ -411,9 +404,9 @@ class Screener:
 
     def _row_verdict(self, variant: Variant, txid: str, cid: int, running: tuple[tuple[int, int], ...],
                      res: KeyResult, ratio: tuple[int, int] | None) -> Any:
-        """The verdict of one row, as `_verdict` builds it, from what does not change between rows
-        kept per (variant, closure, answer): the verdict's fields with the closure's real ids (a
-        repeated deal deuntokens them once), and where each total goes.  Per row only the id and
+        """The verdict of one row: the variant's, with the row's ids and totals.  What does not change
+        between rows is kept per (variant, closure, answer): the verdict's fields with the closure's
+        real ids (a repeated deal deuntokens them once), and where each total goes.  Per row only the id and
         the totals are filled, into copies of the containers that hold them."""
         k = (id(variant), cid, id(res))
         got = self._parts.get(k)
@@ -777,7 +770,7 @@ class Screener:
             if not isinstance(entry, tuple):
                 continue
             if not (entry[0].exact_needed or (self.collect_fired and entry[0].before_paths)):
-                continue  # the verdict's totals, if any, are filled from the contract (_verdict)
+                continue  # the verdict's totals, if any, are filled from the contract (_row_verdict)
             res = self._row_res.get(i) or results[r.key[i]]
             facts = list(self._row_facts.get(i, ()))
             for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
@@ -904,36 +897,6 @@ def _overlay_key(sc: Scenario) -> tuple[Any, ...]:
 def _hashable(v: Any) -> Any:
     if isinstance(v, list):
         return tuple(v)
-    return v
-
-
-def _verdict(variant: Variant, txid: str, ids: tuple[str, ...], running: tuple[tuple[int, int], ...],
-             res: KeyResult, ratio: tuple[int, int] | None = None) -> Any:
-    cached = variant.verdict
-    v = object.__new__(cached.__class__)  # a shallow copy (as copy.copy, without its reduce protocol)
-    v.__dict__.update(cached.__dict__)
-    v.transaction = txid
-    for name in variant.token_fields:
-        setattr(v, name, _deuntoken(getattr(v, name), ids))
-    chains = [m[0] for m in res.memberships]
-    for path, what in variant.before_paths:
-        kind, _sep, chain = what.rpartition(":")
-        if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
-            value = int(chain)
-            if ratio is not None:
-                if (value * ratio[0]) % ratio[1]:
-                    raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
-                value = value * ratio[0] // ratio[1]
-            _set_path(v, path, value)
-            continue
-        j = chains.index(chain)
-        before, after = running[j]
-        if kind == "after":  # running_after/2: before + amount when the member counts
-            _set_path(v, path, after)
-        elif kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
-            _set_path(v, path, max(res.memberships[j][3] - after, 0))
-        else:
-            _set_path(v, path, before)
     return v
 
 

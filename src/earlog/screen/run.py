@@ -15,6 +15,7 @@ import contextlib
 import gc
 import hashlib
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -113,12 +114,24 @@ def young_collections_only() -> Iterator[None]:
     still found while young (the first two generations run as usual; a 100,000-row run peaked
     at the same memory either way); the thresholds are restored at the end, so a cycle that
     lived long is collected after the run."""
-    old = gc.get_threshold()
-    gc.set_threshold(old[0], old[1], 2 ** 30)  # the oldest generation: not before the run ends
+    global _SCREENING, _SAVED
+    with _GC_LOCK:  # screens may overlap (the web workbench's jobs): the first saves, the last restores
+        if _SCREENING == 0:
+            _SAVED = gc.get_threshold()
+            gc.set_threshold(_SAVED[0], _SAVED[1], 2 ** 30)  # the oldest generation: not before the end
+        _SCREENING += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _GC_LOCK:
+            _SCREENING -= 1
+            if _SCREENING == 0:
+                gc.set_threshold(*_SAVED)
+
+
+_GC_LOCK = threading.Lock()
+_SCREENING = 0  # screens running now
+_SAVED: tuple[int, ...] = gc.get_threshold()  # the thresholds before the first of them
 
 
 def policy_fingerprint(policy_dir: str | None) -> dict[str, Any]:
