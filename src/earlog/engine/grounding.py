@@ -33,6 +33,8 @@ from typing import Any
 import clingo
 from clingo import Symbol, ast
 
+from earlog.engine.astlock import program_builder
+
 
 @functools.lru_cache(maxsize=512)
 def statements(text: str, part: str) -> tuple[ast.AST, ...]:
@@ -60,7 +62,8 @@ def _term(s: Symbol) -> ast.AST:
 
 
 def pooled_facts(atoms: tuple[Symbol, ...]) -> ast.AST:
-    """`a1; a2; ... .` as one statement of the base part, built from the symbols, once per tuple."""
+    """`a1; a2; ... .` as one statement of the base part, built from the symbols, once per tuple.
+    Call it with astlock.SHARED_ASTS held: the terms are shared by every closure's pool."""
     found = _POOLED.get(id(atoms))
     if found is not None and found[0] is atoms:
         return found[1]
@@ -99,7 +102,7 @@ class Grounded:
                 for sym in static:
                     b.add_rule([b.add_atom(sym)])
         else:
-            with ast.ProgramBuilder(ctl) as builder:
+            with program_builder(ctl) as builder:  # shared ASTs: one thread at a time (astlock.py)
                 for part, text in parts:
                     for stmt in statements(text, part):
                         builder.add(stmt)

@@ -18,6 +18,7 @@ import clingo
 from clingo import Function, Symbol, ast
 
 from earlog.engine.arith import Arithmetic
+from earlog.engine.astlock import program_builder
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES, WHY, live_program
@@ -69,7 +70,7 @@ def _replay(ctl: clingo.Control, program: Iterable[tuple[str, ast.AST | str]]) -
         ctl.add("base", [], "\n".join(_with_parts(program)))
         return
     current = "base"
-    with ast.ProgramBuilder(ctl) as b:
+    with program_builder(ctl) as b:
         for part, stmt in program:
             if part != current:
                 b.add(ast.Program(stmt.location, part, []))
@@ -96,7 +97,7 @@ def _show(ctl: clingo.Control, policy: Policy, names: frozenset[str]) -> None:
         sigs.append((UNMET, 3))
     if WHY in names:
         sigs.append((WHY, 4))
-    with ast.ProgramBuilder(ctl) as b:
+    with program_builder(ctl) as b:
         loc = ast.Location(ast.Position("<earlog>", 1, 1), ast.Position("<earlog>", 1, 1))
         for n, a in sigs:
             b.add(ast.ShowSignature(loc, n, a, True))

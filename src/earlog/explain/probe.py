@@ -21,6 +21,7 @@ import clingo
 from clingo import Function, Number, String, Symbol, ast
 
 from earlog.engine.arith import Arithmetic
+from earlog.engine.astlock import program_builder
 from earlog.explain.provenance import comparison_operands, external_calls, variables
 
 PROBE = "_earlog_probe"
@@ -112,7 +113,7 @@ class Prober:
         """Ground probes (id, bound variables, recorded term, body); their instances by id."""
         self.count += 1
         part = f"_earlog_probe_{self.count}"
-        with ast.ProgramBuilder(self.ctl) as b:
+        with program_builder(self.ctl) as b:
             b.add(ast.Program(_LOC, part, []))
             for pid, names, record, body in rules:
                 bind_terms = [_tuple([_sym(String(n)), ast.Variable(_LOC, n)]) for n in names]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from clingo import Function, Symbol, SymbolType
 
 from earlog.engine import load_policy, solve, vocabulary
+from earlog.engine.astlock import SHARED_ASTS
 from earlog.engine.policy import Policy
 from earlog.engine.solve import Answer
 from earlog.errors import EarlogError
@@ -43,6 +44,12 @@ def explain(
     """
     pol = policy or load_policy()
     ans = answer or evaluate_for_explanation(scenario, pol)
+    with SHARED_ASTS:  # the builder walks the policy's ASTs, which every thread shares (astlock.py)
+        return _explain(ans, pol, scenario, atom, why_not, all_failed, depth)
+
+
+def _explain(ans: Answer, pol: Policy, scenario: Scenario, atom: Symbol, why_not: bool, all_failed: bool,
+             depth: int | None) -> Explanation:
     b = Builder(ans, pol, all_failed=all_failed)
     holds = atom in b.atoms
     where = str(scenario.src.file or "")
@@ -62,15 +69,16 @@ def explain(
 
 def outcome_explanations(ans: Answer, policy: Policy) -> dict[str, Explanation]:
     """The why-tree of each transaction's outcome, by transaction id (for the verdict)."""
-    b = Builder(ans, policy)
-    out: dict[str, Explanation] = {}
-    for s in ans.get("outcome"):
-        t = s.arguments[0]
-        if t.type == SymbolType.String:
-            b.shown = {}  # each verdict's tree stands alone
-            out[t.string] = Explanation("why", str(s), True, b.why(s, None), policy=policy.name,
-                                        scenario=str(ans.scenario.src.file or ""))
-    return out
+    with SHARED_ASTS:  # the builder walks the policy's ASTs, which every thread shares (astlock.py)
+        b = Builder(ans, policy)
+        out: dict[str, Explanation] = {}
+        for s in ans.get("outcome"):
+            t = s.arguments[0]
+            if t.type == SymbolType.String:
+                b.shown = {}  # each verdict's tree stands alone
+                out[t.string] = Explanation("why", str(s), True, b.why(s, None), policy=policy.name,
+                                            scenario=str(ans.scenario.src.file or ""))
+        return out
 
 
 def atom(name: str, *args: Symbol) -> Symbol:

@@ -31,6 +31,7 @@ import clingo
 from clingo import Function, Number, String, Symbol, ast
 
 from earlog.engine.arith import Arithmetic, big
+from earlog.engine.astlock import program_builder
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.program import program
@@ -324,7 +325,7 @@ def ground(space: Space, policy: Policy, *, traced: frozenset[str] | None = froz
     variants = variants or [("", policy, {})]
     inputs = {s.name for s in lay.always} | {s.name for sl in lay.slots for f in sl.facts for s in f}
     inputs |= {"scenario_country", PICK}
-    with ast.ProgramBuilder(ctl) as b:
+    with program_builder(ctl) as b:
         for prefix, pol, _overlay in variants:
             rename = _Renamer(prefix, inputs - OVERLAY_INPUTS) if prefix else None
             current = "base"
@@ -352,7 +353,7 @@ def ground(space: Space, policy: Policy, *, traced: frozenset[str] | None = froz
                 fact(_prefixed(sym, prefix, inputs - OVERLAY_INPUTS))
     # the choices and the facts they give are rules the grounder reads like the
     # policy's own (built as ASTs from symbols: no text is parsed)
-    with ast.ProgramBuilder(ctl) as b:
+    with program_builder(ctl) as b:
         for name, arity in ((PICK, 2), *show):  # brave consequences are computed over what is shown
             b.add(ast.ShowSignature(_LOC, name, arity, True))
         for i, slot in enumerate(lay.slots):

@@ -23,6 +23,7 @@ from collections import defaultdict
 import clingo
 from clingo import Function, ast
 
+from earlog.engine.astlock import program_builder
 from earlog.engine.policy import Policy
 from earlog.engine.program import program
 
@@ -64,7 +65,7 @@ def country_classes(policy: Policy) -> dict[int, list[tuple[str, tuple[str, ...]
     """tier (under the default readings) -> [(representative ISO code, its groups)], in ISO code order."""
     ctl = clingo.Control(["--warn=none"])
     alts = [(s.arguments[0], s.arguments[1]) for s in policy.data.get("interpretation_alternative", ())]
-    with ast.ProgramBuilder(ctl) as b:
+    with program_builder(ctl) as b:
         current = "base"
         for part, stmt in _needed(policy, {"tier", "in_group"}):
             if part != current:
