@@ -38,8 +38,8 @@ from typing import Any
 
 from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
+from earlog.engine.closures import ClosureFacts
 from earlog.engine.contract import fit_options, fit_outcome
-from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
@@ -129,6 +129,7 @@ class Screener:
         self.parties: dict[str, Party] = {p.id: p for p in base.parties}
         self.items: dict[str, Item] = {i.id: i for i in base.items}
         self._children: dict[str, list[str]] | None = None
+        self._facts = ClosureFacts(base, self.parties, self.items, self.contract.reads)
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
@@ -226,10 +227,8 @@ class Screener:
                     queue.append(q)
                     tok(q)
         ids = tuple(tokens)
-        mini = self._mini(ids, None)
-        reads = self.contract.reads
-        text = "\n".join(str(s) for s in scenario_facts(mini) if s.name in reads)
-        text += "\n" + repr(tuple(tokens.get(r) if r is not None else None for r in refs))
+        # the facts of the closure's scenario that are read (engine/closures.py: per entity, cached)
+        text = self._facts.text(ids, refs)
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
         cid = len(self._closure_list)
         self._closure_list.append(_Closure(ids, digest))
@@ -246,17 +245,9 @@ class Screener:
         # the closure's entities as tokens, made once per closure: every key's payload (KeyResult.payload,
         # kept to solve it again) shares them (read-only)
         made = self._minis.get(ids)
-        if made is None:
-            item = self.items[ids[0]]
-            attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
-                            for a in item.attestations]
-            mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                        attestations=attestations)
-            parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                           **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
-                                           **{f: [tok(q) for q in getattr(self.parties[x], f)]
-                                              for f in PARTY_LIST_REFS})
-                       for x in ids[1:] if x in self.parties]
+        if made is None:  # the tokenized entities the closure's digest was made from (engine/closures.py)
+            mitem = self._facts.item(ids[0], tokens)[0]
+            parties = [self._facts.party(x, tokens)[0] for x in ids[1:] if x in self.parties]
             made = self._minis[ids] = (parties, mitem)
         parties, mitem = made
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
