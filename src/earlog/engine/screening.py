@@ -469,7 +469,7 @@ class Screener:
                 else:
                     node[key] = value
         v = object.__new__(variant.verdict.__class__)
-        v.__dict__.update(d)
+        v.__dict__ = d
         for path, kind, x in deep_plan:
             _set_path(v, path, _total(kind, x, running, res, ratio))
         return v
@@ -531,8 +531,11 @@ class Screener:
             res: KeyResult = results[kid]
             if res.value_members:
                 res = self._row_res[i] = self._with_values(i, r, res, values)
-            if not res.memberships:
-                variant = chosen[i] = res.variant(())  # no running total: the variant alone
+            if not res.memberships:  # no running total: the variant alone
+                variant = res.variants.get(())
+                if variant is None or variant._pending is not None:
+                    variant = res.variant(())
+                chosen[i] = variant
             else:
                 cid = rclosure[i]
                 names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
