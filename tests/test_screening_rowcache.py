@@ -149,3 +149,32 @@ def test_full_collections_wait_for_the_end_of_the_run_and_the_thresholds_come_ba
     assert gc.get_threshold()[2] >= 2 ** 30
     b.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_running_names_the_totals_of_the_row_last_yielded() -> None:
+    """`Screener.running` (made when asked, from the yield's last row): per membership the chain,
+    its key (a real id, never a role token), and the totals before and after the row, the same
+    totals the row's verdict shows."""
+    sc = scenario_from_dict(_book())
+    s = Screener(sc)
+    checked = 0
+    for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions)):
+        running = s.running
+        assert running == s.running  # made afresh each time it is asked, the same
+        lpp = v.lpp or {}
+        if lpp.get("used_after_tpp") is None:
+            continue
+        holder = lpp.get("ultimate_consignee", lpp.get("consignee"))
+        mine = [(before, after) for _chain, key, before, after in running if _strings_of(key) & {holder}]
+        assert (lpp["used_tpp"], lpp["used_after_tpp"]) in mine
+        assert all(not str(x).startswith("\x01") for entry in running for x in _strings_of(entry[1]))
+        checked += 1
+    assert checked > 5
+
+
+def _strings_of(x: Any) -> set[str]:
+    if isinstance(x, str):
+        return {x}
+    if isinstance(x, tuple):
+        return set().union(*(_strings_of(y) for y in x)) if x else set()
+    return set()

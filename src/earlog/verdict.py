@@ -141,6 +141,13 @@ def conditions(policy: Policy) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+@functools.cache
+def _code_symbols() -> dict[str, Symbol]:
+    """The constant of each exception and VEU code (read-only), made once: the keyed engine builds
+    a verdict per variant it solves."""
+    return {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
+
+
 def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
     """`counterfactual=False`: leave rests_on_ai_diffusion_rule to the caller (the keyed engine
     evaluates the counterfactual over the whole book, engine/screening.py)."""
@@ -196,7 +203,7 @@ def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
         return ids[0] if ids else None
     conds = conditions(policy)
 
-    code_symbol = {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
+    code_symbol = _code_symbols()
 
     limits = _Limits(ans)
 

@@ -419,14 +419,25 @@ class Abstraction:
         if not plan:
             return values
         out = list(values)
+        memo = self._memo
         for i, bps, terms in plan:
             x = out[i]
             if x is None or not isinstance(x, int) or not -(2 ** 31) < x < 2 ** 31:
                 continue  # absent (no fact), or beyond clingo's numbers: kept as it is
-            k = bisect.bisect_left(bps, x)
-            code = 2 * k + (1 if k < len(bps) and bps[k] == x else 0)
-            out[i] = ("\x01k", code, *(evaluate(t, x) for t in terms))
+            got = memo.get((i, x)) if x.__class__ is int else None  # a book repeats its dates
+            if got is None:
+                k = bisect.bisect_left(bps, x)
+                code = 2 * k + (1 if k < len(bps) and bps[k] == x else 0)
+                got = ("\x01k", code, *(evaluate(t, x) for t in terms))
+                if x.__class__ is int and len(memo) < 65_536:
+                    memo[(i, x)] = got
+            out[i] = got
         return tuple(out)
+
+    @functools.cached_property
+    def _memo(self) -> dict[tuple[int, int], tuple[Any, ...]]:
+        """(position, value) -> the value as the key holds it (a function of the two alone)."""
+        return {}
 
 
 def abstraction(uses: tuple[FieldUse, ...], static_atoms: tuple[Symbol, ...], read: frozenset[str],

@@ -838,9 +838,9 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
     """A variant's verdict, from its key's atoms, the atoms about no key and the static ones only."""
     from earlog.verdict import build_verdicts, counterfactual_readings
 
-    atoms = dict(by_name)
-    fresh: set[str] = set()  # the lists made here (the static ones are shared: never appended to)
-    for sym in (*no_key, *own):
+    atoms = dict(_with_no_key(by_name, no_key))  # the lists of both are shared: never appended to
+    fresh: set[str] = set()  # the lists made here
+    for sym in own:
         name = sym.name
         if name in fresh:
             atoms[name].append(sym)
@@ -860,12 +860,12 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
         if name == "transaction":
             continue
         found_token = False
-        for path, leaf in _leaves(value, (name,)):
-            if isinstance(leaf, str) and leaf.startswith(BEFORE):
+        for path, leaf in _marked_leaves(value, (name,)):  # the strings starting with \x01 only
+            if leaf.startswith(BEFORE):
                 paths.append((path, leaf[len(BEFORE):]))
-            elif isinstance(leaf, str) and leaf.startswith((AFTER, HEADROOM, SCALED)):
+            elif leaf.startswith((AFTER, HEADROOM, SCALED)):
                 paths.append((path, leaf[1:]))  # "after:chain" / "headroom:chain"
-            elif isinstance(leaf, str) and leaf.startswith("\x01"):
+            else:
                 found_token = True
         if found_token:
             tokens.append(name)
@@ -875,12 +875,49 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
     v.token_fields = tuple(tokens)
 
 
-def _leaves(value: Any, path: tuple[Any, ...]):
-    if isinstance(value, dict):
-        for k, x in value.items():
-            yield from _leaves(x, (*path, k))
-    elif isinstance(value, list):
-        for i, x in enumerate(value):
-            yield from _leaves(x, (*path, i))
-    else:
-        yield path, value
+_NO_KEY: dict[tuple[int, int], tuple[Any, Any, dict[str, list[Symbol]]]] = {}
+
+
+def _with_no_key(by_name: dict[str, list[Symbol]], no_key: tuple[Symbol, ...]) -> dict[str, list[Symbol]]:
+    """The static atoms by name with a batch's atoms about no key after them: made once per batch
+    (every variant of the batch shares both; read-only), kept while both objects are (by identity)."""
+    k = (id(by_name), id(no_key))
+    got = _NO_KEY.get(k)
+    if got is not None and got[0] is by_name and got[1] is no_key:
+        return got[2]
+    atoms = dict(by_name)
+    fresh: set[str] = set()
+    for sym in no_key:
+        name = sym.name
+        if name in fresh:
+            atoms[name].append(sym)
+        else:
+            atoms[name] = [*atoms.get(name, ()), sym]
+            fresh.add(name)
+    if len(_NO_KEY) >= 256:
+        _NO_KEY.clear()
+    _NO_KEY[k] = (by_name, no_key, atoms)
+    return atoms
+
+
+def _marked_leaves(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, leaf) of the strings starting with \\x01 in a JSON value, in _leaves' order."""
+    out: list[tuple[tuple[Any, ...], str]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [(path, value)]
+    while stack:
+        p, v = stack.pop()
+        t = v.__class__
+        if t is str:
+            if v[:1] == "\x01":
+                out.append((p, v))
+        elif t is dict:
+            stack.extend(reversed([((*p, k), x) for k, x in v.items()]))
+        elif t is list:
+            stack.extend(reversed([((*p, i), x) for i, x in enumerate(v)]))
+        elif isinstance(v, dict):
+            stack.extend(reversed([((*p, k), x) for k, x in v.items()]))
+        elif isinstance(v, list):
+            stack.extend(reversed([((*p, i), x) for i, x in enumerate(v)]))
+        elif isinstance(v, str) and v.startswith("\x01"):
+            out.append((p, v))
+    return out

@@ -38,8 +38,8 @@ from typing import Any
 
 from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
+from earlog.engine.closures import ClosureFacts
 from earlog.engine.contract import fit_options, fit_outcome
-from earlog.engine.facts import scenario_facts
 from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
@@ -96,16 +96,18 @@ class _Rows:
 class _AnswerInfo:
     """What the fold and the verdicts read from one key's answer on every row, read from it once."""
 
-    __slots__ = ("res", "amounts", "tests", "q0")
+    __slots__ = ("res", "amounts", "tests", "q0", "scaled")
 
     def __init__(self, res: KeyResult, tests: dict[str, tuple[str, ...]]) -> None:
         self.res = res  # held: the memos that use it are keyed by its id
         self.amounts = tuple(m[2] for m in res.memberships)  # the amounts the answer was solved with
         self.tests = tuple((tests.get(chain), cap) for chain, _k, _a, cap in res.memberships)
         self.q0: Any = _UNREAD  # the quantity the answer was solved with (read when first asked)
+        self.scaled: dict[int, tuple[int, ...]] = {}  # a row's quantity -> the amounts scaled to it (_scaled)
 
 
 _UNREAD = object()
+_NO_RUNNING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
 _PARTS_MAX = 16_384  # (variant, closure, answer) whose real-id verdict fields are kept, per screen
 
 
@@ -129,6 +131,7 @@ class Screener:
         self.parties: dict[str, Party] = {p.id: p for p in base.parties}
         self.items: dict[str, Item] = {i.id: i for i in base.items}
         self._children: dict[str, list[str]] | None = None
+        self._facts = ClosureFacts(base, self.parties, self.items, self.contract.reads)
         self._closures: dict[tuple[Any, ...], int] = {}
         self._closure_list: list[_Closure] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, Any], ...]] = {}
@@ -154,10 +157,17 @@ class Screener:
             elif f in self.field_keys.exact:  # why it is not a factor either
                 self._field_report[f] = f"exact: {self.field_keys.exact[f]}; not a factor: {sc.exact}"
         self.stats: dict[str, Any] = {}
-        self.running: list[tuple[str, Any, int, int]] = []  # the totals of the row last yielded
+        self._last: tuple[tuple[tuple[str, Any], ...], tuple[tuple[int, int], ...]] = _NO_RUNNING
         # when set, the rules that fired for each yielded row's atoms (what `expect ... by` reads)
         self.collect_fired = False
         self.fired: dict[int, dict[Any, list[str]]] = {}
+
+    @property
+    def running(self) -> list[tuple[str, Any, int, int]]:
+        """The totals of the row last yielded: (chain, chain key, total before, total after) per
+        membership (made when asked: most callers never ask)."""
+        names, running = self._last
+        return [(*names[j], b, a) for j, (b, a) in enumerate(running)]
 
     # --- validation -----------------------------------------------------------------
 
@@ -226,10 +236,8 @@ class Screener:
                     queue.append(q)
                     tok(q)
         ids = tuple(tokens)
-        mini = self._mini(ids, None)
-        reads = self.contract.reads
-        text = "\n".join(str(s) for s in scenario_facts(mini) if s.name in reads)
-        text += "\n" + repr(tuple(tokens.get(r) if r is not None else None for r in refs))
+        # the facts of the closure's scenario that are read (engine/closures.py: per entity, cached)
+        text = self._facts.text(ids, refs)
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
         cid = len(self._closure_list)
         self._closure_list.append(_Closure(ids, digest))
@@ -246,17 +254,9 @@ class Screener:
         # the closure's entities as tokens, made once per closure: every key's payload (KeyResult.payload,
         # kept to solve it again) shares them (read-only)
         made = self._minis.get(ids)
-        if made is None:
-            item = self.items[ids[0]]
-            attestations = [dataclasses.replace(a, **{f: tokens[getattr(a, f)] for f in ATTESTATION_REFS})
-                            for a in item.attestations]
-            mitem = dataclasses.replace(item, id=tokens[item.id], **{f: tok(getattr(item, f)) for f in ITEM_REFS},
-                                        attestations=attestations)
-            parties = [dataclasses.replace(self.parties[x], id=tokens[x],
-                                           **{f: tok(getattr(self.parties[x], f)) for f in PARTY_REFS},
-                                           **{f: [tok(q) for q in getattr(self.parties[x], f)]
-                                              for f in PARTY_LIST_REFS})
-                       for x in ids[1:] if x in self.parties]
+        if made is None:  # the tokenized entities the closure's digest was made from (engine/closures.py)
+            mitem = self._facts.item(ids[0], tokens)[0]
+            parties = [self._facts.party(x, tokens)[0] for x in ids[1:] if x in self.parties]
             made = self._minis[ids] = (parties, mitem)
         parties, mitem = made
         sc = Scenario(assume=self.base.assume, parameters=self.base.parameters, countries=self.base.countries,
@@ -295,22 +295,31 @@ class Screener:
         # rows that report which rules fired show their own quantity's atoms: keep it exact
         key_values = functools.partial(self.key_values, scaled=not self.collect_fired)
 
+        # run once per row: what it reads is looked up once
+        closures_get, closure_list, keys_get = self._closures.get, self._closure_list, keys.get
+        appends = (r.qty.append, r.date.append, r.ledger.append, r.index.append, r.closure.append, r.key.append,
+                   r.txid.append)
+
         def add(tx: Transaction, index: int, ledger: bool) -> None:
-            cid = self._closure(_tx_refs(tx))
+            refs = _tx_refs(tx)
+            cid = closures_get(refs)
+            if cid is None:
+                cid = self._closure(refs)
             values, q = key_values(tx)
-            r.qty.append(q)
-            k = (self._closure_list[cid].digest, values, ledger, ())
-            kid = keys.get(k)
+            k = (closure_list[cid].digest, values, ledger, ())
+            kid = keys_get(k)
             if kid is None:
                 kid = keys[k] = len(key_list)
                 key_list.append(k)
                 key_rows.append((cid, (), ledger, tx))
-            r.date.append(tx.date)
-            r.ledger.append(ledger)
-            r.index.append(index)
-            r.closure.append(cid)
-            r.key.append(kid)
-            r.txid.append(tx.id)
+            qty, date, led, ind, clo, key, txid = appends
+            qty(q)
+            date(tx.date)
+            led(ledger)
+            ind(index)
+            clo(cid)
+            key(kid)
+            txid(tx.id)
 
         for e in self.base.ledger:
             add(e, -1, True)
@@ -368,32 +377,44 @@ class Screener:
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
         theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
-        row_res = self._row_res
+        row_res, alt = self._row_res, self._alt
+        rindex, rkey, rclosure, rqty, rtxid = r.index, r.key, r.closure, r.qty, r.txid
+        info_get, names_get = self._info.get, self._names.get
+        scaled = self.scaling is not None
         for i in range(len(self.base.ledger), len(r.index)):  # the rows, in input order
-            index = r.index[i]
-            kid, cid = r.key[i], r.closure[i]
-            res = row_res.get(i) or results[kid]
+            index = rindex[i]
+            kid, cid = rkey[i], rclosure[i]
+            res = row_res.get(i) if row_res else None
+            if res is None:
+                res = results[kid]
             assert res is not None
-            ratio = self._ratio(i, r, res)
+            # the row's ratio, as _ratio; and its amounts again, as the fold scaled them (not kept per row)
+            q = rqty[i]
+            info = info_get(id(res))
+            if info is None or info.res is not res:
+                info = self._info_of(res)
+            if q == NO_Q or not scaled or (i in row_res and i not in alt):
+                ratio = None
+            else:
+                q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
+                ratio = None if q == q0 else (q, q0)
             entry = chosen[i]
             if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
                 variant = entry[0]
-                # the row's amounts again, as the fold scaled them (not kept per row)
-                amounts = self._info_of(res).amounts if ratio is None else self._scaled(res, ratio)
-                running = tuple((b, b + a if counts else b)
-                                for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True))
+                amounts = info.amounts if ratio is None else (info.scaled.get(q) or self._scaled(res, ratio))
+                running = tuple([(b, b + a) if counts else (b, b)
+                                 for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True)])
             else:
                 variant, running = entry, ()
             if exact:
                 variant = exact.get(i, variant)
             if running:
-                names = self._chain_names(cid, kid, res)
-                self.running = [(*names[j], b, a) for j, (b, a) in enumerate(running)]
+                self._last = (names_get((cid, kid)) or self._chain_names(cid, kid, res), running)
             else:
-                self.running = []
+                self._last = _NO_RUNNING
             if self.collect_fired:
                 self.fired[index] = _fired(variant, r.txid[i], self._closure_list[cid].ids)
-            v = self._row_verdict(variant, r.txid[i], cid, running, res, ratio)
+            v = self._row_verdict(variant, rtxid[i], cid, running, res, ratio)
             if theirs is not None:
                 v.rests_on_ai_diffusion_rule = fields_differing(v.to_json(), theirs[index])
             yield index, v
@@ -418,42 +439,39 @@ class Screener:
             for name in variant.token_fields:
                 state[name] = _deuntoken(state[name], ids)
             chains = [m[0] for m in res.memberships]
-            plan = []
+            # per field holding totals (path of two steps): its container's kind and what goes where, in
+            # before_paths' order; deeper paths apart (_set_path)
+            tops: dict[str, tuple[str, int, list[tuple[Any, str, int]]]] = {}
+            deep = []
             for path, what in variant.before_paths:
                 kind, _sep, chain = what.rpartition(":")
-                plan.append((path, kind, int(chain) if kind == "scaled" else chains.index(chain)))
-            got = self._parts[k] = (variant, res, state, tuple(plan))
-        state, plan = got[2], got[3]
-        v = object.__new__(variant.verdict.__class__)  # a shallow copy of the real-id fields
-        v.__dict__.update(state)
-        v.transaction = txid
-        copied: list[str] = []
-        for path, kind, x in plan:
-            if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
-                value = x
-                if ratio is not None:
-                    if (value * ratio[0]) % ratio[1]:
-                        raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
-                    value = value * ratio[0] // ratio[1]
-            elif kind == "after":  # running_after/2: before + amount when the member counts
-                value = running[x][1]
-            elif kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
-                value = max(res.memberships[x][3] - running[x][1], 0)
-            else:
-                value = running[x][0]
-            top = path[0]
-            if len(path) == 2:
-                node = getattr(v, top)
-                if top not in copied:  # one copy of the container per row, the cached one untouched
-                    node = node.copy() if node.__class__ is dict else copy.copy(node)
-                    setattr(v, top, node)
-                    copied.append(top)
-                if isinstance(node, (dict, list)):
-                    node[path[1]] = value
+                step = (path, kind, int(chain) if kind == "scaled" else chains.index(chain))
+                if len(path) == 2:
+                    node = state[path[0]]
+                    mode = _DICT if node.__class__ is dict else _LIST if node.__class__ is list else \
+                        _ITEMS if isinstance(node, (dict, list)) else _ATTRS
+                    tops.setdefault(path[0], (path[0], mode, []))[2].append((path[1], kind, step[2]))
                 else:
-                    setattr(node, path[1], value)
-            else:
-                _set_path(v, path, value)
+                    deep.append(step)
+            plan = (tuple((top, mode, tuple(steps)) for top, mode, steps in tops.values()), tuple(deep))
+            got = self._parts[k] = (variant, res, state, plan)
+        state = got[2]
+        tops_plan, deep_plan = got[3]
+        d = state.copy()  # a shallow copy of the real-id fields
+        d["transaction"] = txid
+        for top, mode, steps in tops_plan:
+            node = d[top]  # one copy of the container per row, the cached one untouched
+            node = d[top] = node.copy() if mode <= _LIST else copy.copy(node)
+            for key, kind, x in steps:
+                value = _total(kind, x, running, res, ratio)
+                if mode == _ATTRS:
+                    setattr(node, key, value)
+                else:
+                    node[key] = value
+        v = object.__new__(variant.verdict.__class__)
+        v.__dict__ = d
+        for path, kind, x in deep_plan:
+            _set_path(v, path, _total(kind, x, running, res, ratio))
         return v
 
     def _solve(self, key_list: list, key_rows: list, results: list, r: _Rows) -> tuple[int, int]:
@@ -507,13 +525,17 @@ class Screener:
         # the loop below runs once per row: what it reads per key or answer is looked up once
         rkey, rclosure, rqty = r.key, r.closure, r.qty
         names_get, info_get, totals_get = self._names.get, self._info.get, totals.get
+        row_res = self._row_res
         for i in order:
             kid = rkey[i]
             res: KeyResult = results[kid]
             if res.value_members:
                 res = self._row_res[i] = self._with_values(i, r, res, values)
-            if not res.memberships:
-                variant = chosen[i] = res.variant(())  # no running total: the variant alone
+            if not res.memberships:  # no running total: the variant alone
+                variant = res.variants.get(())
+                if variant is None or variant._pending is not None:
+                    variant = res.variant(())
+                chosen[i] = variant
             else:
                 cid = rclosure[i]
                 names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
@@ -521,12 +543,17 @@ class Screener:
                 if info is None or info.res is not res:
                     info = self._info_of(res)
                 q = rqty[i]
-                if q == NO_Q or i in self._row_res:  # the key holds the quantity, or solved for the row
+                if q == NO_Q or i in row_res:  # the key holds the quantity, or solved for the row
                     ratio = None
                 else:  # as _ratio
                     q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
                     ratio = None if q == q0 else (q, q0)
-                amounts = info.amounts if ratio is None else self._scaled(res, ratio)
+                if ratio is None:
+                    amounts = info.amounts
+                else:  # as _scaled, remembered per answer and quantity
+                    amounts = info.scaled.get(q)
+                    if amounts is None:
+                        amounts = self._scaled(res, ratio)
                 fits = []
                 befores = []
                 for name, (tests, cap), amount in zip(names, info.tests, amounts, strict=True):
@@ -546,7 +573,10 @@ class Screener:
                         ratio = self._ratio(i, r, res)
                         amounts = self._scaled(res, ratio)
                         fits = self._fits(names, res, amounts, totals)
-                variant = res.variant(tuple(fits))
+                fits_t = tuple(fits)
+                variant = res.variants.get(fits_t)  # KeyResult.variant without its calls when built
+                if variant is None or variant._pending is not None:
+                    variant = res.variant(fits_t)
                 for name, v, amount, counts in zip(names, befores, amounts, variant.counts, strict=True):
                     totals[name] = v + amount if counts else v
                 chosen[i] = (variant, *befores)  # the totals after are recomputed from these
@@ -589,9 +619,14 @@ class Screener:
     def _scaled(self, res: KeyResult, ratio: tuple[int, int] | None) -> tuple[int, ...]:
         """The amount of each membership for the row: the answer's, times the row's quantity over the
         answer's where the chain's amount is the quantity's product (quantitykeys.py: exact)."""
+        info = self._info_of(res)
         if ratio is None:
-            return self._info_of(res).amounts
+            return info.amounts
         q, q0 = ratio
+        if q0 == info.q0:
+            found = info.scaled.get(q)
+            if found is not None:
+                return found
         chains = self.scaling.chains if self.scaling is not None else frozenset()
         out = []
         for chain, _k, a, _cap in res.memberships:
@@ -600,7 +635,12 @@ class Screener:
                     raise EngineBug(f"amount {a} of chain {chain} is not a multiple of quantity {q0}")
                 a = a * q // q0
             out.append(a)
-        return tuple(out)
+        amounts = tuple(out)
+        if q0 == info.q0:  # remembered per answer and row quantity (the fold and the yield ask alike)
+            if len(info.scaled) >= 4096:
+                info.scaled.clear()
+            info.scaled[q] = amounts
+        return amounts
 
     def _fits(self, names: tuple[tuple[str, Any], ...], res: KeyResult, amounts: tuple[int, ...],
               totals: dict[tuple[str, Any], int]) -> list[bool]:
@@ -856,6 +896,26 @@ class Screener:
             r.key[i] = kid
             changed = True
         return changed
+
+
+_DICT, _LIST, _ITEMS, _ATTRS = 0, 1, 2, 3  # _row_verdict: how a field holding totals is copied and set
+
+
+def _total(kind: str, x: int, running: tuple[tuple[int, int], ...], res: KeyResult,
+           ratio: tuple[int, int] | None) -> int:
+    """A verdict value the fold fills for one row (Variant.before_paths: what goes there)."""
+    if kind == "scaled":  # the product of the quantity (quantitykeys.py), for the row's own quantity
+        value = x
+        if ratio is not None:
+            if (value * ratio[0]) % ratio[1]:
+                raise EngineBug(f"value {value} is not a multiple of quantity {ratio[1]}")
+            value = value * ratio[0] // ratio[1]
+        return value
+    if kind == "after":  # running_after/2: before + amount when the member counts
+        return running[x][1]
+    if kind == "headroom":  # running_headroom/2: cap - after, nothing past the cap
+        return max(res.memberships[x][3] - running[x][1], 0)
+    return running[x][0]
 
 
 def _untoken(x: Any, ids: tuple[str, ...]) -> Any:
