@@ -29,6 +29,7 @@ import functools
 import hashlib
 import itertools
 import operator
+import threading
 import time
 from array import array
 from collections import OrderedDict
@@ -111,7 +112,49 @@ _NO_RUNNING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
 _PARTS_MAX = 16_384  # (variant, closure, answer) whose real-id verdict fields are kept, per screen
 
 
-_CACHE: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
+class _KeyCache:
+    """Solved keys kept across calls, least recently used first.  Each step (look up and mark as
+    recent, store, trim) holds a lock: the web workbench screens and evaluates in threads, and a
+    lookup followed by a separate move could find the key evicted by another thread in between."""
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[tuple[Any, ...], KeyResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recall(self, k: tuple[Any, ...]) -> KeyResult | None:
+        """The key's answer, marked as recently used; None when it is not kept."""
+        with self._lock:
+            found = self._keys.get(k)
+            if found is not None:
+                self._keys.move_to_end(k)
+            return found
+
+    def keep(self, k: tuple[Any, ...], res: KeyResult) -> None:
+        with self._lock:
+            self._keys[k] = res
+
+    def trim(self, most: int) -> None:
+        """Forget the least recently used keys beyond `most`."""
+        with self._lock:
+            while len(self._keys) > most:
+                self._keys.popitem(last=False)
+
+    def __contains__(self, k: object) -> bool:
+        return k in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def values(self) -> list[KeyResult]:
+        with self._lock:
+            return list(self._keys.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+_CACHE = _KeyCache()
 _CACHE_MAX = 20_000  # solved keys kept across calls (25-75 KB each, plain data: their Controls are closed)
 
 
@@ -482,9 +525,8 @@ class Screener:
         for kid, k in enumerate(key_list):
             if results[kid] is not None:
                 continue
-            found = _CACHE.get((self._scope, k))
+            found = _CACHE.recall((self._scope, k))
             if found is not None:
-                _CACHE.move_to_end((self._scope, k))
                 results[kid] = found
                 hits += 1
             else:
@@ -506,10 +548,9 @@ class Screener:
                 out.extend(batch)
         for kid, res in zip(todo, out, strict=True):
             results[kid] = res
-            _CACHE[(self._scope, key_list[kid])] = res
+            _CACHE.keep((self._scope, key_list[kid]), res)
             misses += 1
-        while len(_CACHE) > _CACHE_MAX:
-            _CACHE.popitem(last=False)
+        _CACHE.trim(_CACHE_MAX)
         return hits, misses
 
     def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
@@ -680,16 +721,15 @@ class Screener:
         cached by (key, the outcomes those amounts can give)."""
         key_list, _key_rows = self._keys
         k = (key_list[r.key[i]], ("\x01regime", self._reachable(res, amounts)))
-        found = _CACHE.get((self._scope, k))
+        found = _CACHE.recall((self._scope, k))
         if found is not None:
-            _CACHE.move_to_end((self._scope, k))
             return found
         cid, cross, ledger, tx = self._row_tx(i, r)
         mini = self._mini(self._closure_list[cid].ids, tx, ledger)
         out = solve_batch(self.policy_dir, [(mini, cross, not ledger)], eager=False)[0]
         self.stats_regimes += 1
         self._solved.append(out)
-        _CACHE[(self._scope, k)] = out
+        _CACHE.keep((self._scope, k), out)
         return out
 
     def _with_values(self, i: int, r: _Rows, res: KeyResult,
@@ -703,9 +743,8 @@ class Screener:
         found = self._prefetched.pop(k, None)
         if found is not None:  # solved with an earlier row's miss, and counted there
             return found
-        found = _CACHE.get((self._scope, k))
+        found = _CACHE.recall((self._scope, k))
         if found is not None:
-            _CACHE.move_to_end((self._scope, k))
             self.stats_value_hits += 1
             return found
         batch = [(i, k, facts), *self._ready_values(i, r, k, values)]
@@ -718,7 +757,7 @@ class Screener:
         for (j, kj, _f), out in zip(batch, outs, strict=True):
             self.stats_value_misses += 1
             self._solved.append(out)
-            _CACHE[(self._scope, kj)] = out
+            _CACHE.keep((self._scope, kj), out)
             if j != i:
                 self._prefetched[kj] = out
         return outs[0]
@@ -816,7 +855,7 @@ class Screener:
             for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
                 facts.append(("f", self.contract.chains[chain], True, (TX_TOKEN, encode(big(before)))))
             k = (key_list[r.key[i]], tuple(facts), "exact", r.qty[i])  # with the row's own quantity
-            found = _CACHE.get((self._scope, k))
+            found = _CACHE.recall((self._scope, k))
             if found is not None:
                 out[i] = found.variant(())
             else:
@@ -831,7 +870,7 @@ class Screener:
             for k, res in zip(batch, solve_batch(self.policy_dir, entries, eager=False, exact=True), strict=True):
                 v = res.variant(())
                 res.release()
-                _CACHE[(self._scope, k)] = res
+                _CACHE.keep((self._scope, k), res)
                 for i in todo[k]:
                     out[i] = v
         self._exact_stats = {"rows": len(out), "solved": len(keys)}
