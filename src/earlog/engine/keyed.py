@@ -7,7 +7,8 @@ the transaction is a member of, the total before it is left open by `#external` 
 declared in the program (`_earlog_at(Chain, T, Point)`; externals added only through the
 backend before grounding would lose rule instances), which give the chain's
 before-predicate one synthetic total per combination of outcomes of the tests the chain
-declares (running_fit/2: the least total giving it, contract.fit_options).
+declares (running_fit/2: the least total giving it, contract.fit_options); outcomes of a test
+that no rule able to fire under the readings in force compares share one (livetests.py).
 The program is grounded once — a batch of keys in one Control, each key's tokens set
 apart by a prefix — and solved once per combination that is asked for; each gives a
 variant of the answer, and the ordered fold picks the variant whose test outcomes hold
