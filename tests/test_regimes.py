@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import keyed_and_whole
 
-from earlog.engine import regimes, screening
+from earlog.engine import keyed, regimes, screening
 
 N = 6  # keys, each needing a regime
 
@@ -85,6 +85,7 @@ def test_regimes_share_controls_and_verdicts_stay_exact(counted: list[int], batc
     assert all(within_cap_failed(f"t9-{j}") and not within_cap_failed(f"t2-{j}") for j in range(N))
     assert by_id["t2-x"]["lpp"]["used_tpp"] == 6 * 14_000 and within_cap_failed("t2-x")
     assert s.stats["quantity_regimes"] == N  # counted when the fold takes one: not the unused candidate
+    assert not s._regimes.ahead and not keyed._KEPT  # the unused one released with its Control
     if batched:
         assert counted == [N + 1], counted  # every candidate in the first one's Control
     else:

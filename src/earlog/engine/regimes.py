@@ -13,8 +13,8 @@ batch's worth, instead of one Control each (a Control's fixed cost is most of a 
 grounding).  Each is solved with the first candidate row's own quantity, as the fold would
 for the first row needing it (the answer is shared by every row of the regime, scaled).
 A candidate is counted (`stats_regimes`) and cached only when the fold takes it, so the
-counts and the cache are those of solving each alone; the others are released with the
-fold's answers.
+counts and the cache are those of solving each alone; the others are released when the
+fold ends.
 """
 
 from __future__ import annotations
@@ -45,10 +45,6 @@ class RegimeBatcher:
         key_list, _key_rows = self.s._keys
         return (key_list[self.r.key[i]], ("\x01regime", self.s._reachable(res, amounts)))
 
-    def take(self, k: tuple[Any, ...]) -> KeyResult | None:
-        """A regime solved ahead for cache key k, now taken by the fold (None if there is none)."""
-        return self.ahead.pop(k, None)
-
     def solve(self, i: int, k: tuple[Any, ...]) -> KeyResult:
         """Row i's regime (cache key k), solved with the candidates ahead of it in one Control."""
         batch = [(i, k)]
@@ -62,8 +58,21 @@ class RegimeBatcher:
         outs = solve_batch(s.policy_dir, entries, eager=False)
         for (_j, kj), out in zip(batch[1:], outs[1:], strict=True):
             self.ahead[kj] = out
-        s._solved.extend(outs)  # released with the fold's answers (the unused ones too)
+        s._solved.append(outs[0])  # released with the fold's answers
         return outs[0]
+
+    def take(self, k: tuple[Any, ...]) -> KeyResult | None:
+        """A regime solved ahead for cache key k, now taken by the fold (None if there is none)."""
+        out = self.ahead.pop(k, None)
+        if out is not None:
+            self.s._solved.append(out)  # released with the fold's answers
+        return out
+
+    def finish(self) -> None:
+        """The fold is over: the regimes solved ahead that no row took go (their Controls with them)."""
+        for res in self.ahead.values():
+            res.release()
+        self.ahead.clear()
 
     def _candidates(self, i: int, k: tuple[Any, ...]) -> list[tuple[int, tuple[Any, ...]]]:
         """Rows after row i (in evaluation order, within LOOKAHEAD rows) whose amounts give some test

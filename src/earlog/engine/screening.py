@@ -558,6 +558,7 @@ class Screener:
                     after = self.contract.afters[chain]
                     values[(chain, _untoken(ekey, ids))] = tuple(sorted(
                         (_untoken(a[3][1:], ids) for a in variant.after if a[1] == after), key=repr))
+        self._regimes.finish()
         return chosen
 
     def _info_of(self, res: KeyResult) -> _AnswerInfo:
