@@ -13,8 +13,8 @@ batch's worth, instead of one Control each (a Control's fixed cost is most of a 
 grounding).  Each is solved with the first candidate row's own quantity, as the fold would
 for the first row needing it (the answer is shared by every row of the regime, scaled).
 A candidate is counted (`stats_regimes`) and cached only when the fold takes it, so the
-counts and the cache are those of solving each alone; the others are released when the
-fold ends.
+counts and the cache are those of solving each alone; the others are released once the fold
+has passed their rows (a later row needing one solves it again).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class RegimeBatcher:
 
     def __init__(self, screener: Screener, order: Any, r: _Rows, results: list) -> None:
         self.s, self.order, self.r, self.results = screener, order, r, results
-        self.ahead: dict[tuple[Any, ...], KeyResult] = {}  # solved, not yet taken by the fold
+        # solved, not yet taken by the fold: cache key -> (the place of its row in `order`, the answer)
+        self.ahead: dict[tuple[Any, ...], tuple[int, KeyResult]] = {}
         self.pos: array[int] | None = None  # row -> its place in `order` (made when first needed)
         self.enabled = True  # off: each regime in a Control of its own (the tests compare both)
 
@@ -49,6 +50,7 @@ class RegimeBatcher:
         """Row i's regime (cache key k), solved with the candidates ahead of it in one Control."""
         batch = [(i, k)]
         if self.enabled:
+            self._passed(i)
             batch += self._candidates(i, k)
         s = self.s
         entries = []
@@ -56,21 +58,34 @@ class RegimeBatcher:
             cid, cross, ledger, tx = s._row_tx(j, self.r)
             entries.append((s._mini(s._closure_list[cid].ids, tx, ledger), cross, not ledger))
         outs = solve_batch(s.policy_dir, entries, eager=False)
-        for (_j, kj), out in zip(batch[1:], outs[1:], strict=True):
-            self.ahead[kj] = out
+        pos = self.pos
+        for (j, kj), out in zip(batch[1:], outs[1:], strict=True):
+            self.ahead[kj] = (pos[j] if pos is not None else 0, out)
         s._solved.append(outs[0])  # released with the fold's answers
         return outs[0]
 
     def take(self, k: tuple[Any, ...]) -> KeyResult | None:
         """A regime solved ahead for cache key k, now taken by the fold (None if there is none)."""
-        out = self.ahead.pop(k, None)
-        if out is not None:
-            self.s._solved.append(out)  # released with the fold's answers
-        return out
+        found = self.ahead.pop(k, None)
+        if found is None:
+            return None
+        self.s._solved.append(found[1])  # released with the fold's answers
+        return found[1]
+
+    def _passed(self, i: int) -> None:
+        """Release the regimes solved ahead for rows the fold has passed (row i's place) without
+        taking them: memory stays bounded by the candidates within LOOKAHEAD rows; a later row that
+        needs one solves it again."""
+        pos = self.pos
+        if pos is None or not self.ahead:
+            return
+        here = pos[i]
+        for kj in [kj for kj, (at, _res) in self.ahead.items() if at < here]:
+            self.ahead.pop(kj)[1].release()
 
     def finish(self) -> None:
         """The fold is over: the regimes solved ahead that no row took go (their Controls with them)."""
-        for res in self.ahead.values():
+        for _at, res in self.ahead.values():
             res.release()
         self.ahead.clear()
 
