@@ -106,6 +106,9 @@ class Contract:
     shown: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     field_uses: tuple[typing.Any, ...] = ()  # how rules read each integer field (engine/datekeys.py)
     scalings: tuple[typing.Any, ...] = ()  # which integer field is only a factor (engine/quantitykeys.py)
+    # chain -> test -> the readings each rule comparing the total that way requires (engine/livetests.py)
+    test_guards: dict[str, dict[str, tuple[frozenset[tuple[str, str]], ...]]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -250,9 +253,10 @@ def contract(policy: Policy) -> Contract:
     c = Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
                  tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
                  tests=tests, carried=carried, shown=shown, field_uses=_field_uses(policy))
+    from earlog.engine import livetests
     from earlog.engine.quantitykeys import analyse
 
-    return dataclasses.replace(c, scalings=analyse(policy, c))
+    return dataclasses.replace(c, scalings=analyse(policy, c), test_guards=livetests.analyse(policy, c))
 
 
 def _declared(policy: Policy, name: str) -> list[typing.Any]:

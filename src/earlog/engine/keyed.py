@@ -7,7 +7,8 @@ the transaction is a member of, the total before it is left open by `#external` 
 declared in the program (`_earlog_at(Chain, T, Point)`; externals added only through the
 backend before grounding would lose rule instances), which give the chain's
 before-predicate one synthetic total per combination of outcomes of the tests the chain
-declares (running_fit/2: the least total giving it, contract.fit_options).
+declares (running_fit/2: the least total giving it, contract.fit_options); outcomes of a test
+that no rule able to fire under the readings in force compares share one (livetests.py).
 The program is grounded once — a batch of keys in one Control, each key's tokens set
 apart by a prefix — and solved once per combination that is asked for; each gives a
 variant of the answer, and the ordered fold picks the variant whose test outcomes hold
@@ -36,6 +37,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number, String, Symbol, SymbolType
 
+from earlog.engine import livetests
 from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import ZERO, Contract, fit_options, flip_point
 from earlog.engine.facts import scenario_facts
@@ -295,6 +297,49 @@ def _at_atom(prefix: str, chain: str, point: str) -> Symbol:
     return Function(AT, [Function(chain), String(prefix + "t"), Function(point)])
 
 
+@functools.lru_cache(maxsize=64)
+def _live_tests(state: Any, overlay: tuple[Symbol, ...]) -> dict[str, tuple[str, ...]]:
+    """The declared tests of each chain that can decide something under the overlay's readings
+    (livetests.py): the readings in force are static atoms, decided by the overlay alone; where the
+    policy does not make them static, every test."""
+    prep = state.prepare(VERDICT_PREDICATES, _shown(state.contract))
+    readings = None
+    if livetests.READING in prep.static_predicates:
+        readings = frozenset((s.arguments[0].name, s.arguments[1].name)
+                             for s in prep.static_for(overlay, frozenset()) if s.name == livetests.READING)
+    return livetests.live(state.contract, readings)
+
+
+def _grouped(tests: tuple[str, ...], live: tuple[str, ...], a: int, cap: int
+             ) -> list[tuple[tuple[bool, ...], str, tuple[tuple[bool, ...], ...]]]:
+    """A membership's options (contract.fit_options) as (outcomes, point, the outcomes it stands for):
+    options that agree on every live test share one, the first (its least total) solved for them."""
+    full = fit_options(tests, a, cap)
+    if live == tests:
+        return [(o, point, (o,)) for o, point, _v in full]
+    at = [i for i, t in enumerate(tests) if t in live]
+    groups: dict[tuple[bool, ...], list[Any]] = {}
+    for o, point, _v in full:
+        g = groups.setdefault(tuple(o[i] for i in at), [o, point, []])
+        g[2].append(o)
+    return [(o, point, tuple(same)) for o, point, same in groups.values()]
+
+
+def _aliases(options: list[list[tuple[tuple[bool, ...], str, tuple[tuple[bool, ...], ...]]]]
+             ) -> dict[tuple[bool, ...], tuple[tuple[bool, ...], ...]]:
+    """For each combination solved: the variant keys of the other combinations it stands for."""
+    out: dict[tuple[bool, ...], tuple[tuple[bool, ...], ...]] = {}
+    if all(len(same) == 1 for option in options for _o, _p, same in option):
+        return out
+    for combo in itertools.product(*options):
+        k = tuple(x for o, _p, _same in combo for x in o)
+        each = itertools.product(*(same for _o, _p, same in combo))
+        others = tuple(v for v in (tuple(x for o in e for x in o) for e in each) if v != k)
+        if others:
+            out[k] = others
+    return out
+
+
 def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool, ...]:
     """The fold's key of a variant: the outcomes of every declared test of every membership, flat."""
     return tuple(x for outcomes, _point in combo for x in outcomes)
@@ -428,19 +473,22 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
             row.append((chain, _strip(encode(key), prefixes[j]), amounts[j][chain], caps[j][chain]))
         memberships.append(row if not exact else [])
     # the totals entered for each membership: the least that gives each combination of the chain's
-    # declared tests (0 first, where every total fits and none is reached)
+    # declared tests (0 first, where every total fits and none is reached); the outcomes of a test
+    # no rule able to fire under the readings in force compares share one variant (livetests.py)
+    live = _live_tests(state, overlay_facts(entries[0][0]))
     combos: list[list[tuple[tuple[tuple[bool, ...], str], ...]]] = []
+    aliases: list[dict[tuple[bool, ...], tuple[tuple[bool, ...], ...]]] = []
     for row in memberships:
-        options = []
-        for chain, _k, a, cap in row:
-            options.append([(outcomes, point) for outcomes, point, _v in fit_options(c.tests[chain], a, cap)])
-        combos.append(list(itertools.product(*options)))
+        options = [_grouped(c.tests[chain], live[chain], a, cap) for chain, _k, a, cap in row]
+        combos.append([tuple((o, point) for o, point, _same in combo) for combo in itertools.product(*options)])
+        aliases.append(_aliases(options))
     # a key in a value-keyed chain solved without its totals only says which chains it is in:
     # its verdict comes from the solve the fold makes with the totals (screening.py)
     valued = {j for j, (_mini, cross, _want) in enumerate(entries) if any(x[1] in late_names for x in cross)}
     entries = [(e[0], e[1], e[2] and (not value_members[j] or j in valued)) for j, e in enumerate(entries)]
     solver = _BatchSolver(grounded, policy, c, entries, prefixes, memberships, combos, static_shown, policy_dir)
     solver.exact = exact
+    solver.aliases = aliases
     results = [KeyResult(memberships=tuple(m), payload=(policy_dir, *e), value_members=tuple(sorted(vm, key=repr)))
                for m, e, vm in zip(memberships, entries, value_members, strict=True)]
     steps = max(len(cs) for cs in combos) if eager else 1
@@ -448,7 +496,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
         todo = [j for j, cs in enumerate(combos) if step < len(cs)]
         variants = solver.solve({j: cs[step % len(cs)] for j, cs in enumerate(combos)}, todo)
         for j in todo:
-            results[j].variants[_variant_key(combos[j][step])] = variants[j]
+            solver.put(results[j], j, combos[j][step], variants[j])
     if eager or steps == max(len(cs) for cs in combos):
         solver.close()  # every variant is solved: nothing is left to ask the Control
     else:
@@ -503,7 +551,17 @@ class _BatchSolver:
         self.attached = 0  # results not released
         self.completed = False
         self.exact = False
+        # per key: a solved variant's key -> the other keys it stands for (tests that cannot decide anything)
+        self.aliases: list[dict[tuple[bool, ...], tuple[tuple[bool, ...], ...]]] = [{} for _ in entries]
         self.lock = threading.RLock()
+
+    def put(self, result: KeyResult, j: int, combo: tuple[tuple[tuple[bool, ...], str], ...],
+            variant: Variant) -> None:
+        """Record key j's variant for a combination, under every outcome combination it stands for."""
+        k = _variant_key(combo)
+        result.variants.setdefault(k, variant)
+        for other in self.aliases[j].get(k, ()):
+            result.variants.setdefault(other, variant)
 
     def close(self) -> None:
         """Drop the Control; the batch can be grounded again from its entries (`solve_for`)."""
@@ -563,7 +621,7 @@ class _BatchSolver:
                     todo = [k for k, cs in enumerate(self.combos) if step < len(cs)]
                     variants = self.solve({k: cs[step % len(cs)] for k, cs in enumerate(self.combos)}, todo)
                     for k in todo:
-                        self.results[k].variants.setdefault(_variant_key(self.combos[k][step]), variants[k])
+                        self.put(self.results[k], k, self.combos[k][step], variants[k])
                 self.completed = True
                 for r in self.results:  # they hold every variant now: plain data only
                     if r._solver is self:

@@ -31,7 +31,7 @@ KEEP_OVERLAYS = 8
 KEEP_STATICS = 512
 # the modules whose code decides what is cached
 _ENGINE_FILES = ("policy.py", "program.py", "contract.py", "prepared.py", "facts.py", "prepcache.py",
-                 "vocabulary.py", "datekeys.py", "quantitykeys.py")
+                 "vocabulary.py", "datekeys.py", "quantitykeys.py", "livetests.py")
 
 
 def cache_dir() -> Path | None:

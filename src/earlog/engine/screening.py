@@ -45,6 +45,7 @@ from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, ma
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
+from earlog.engine.regimes import RegimeBatcher
 from earlog.errors import EngineBug, InputError
 from earlog.scenario.model import Attestation, Item, Party, Scenario, Transaction, reference_fields
 from earlog.verdict import fields_differing
@@ -562,6 +563,7 @@ class Screener:
         self._prefetched: dict[tuple[Any, ...], KeyResult] = {}
         self._row_res.clear()
         self._alt: set[int] = set()  # rows given the key's answer for their amounts' regime (_regime)
+        self._regimes = RegimeBatcher(self, order, r, results)
         reachable: dict[int, frozenset[tuple[bool, ...]]] = {}
         # the loop below runs once per row: what it reads per key or answer is looked up once
         rkey, rclosure, rqty = r.key, r.closure, r.qty
@@ -627,6 +629,7 @@ class Screener:
                     after = self.contract.afters[chain]
                     values[(chain, _untoken(ekey, ids))] = tuple(sorted(
                         (_untoken(a[3][1:], ids) for a in variant.after if a[1] == after), key=repr))
+        self._regimes.finish()
         return chosen
 
     def _info_of(self, res: KeyResult) -> _AnswerInfo:
@@ -717,18 +720,16 @@ class Screener:
 
     def _regime(self, i: int, r: _Rows, res: KeyResult, amounts: tuple[int, ...]) -> KeyResult:
         """The key's answer for rows whose amounts give the same test outcomes as the row's: solved
-        with the row's own quantity the first time, then shared (scaled, as the key's answer is),
-        cached by (key, the outcomes those amounts can give)."""
-        key_list, _key_rows = self._keys
-        k = (key_list[r.key[i]], ("\x01regime", self._reachable(res, amounts)))
+        with the quantity of the first row that could need it (this one, or one ahead solved in the
+        same Control: regimes.py), then shared (scaled, as the key's answer is), cached by (key, the
+        outcomes those amounts can give)."""
+        k = self._regimes.key(i, res, amounts)
         found = _CACHE.recall((self._scope, k))
         if found is not None:
             return found
-        cid, cross, ledger, tx = self._row_tx(i, r)
-        mini = self._mini(self._closure_list[cid].ids, tx, ledger)
-        out = solve_batch(self.policy_dir, [(mini, cross, not ledger)], eager=False)[0]
+        # solved ahead with an earlier row's regime, or now with the candidates ahead (regimes.py)
+        out = self._regimes.take(k) or self._regimes.solve(i, k)
         self.stats_regimes += 1
-        self._solved.append(out)
         _CACHE.keep((self._scope, k), out)
         return out
 
