@@ -13,6 +13,7 @@ the whole-scenario engine's.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -83,3 +84,14 @@ def test_a_test_no_live_rule_compares_is_not_solved_for(reading: str, monkeypatc
     # the key and its regimes are in the allocation chain: three options of its total each (0, past
     # the cap with the shipment, at the cap), two of which agree on the one live test
     assert sum(filtered) < sum(every), (filtered, every)
+
+
+def test_a_declared_test_whose_comparing_rules_were_not_found_stays_live() -> None:
+    """Fail closed: a test the analysis found no rule for is solved for under every reading."""
+    c = contract(load_policy())
+    q = "allocation_crossing_application"
+    guards = {chain: dict(tests) for chain, tests in c.test_guards.items()}
+    guards["allocation"][REACHED] = ()  # as if its comparisons had gone unrecognised
+    blind = dataclasses.replace(c, test_guards=guards)
+    assert live(blind, frozenset({(q, "denied_in_whole")}))["allocation"] == (SUM_FIT, REACHED)
+    assert live(c, frozenset({(q, "denied_in_whole")}))["allocation"] == (SUM_FIT,)

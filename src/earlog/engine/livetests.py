@@ -79,7 +79,9 @@ def _required_readings(stmt: typing.Any) -> frozenset[tuple[str, str]]:
 
 def live(c: Contract, readings: frozenset[tuple[str, str]] | None) -> dict[str, tuple[str, ...]]:
     """The tests of each chain that some rule able to fire compares (every test when the readings
-    in force are not known: `readings` None)."""
+    in force are not known: `readings` None).  A declared test for which no comparing rule was
+    found stays live: the analysis missed its rules, or the contract is wrong, and either way
+    solving for it costs time, not a verdict (fail closed)."""
     guards = getattr(c, "test_guards", None)
     if readings is None or guards is None:
         return dict(c.tests)
@@ -89,5 +91,5 @@ def live(c: Contract, readings: frozenset[tuple[str, str]] | None) -> dict[str, 
         if by_test is None:
             out[chain] = tests
             continue
-        out[chain] = tuple(t for t in tests if any(g <= readings for g in by_test.get(t, ())))
+        out[chain] = tuple(t for t in tests if not by_test.get(t) or any(g <= readings for g in by_test[t]))
     return out
