@@ -896,15 +896,7 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
     """A variant's verdict, from its key's atoms, the atoms about no key and the static ones only."""
     from earlog.verdict import build_verdicts, counterfactual_readings
 
-    atoms = dict(_with_no_key(by_name, no_key))  # the lists of both are shared: never appended to
-    fresh: set[str] = set()  # the lists made here
-    for sym in own:
-        name = sym.name
-        if name in fresh:
-            atoms[name].append(sym)
-        else:
-            atoms[name] = [*atoms.get(name, ()), sym]
-            fresh.add(name)
+    atoms = _extended(_with_no_key(by_name, no_key), own)
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=[tx]), policy=policy)
     ans._by_first.update(static_index)  # static atoms indexed once, not per answer
     verdict = build_verdicts(ans, counterfactual=False)[0]  # the counterfactual needs the whole book
@@ -933,6 +925,21 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
     v.token_fields = tuple(tokens)
 
 
+def _extended(by_name: dict[str, list[Symbol]], syms: tuple[Symbol, ...]) -> dict[str, list[Symbol]]:
+    """by_name with syms appended under their names, in a new dict: the lists of by_name are shared
+    (other variants and batches read them), so a name that gets atoms gets a list of its own."""
+    atoms = dict(by_name)
+    fresh: set[str] = set()  # the lists made here
+    for sym in syms:
+        name = sym.name
+        if name in fresh:
+            atoms[name].append(sym)
+        else:
+            atoms[name] = [*atoms.get(name, ()), sym]
+            fresh.add(name)
+    return atoms
+
+
 _NO_KEY: dict[tuple[int, int], tuple[Any, Any, dict[str, list[Symbol]]]] = {}
 
 
@@ -943,15 +950,7 @@ def _with_no_key(by_name: dict[str, list[Symbol]], no_key: tuple[Symbol, ...]) -
     got = _NO_KEY.get(k)
     if got is not None and got[0] is by_name and got[1] is no_key:
         return got[2]
-    atoms = dict(by_name)
-    fresh: set[str] = set()
-    for sym in no_key:
-        name = sym.name
-        if name in fresh:
-            atoms[name].append(sym)
-        else:
-            atoms[name] = [*atoms.get(name, ()), sym]
-            fresh.add(name)
+    atoms = _extended(by_name, no_key)
     if len(_NO_KEY) >= 256:
         _NO_KEY.clear()
     _NO_KEY[k] = (by_name, no_key, atoms)
