@@ -13,10 +13,13 @@ import pytest
 from clingo import Function, String, ast
 
 import earlog
-from earlog.engine import screening
+from earlog.engine import load_policy, screening
 from earlog.engine.astlock import SHARED_ASTS
 from earlog.explain import explain
 from earlog.scenario.json_input import scenario_from_dict
+from earlog.space import condition as C
+from earlog.space.answers import default_spaces
+from earlog.space.search import check
 
 H100 = {"id": "h100", "eccn": "3A090.a", "tpp": 15832, "datacenter": True, "designer": "approved"}
 
@@ -85,3 +88,63 @@ def test_threads_evaluating_at_once_get_the_verdicts_of_one_thread(engine: str,
     with ThreadPoolExecutor(max_workers=6) as pool:
         together = list(pool.map(run, quantities))
     assert together == alone
+
+
+def _clear_earlog_caches() -> None:
+    """Every functools cache of earlog's modules emptied, as in a process's first evaluation."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name == "earlog" or name.startswith("earlog."):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The earlog functions that read an attribute of a clingo AST node while this thread did not
+    hold the shared-AST lock (reading a node acquires and releases it: astlock.py)."""
+    import sys
+
+    unlocked: list[str] = []
+    inner = ast.AST.__getattr__
+
+    def getattr_(self: ast.AST, name: str) -> Any:
+        if not SHARED_ASTS._is_owned():  # type: ignore[attr-defined]
+            frame = sys._getframe(1)
+            while frame is not None and "earlog" not in frame.f_code.co_filename:
+                frame = frame.f_back
+            unlocked.append(frame.f_code.co_name if frame is not None else "?")
+        return inner(self, name)
+
+    monkeypatch.setattr(ast.AST, "__getattr__", getattr_)
+    return unlocked
+
+
+@pytest.mark.parametrize("engine", ["keyed", "whole"])
+def test_a_first_evaluation_reads_the_policy_asts_under_the_lock(engine: str, reads: list[str],
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Any) -> None:
+    """The analyses a process makes on its first evaluation (the running-total contract, the date
+    and quantity keys, the live program, the provenance twins, the Datalog translation, the space
+    program) walk the shared statements: two threads making them at
+    once must not change a node's count together."""
+    monkeypatch.setenv("EARLOG_ENGINE", engine)
+    monkeypatch.setenv("EARLOG_CACHE_DIR", str(tmp_path))  # nothing prepared on disk: the analyses run
+    _clear_earlog_caches()
+    screening._CACHE.clear()
+    try:
+        verdicts = earlog.evaluate(_deal(11))
+        sc = scenario_from_dict(_deal(11))
+        explain(sc, Function("outcome", [String("t"), Function("authorized_by_veu")]), why_not=True)
+        earlog.evaluate(_deal(11), engine="pydatalog")
+        policy = load_policy()
+        lpp = C.Not(C.atom(policy, "exception", "LPP", None))
+        tier3 = C.atom(policy, "field", "tier3_entity", None)
+        assert check(default_spaces()["core"], policy, C.Implies(tier3, lpp)).holds
+    finally:
+        _clear_earlog_caches()  # what was prepared with the patched reader is not kept
+    assert [v.outcome for v in verdicts] == ["authorized_by_exception"]
+    assert sorted(set(reads)) == []

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from clingo import Function, Symbol, ast
 
 from earlog.datalog.terms import TranslationError, compile_term, variables_of
+from earlog.engine.astlock import reads_shared_asts
 from earlog.engine.policy import Policy
 
 Key = tuple[str, int]  # (predicate, arity)
@@ -169,6 +170,7 @@ def origins(policy: Policy, statements: Iterable[tuple[str, ast.AST]]) -> list[t
     return out
 
 
+@reads_shared_asts
 def translate(policy: Policy, statements: Sequence[tuple[str, ast.AST]]) -> Translation:
     """The Datalog program for the given statements (raises TranslationError)."""
     names = itertools.count(1)

@@ -11,20 +11,43 @@ lose an increment, and free a node still in use: clingo then reports an invalid 
 worse.  Holding this lock while a ProgramBuilder adds shared statements, and while new
 nodes are built around shared ones, keeps every count change on one thread at a time.
 
+Reading a node counts too: every attribute of a clingo AST that is itself a node comes back
+as a new Python wrapper that acquires the node (and releases it when the wrapper dies), so
+the analyses that walk the policy's statements (the running-total contract, the date and
+quantity keys, the live program, the provenance twins, the space and Datalog translations)
+run with the lock held as well (`reads_shared_asts`).  Each is cached, so the lock is taken
+once per analysis and process, not per evaluation.
+
 Grounding and solving do not touch the ASTs (the builder has already translated them), so
 they run outside the lock and threads still ground and solve in parallel.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import clingo
 from clingo import ast
 
 SHARED_ASTS = threading.RLock()
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reads_shared_asts(f: Callable[P, R]) -> Callable[P, R]:
+    """f walks the policy's shared AST nodes: run it with the shared-AST lock held.  Put it under
+    a cache decorator, so that a cache hit does not take the lock."""
+
+    @functools.wraps(f)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        with SHARED_ASTS:
+            return f(*args, **kwargs)
+
+    return locked
 
 
 @contextmanager

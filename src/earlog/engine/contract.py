@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from clingo import Function, String, ast
 
+from earlog.engine.astlock import reads_shared_asts
 from earlog.engine.policy import Policy
 from earlog.errors import EarlogError
 
@@ -214,6 +215,7 @@ def _const(term: typing.Any) -> str | None:
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def contract(policy: Policy) -> Contract:
     """The policy's running-total contract, checked against its rules (FastPathRefused otherwise)."""
     chains = {s.arguments[0].name: s.arguments[1].name for s in policy.data.get("running_total", ())}

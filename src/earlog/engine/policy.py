@@ -19,6 +19,7 @@ from pathlib import Path
 import clingo
 from clingo import ast
 
+from earlog.engine.astlock import reads_shared_asts
 from earlog.errors import PolicyError
 
 TAGS = ("rule", "cite", "text")
@@ -111,6 +112,7 @@ def default_policy_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def load_policy(root: str | None = None) -> Policy:
     base = Path(root) if root else default_policy_dir()
     if not base.is_dir():

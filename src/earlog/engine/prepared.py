@@ -23,6 +23,7 @@ import clingo
 from clingo import Function, Symbol, ast
 
 from earlog.engine.arith import Arithmetic
+from earlog.engine.astlock import reads_shared_asts
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.program import FIRED, UNMET, program
@@ -76,6 +77,7 @@ def overlay_inputs() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=32)
+@reads_shared_asts
 def prepare(policy: Policy, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
             shown: frozenset[str]) -> Prepared:
     statements = program(policy, traced, False)

@@ -26,6 +26,8 @@ from typing import Any
 
 from clingo import Symbol
 
+from earlog.engine.astlock import reads_shared_asts
+
 FORMAT = 4
 KEEP_OVERLAYS = 8
 KEEP_STATICS = 512
@@ -128,6 +130,7 @@ class KeyedState:
         return found
 
 
+@reads_shared_asts
 def _prepare_text(policy_dir: str | None, overlay: tuple[Symbol, ...], traced: frozenset[str] | None,
                   shown: frozenset[str]) -> PreparedText:
     from earlog.engine.policy import load_policy
@@ -147,6 +150,7 @@ def _prepare_text(policy_dir: str | None, overlay: tuple[Symbol, ...], traced: f
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def keyed_state(policy_dir: str | None = None) -> KeyedState:
     """The keyed engine's view of a policy: from the disk cache when it holds this policy."""
     root = policy_root(policy_dir)

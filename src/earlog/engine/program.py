@@ -15,6 +15,7 @@ import re
 
 from clingo import String, ast
 
+from earlog.engine.astlock import reads_shared_asts
 from earlog.engine.policy import Policy
 
 FIRED = "_earlog_fired"
@@ -66,6 +67,7 @@ def _unmet_rules(stmt: ast.AST) -> list[ast.AST]:
 
 
 @functools.lru_cache(maxsize=16)
+@reads_shared_asts
 def program(policy: Policy, traced: frozenset[str] | None,
              explain: bool = False) -> tuple[tuple[str, ast.AST], ...]:
     """The statements to replay, with a provenance twin for each traced rule.
@@ -117,6 +119,7 @@ def _shape(stmt: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.lru_cache(maxsize=64)
+@reads_shared_asts
 def live_program(policy: Policy, traced: frozenset[str] | None, explain: bool,
                   given: frozenset[str]) -> tuple[tuple[str, ast.AST | str], ...]:
     """The statements that can fire for a scenario whose facts use the predicates

@@ -29,6 +29,7 @@ from typing import Any
 
 import clingo
 
+from earlog.engine.astlock import reads_shared_asts
 from earlog.engine.policy import Policy, load_policy
 from earlog.engine.prepcache import LazySymbols
 from earlog.scenario.model import Vocabulary
@@ -46,6 +47,7 @@ class WholeState:
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def whole_state(policy_dir: str | None = None) -> WholeState:
     """The policy and its vocabulary: from the disk cache when it holds this policy, else
     parsed (and the cache file written for the next process)."""

@@ -31,7 +31,7 @@ import clingo
 from clingo import Function, Number, String, Symbol, ast
 
 from earlog.engine.arith import Arithmetic, big
-from earlog.engine.astlock import program_builder
+from earlog.engine.astlock import program_builder, reads_shared_asts
 from earlog.engine.facts import scenario_facts
 from earlog.engine.policy import Policy
 from earlog.engine.program import program
@@ -73,6 +73,7 @@ class Layout:
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def chain_totals(policy: Policy) -> dict[str, str]:
     """chain name -> the predicate the policy starts at 0 for a chain's first member."""
     out: dict[str, str] = {}
@@ -137,6 +138,7 @@ def _chain_first_rule() -> ast.AST:
 
 
 @functools.lru_cache(maxsize=16)
+@reads_shared_asts
 def space_statements(policy: Policy, traced: frozenset[str] | None) -> tuple[tuple[str, ast.AST], ...]:
     """The policy's statements (with the engine's twins), chain starts rewritten."""
     out = [(part, _rewrite_chain_start(stmt)) for part, stmt in program(policy, traced)]

@@ -23,7 +23,7 @@ from collections import defaultdict
 import clingo
 from clingo import Function, ast
 
-from earlog.engine.astlock import program_builder
+from earlog.engine.astlock import program_builder, reads_shared_asts
 from earlog.engine.policy import Policy
 from earlog.engine.program import program
 
@@ -61,6 +61,7 @@ def _needed(policy: Policy, goals: set[str]) -> list[tuple[str, ast.AST]]:
 
 
 @functools.lru_cache(maxsize=8)
+@reads_shared_asts
 def country_classes(policy: Policy) -> dict[int, list[tuple[str, tuple[str, ...]]]]:
     """tier (under the default readings) -> [(representative ISO code, its groups)], in ISO code order."""
     ctl = clingo.Control(["--warn=none"])
