@@ -8,6 +8,7 @@ rule asks for that the answer set lacks, in the order the rule lists them.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,22 @@ def _code_symbols() -> dict[str, Symbol]:
     return {c: Function(c) for c in (*EXCEPTIONS, *VEUS)}
 
 
+def _obligations(atoms: Iterable[Symbol], start: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """code -> the obligation names of the obligation/2 atoms, appended to a copy of start."""
+    out = {code: list(names) for code, names in (start or {}).items()}
+    for s in atoms:
+        if len(s.arguments) == 2:
+            out.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_obligations(policy: Policy) -> dict[str, list[str]]:
+    """The policy's obligation facts by code, read from clingo once per policy (the keyed engine
+    builds a verdict per variant it solves; read-only: _obligations copies it)."""
+    return _obligations(policy.data.get("obligation", ()))
+
+
 def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
     """`counterfactual=False`: leave rests_on_ai_diffusion_rule to the caller (the keyed engine
     evaluates the counterfactual over the whole book, engine/screening.py)."""
@@ -171,11 +188,8 @@ def build_verdicts(ans: Answer, counterfactual: bool = True) -> list[Verdict]:
     for s in ans.get(UNMET):
         a = s.arguments
         unmet.add((a[0], a[1].name, a[2].name))
-    obligations: dict[str, list[str]] = {}
     # obligations are policy facts (no rule reads them, so they are data, not solver input)
-    for s in (*policy.data.get("obligation", ()), *ans.get("obligation")):
-        if len(s.arguments) == 2:
-            obligations.setdefault(s.arguments[0].name, []).append(s.arguments[1].name)
+    obligations = _obligations(ans.get("obligation"), _policy_obligations(policy))
     review = by_tx("review_policy")
     outcome = by_tx("outcome")
     route = by_tx("route")
@@ -464,12 +478,14 @@ def _fill_rests_on(ans: Answer, verdicts: list[Verdict]) -> None:
 def counterfactual_readings(ans: Answer) -> list[tuple[str, str]]:
     """The (question, reading to compare with) pairs of `compare_without/3` in force for an answer."""
     chosen = {s.arguments[0].name: s.arguments[1].name for s in ans.get("interpretation")}
-    out = []
-    for f in ans.policy.data.get("compare_without", ()):
-        question, reading, without = (a.name for a in f.arguments)
-        if chosen.get(question) == reading:
-            out.append((question, without))
-    return out
+    return [(question, without) for question, reading, without in _compare_without(ans.policy)
+            if chosen.get(question) == reading]
+
+
+@functools.lru_cache(maxsize=8)
+def _compare_without(policy: Policy) -> tuple[tuple[str, str, str], ...]:
+    """The policy's compare_without/3 facts as names, read from clingo once per policy."""
+    return tuple(tuple(a.name for a in f.arguments) for f in policy.data.get("compare_without", ()))
 
 
 def fields_differing(mine: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
