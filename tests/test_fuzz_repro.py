@@ -65,6 +65,10 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "j_mac_tops_1e6_wraps_not_controlled.json": (0, "License required: yes"),
     "d_mac_tops_1e6_not_controlled.earlog": (0, "License required: yes"),
     "j_mac_tops_1e30_dropped_not_controlled.json": (0, "License required: yes"),
+    # 1,000 ledger entries of LPP and license exports to 20 consignees in 2025-2026 before ten
+    # orders: every order within its country's allocation (see also the engines' agreement below)
+    "j_ledger_1000.json": (0, "Outcome: license required; reviewed under a presumption of approval  "
+                              "[outcome.license_within_cap]"),
 }
 
 
@@ -211,3 +215,18 @@ def test_a_long_ownership_cycle_is_one_short_line(tmp_path: Path, capsys: pytest
     assert code == 2
     assert err.count("\n") == 1 and len(err) < 400, err
     assert "ownership cycle: 'p0' -> 'p1' -> 'p2' -> 'p3' -> ... (19,995 more) ... -> 'p19999' -> 'p0'" in err
+
+
+def test_a_long_ledger_gets_the_same_verdicts_from_both_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """j_ledger_1000.json: the keyed engine folds the 1,000 ledger entries' running totals in
+    Python; the whole-scenario engine sums them in the solver. Every verdict field must agree, and
+    the 2026 license exports before an order count against its country's allocation."""
+    import earlog
+
+    verdicts = {}
+    for engine in ("keyed", "whole"):
+        monkeypatch.setenv("EARLOG_ENGINE", engine)
+        verdicts[engine] = [v.to_json() for v in earlog.evaluate(REPRO / "j_ledger_1000.json")]
+    assert verdicts["keyed"] == verdicts["whole"]
+    used = {v["transaction"]: v["allocation"]["used_tpp"] for v in verdicts["keyed"]}
+    assert len(used) == 10 and used["T0"] == 0 and used["T1"] > 0
