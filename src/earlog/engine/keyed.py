@@ -348,7 +348,20 @@ def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool,
 @functools.lru_cache(maxsize=1024)
 def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
                   shown: frozenset[str]) -> tuple[Symbol, ...]:
-    return tuple(s for s in static if s.name in shown and s.name in static_predicates)
+    """The static atoms shown.  Each batch's country set has a closure of its own (a miss of the cache),
+    but the closures share most atoms: each atom's name is read from clingo once (by its interned
+    representation), not ~550 cffi calls a batch."""
+    names = _NAMES
+    keep = shown & static_predicates
+    out = []
+    for s in static:
+        r = s._rep
+        name = names.get(r)
+        if name is None:
+            name = names.put(r, s.name)
+        if name in keep:
+            out.append(s)
+    return tuple(out)
 
 
 def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]]
@@ -660,6 +673,7 @@ class _Memo(dict):
 _PREFIXED: _Memo = _Memo()  # (encoded fact, prefix) -> _prefixed(decode(fact), prefix)
 _ENCODED: _Memo = _Memo()  # symbol -> encode(symbol)
 _DECODED: _Memo = _Memo()  # encoded value -> decode(value)
+_NAMES: _Memo = _Memo()  # a symbol's clingo representation (interned for good) -> its name
 _FACTS: _Memo = _Memo()  # (encoded fact of a key's scenario, prefix) -> _entry_facts' record of it
 _READERS: dict[tuple[int, bool], _Reader] = {}
 
