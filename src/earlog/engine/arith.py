@@ -18,7 +18,7 @@ from __future__ import annotations
 import clingo
 
 _MAX = 2**31 - 1
-_MEMO_MAX = 100_000  # answers kept per function (cleared when full)
+_MEMO_MAX = 32_768  # answers kept per function (cleared when full: ~5 MB each at most)
 _ONE, _ZERO = clingo.Number(1), clingo.Number(0)
 
 
@@ -37,14 +37,14 @@ def to_int(s: clingo.Symbol) -> int:
     raise TypeError(f"not a number: {s}")
 
 
-def _memo() -> dict[tuple[int, int], clingo.Symbol]:
+def _memo() -> dict[int, clingo.Symbol]:
     return {}
 
 
 _ADD, _MUL, _DIV, _LEQ, _LEAST = _memo(), _memo(), _memo(), _memo(), _memo()
 
 
-def _put(memo: dict[tuple[int, int], clingo.Symbol], k: tuple[int, int], v: clingo.Symbol) -> clingo.Symbol:
+def _put(memo: dict[int, clingo.Symbol], k: int, v: clingo.Symbol) -> clingo.Symbol:
     if len(memo) >= _MEMO_MAX:
         memo.clear()
     memo[k] = v
@@ -55,29 +55,29 @@ class Arithmetic:
     """The grounding context: the @-functions the policy may call (answers memoised, see above)."""
 
     def add(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
-        k = (a._rep, b._rep)
+        k = a._rep << 64 | b._rep  # one int for both (a representation is 64 bits)
         found = _ADD.get(k)
         return found if found is not None else _put(_ADD, k, big(to_int(a) + to_int(b)))
 
     def mul(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
-        k = (a._rep, b._rep)
+        k = a._rep << 64 | b._rep  # one int for both (a representation is 64 bits)
         found = _MUL.get(k)
         return found if found is not None else _put(_MUL, k, big(to_int(a) * to_int(b)))
 
     def div(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
-        k = (a._rep, b._rep)
+        k = a._rep << 64 | b._rep  # one int for both (a representation is 64 bits)
         found = _DIV.get(k)
         return found if found is not None else _put(_DIV, k, big(to_int(a) // to_int(b)))
 
     def leq(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
-        k = (a._rep, b._rep)
+        k = a._rep << 64 | b._rep  # one int for both (a representation is 64 bits)
         found = _LEQ.get(k)
         return found if found is not None else _put(_LEQ, k, _ONE if to_int(a) <= to_int(b) else _ZERO)
 
     def least(self, a: clingo.Symbol, b: clingo.Symbol) -> clingo.Symbol:
         """The smaller of two amounts; a constant such as `unbounded` is larger than any amount
         (the VEU headroom is the least of the bounds that apply, veu_limits.lp)."""
-        k = (a._rep, b._rep)
+        k = a._rep << 64 | b._rep  # one int for both (a representation is 64 bits)
         found = _LEAST.get(k)
         return found if found is not None else _put(_LEAST, k, self._least(a, b))
 
