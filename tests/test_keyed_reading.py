@@ -163,3 +163,96 @@ def test_a_keys_facts_are_its_scenarios_facts_prefixed(path: Path) -> None:
                     assert {c for _n, c, _f in got if c is not None} == \
                            {f.arguments[0] for f in facts if f.name == keyed.COUNTRY_INPUT}
                     assert any(str(f).startswith("tx_consignee(") for f in want)
+
+
+FACT_NAMES = [*NASTY, 'a"b\\c|0', "\x01e0", "\x01t", "tab\there", "nul\x00?", "😀", "Ω\u200b"]
+
+
+def _renamed(x: Any, name: str) -> Any:
+    """x with "NAME" in every string replaced by name (past the input's checks: control characters too)."""
+    import dataclasses
+
+    if isinstance(x, str):
+        return x.replace("NAME", name)
+    if isinstance(x, list):
+        return [_renamed(y, name) for y in x]
+    if isinstance(x, dict):
+        return {k: _renamed(y, name) for k, y in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: _renamed(getattr(x, f.name), name) for f in dataclasses.fields(x)
+                                         if f.init})
+    return x
+
+
+def _hostile(name: str) -> Any:
+    return _renamed(scenario_from_dict(_deal("NAME", eccn="NAME")), name)  # in an id and a free text
+
+
+def test_encoded_facts_are_the_scenarios_facts() -> None:
+    """facts.ENCODED makes the same facts as plain values: decoded, exactly scenario_facts' symbols in
+    the same order, for the shipped scenarios and for hostile ids."""
+    from earlog.engine.facts import ENCODED
+
+    scs = [scenario_from_dict(json.loads(p.read_text(encoding="utf-8"))) for p in SCENARIOS]
+    for sc in scs + [_hostile(n) for n in FACT_NAMES]:
+        assert [keyed.decode(x) for x in keyed.scenario_facts(sc, ENCODED)] == list(keyed.scenario_facts(sc))
+
+
+@pytest.mark.parametrize("name", FACT_NAMES)
+def test_memoised_entry_facts_are_the_slow_ones(name: str) -> None:
+    """keyed._entry_facts (plain values, symbols from a memo) gives what scenario_facts(_with_prefix(mini,
+    prefix)) gives, record for record, in order, for hostile ids, first from an empty memo and then
+    from a warm one; a constant holding \\x01 (the input refuses it) takes the slow path and agrees."""
+    import dataclasses
+
+    keyed._FACTS.clear()
+    sc = _hostile(name)
+    s = screening.Screener(sc)
+    minis = []
+    for t in sc.transactions:
+        for ledger in (False, True):
+            minis.append(s._mini(s._closure_list[s._closure(screening._tx_refs(t))].ids, t, ledger))
+    odd = minis[0]
+    minis.append(dataclasses.replace(odd, transactions=[dataclasses.replace(odd.transactions[0], end_use="\x01e0")]))
+    for _round in range(2):
+        for mini in minis:
+            for prefix in ("\x010|", "\x0117|", "\x0131|"):
+                got = keyed._entry_facts(mini, prefix)
+                want = keyed._entry_facts_slow(mini, prefix)
+                assert [(n, c, f) for n, c, f in got] == want
+                assert [str(f) for _n, _c, f in got] == [str(f) for _n, _c, f in want]
+                assert any(n == "item_eccn" for n, _c, _f in got)  # the hostile text is in the facts
+
+
+def test_memoised_entry_facts_on_generated_books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every key's facts of a screen of the generated books (bench/orders_gen.py, both shapes) are the
+    slow path's, and the report is the one the slow path gives."""
+    import importlib.util
+
+    from earlog.screen import Options, screen
+
+    spec = importlib.util.spec_from_file_location(
+        "orders_gen", Path(__file__).resolve().parent.parent / "bench" / "orders_gen.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    fast = keyed._entry_facts
+    checked = []
+
+    def both(mini: Any, prefix: str) -> Any:
+        got = fast(mini, prefix)
+        assert got == keyed._entry_facts_slow(mini, prefix)
+        checked.append(prefix)
+        return got
+
+    for shape in ("uniform", "repeating"):
+        book, base = gen.write(shape, 150, tmp_path)
+        screening._CACHE.clear()
+        monkeypatch.setattr(keyed, "_entry_facts", both)
+        screen(book, base, tmp_path / f"{shape}-fast.csv", Options(engine="fast"))
+        monkeypatch.setattr(keyed, "_entry_facts", keyed._entry_facts_slow)
+        screening._CACHE.clear()
+        screen(book, base, tmp_path / f"{shape}-slow.csv", Options(engine="fast"))
+        monkeypatch.undo()
+        assert (tmp_path / f"{shape}-fast.csv").read_bytes() == (tmp_path / f"{shape}-slow.csv").read_bytes()
+    assert len(checked) > 100

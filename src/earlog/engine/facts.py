@@ -3,15 +3,22 @@
 User text never becomes ASP source: every id is a clingo String, every code a
 constant built through the API after validation, so a party named
 `x). license_required(y` is just a name.
+
+The facts are made through a `Make` (how a function, string, number, amount and
+constant are built): `SYMBOLS` gives clingo symbols; `ENCODED` gives the same facts
+as plain Python values (keyed.encode's form: ints, strings, ("f", name, True, args)),
+which the keyed engine looks up in a memo instead of building every symbol of every
+key through clingo's API (keyed._entry_facts; tests/test_keyed_reading.py compares both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from clingo import Function, Number, String, Symbol
 
-from earlog.engine.arith import big
+from earlog.engine.arith import _MAX, big
 from earlog.scenario.model import Item, Party, Scenario, Transaction
 
 
@@ -28,22 +35,75 @@ def tx_symbol(t: Transaction) -> Symbol:
     return String(t.id)
 
 
-def scenario_facts(sc: Scenario) -> Iterator[Symbol]:
+class Make(NamedTuple):
+    """How the parts of a fact are built: F(name, args), S(text), N(int), B(amount: big), C(constant)."""
+
+    F: Callable[[str, list[Any]], Any]
+    S: Callable[[str], Any]
+    N: Callable[[int], Any]
+    B: Callable[[int], Any]
+    C: Callable[[str], Any]
+
+
+class Unencodable(Exception):
+    """A value ENCODED does not take as it is (not exactly an int or a str): the caller builds the
+    facts as symbols instead, so a value clingo would convert or refuse is left to clingo."""
+
+
+def _enc_int(n: Any) -> int:
+    if type(n) is not int or not -_MAX <= n <= _MAX:
+        raise Unencodable(n)
+    return n
+
+
+def _enc_str(s: Any) -> str:
+    if type(s) is not str:
+        raise Unencodable(s)
+    return s
+
+
+def _enc_big(n: Any) -> Any:
+    """big(n) in encoded form: an int where it fits clingo's numbers, else its digits."""
+    if type(n) is not int:
+        raise Unencodable(n)
+    return n if -_MAX <= n <= _MAX else str(n)
+
+
+def _enc_const(name: Any) -> tuple[Any, ...]:
+    if type(name) is not str:
+        raise Unencodable(name)
+    return ("f", name, True, ())
+
+
+SYMBOLS = Make(F=Function, S=String, N=Number, B=big, C=Function)
+# the same facts as plain values (keyed.encode's form): decode(x) for x in scenario_facts(sc, ENCODED)
+# is scenario_facts(sc), or Unencodable is raised
+ENCODED = Make(F=lambda name, args: ("f", name, True, tuple(args)), S=_enc_str, N=_enc_int, B=_enc_big,
+               C=_enc_const)
+
+
+def scenario_facts(sc: Scenario, mk: Make = SYMBOLS) -> Iterator[Any]:
     """Every input fact of the scenario, then `scenario_country(C)` for each country
     code that appeared in them (the policy derives tiers only for those)."""
     seen: set[str] = set()
-    yield from _facts(sc, seen)
+    yield from _facts(sc, seen, mk)
     for code in sorted(seen):
-        yield Function("scenario_country", [Function(code)])
+        yield mk.F("scenario_country", [mk.C(code)])
 
 
-def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
-    F = Function
+def _facts(sc: Scenario, seen: set[str], mk: Make = SYMBOLS) -> Iterator[Any]:
+    F, String, Number, big, C = mk
 
-    def country(code: str) -> Symbol:
+    def const(name: str) -> Any:
+        return C(name.lower())
+
+    def group(name: str) -> Any:
+        return C(name.replace(":", "").lower())
+
+    def country(code: str) -> Any:
         """Every country code goes through here, so scenario_country/1 misses none."""
         seen.add(code.lower())
-        return Function(code.lower())
+        return C(code.lower())
 
     for q, a in sc.assume.items():
         yield F("assume", [const(q), const(a)])
@@ -80,8 +140,8 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("veu_status", [s, const(p.veu.type)])
             for c in p.veu.locations:
                 yield F("veu_location", [s, country(c)])
-        yield from _party_dd_facts(p, s, country)
-        yield from _party_law_facts(p, s)
+        yield from _party_dd_facts(p, s, country, mk)
+        yield from _party_law_facts(p, s, mk)
     for it in sc.items:
         s = String(it.id)
         yield F("item", [s])
@@ -97,15 +157,18 @@ def _facts(sc: Scenario, seen: set[str]) -> Iterator[Symbol]:
             yield F("datacenter_unknown", [s])  # missing_facts.lp decides what that means
         if it.designer is not None:
             yield F("designer", [s, const(it.designer)])
-        yield from _item_dd_facts(it, s, country)
-        yield from _item_law_facts(it, s)
+        yield from _item_dd_facts(it, s, country, mk)
+        yield from _item_law_facts(it, s, mk)
     for t in sc.in_order():
-        yield from _tx_facts(t, country)
+        yield from _tx_facts(t, country, mk)
 
 
-def _party_law_facts(p: Party, s: Symbol) -> Iterator[Symbol]:
+def _party_law_facts(p: Party, s: Any, mk: Make = SYMBOLS) -> Iterator[Any]:
     """Entity List status and facilities (entity_list.lp), employment and storage (weights.lp)."""
-    F = Function
+    F, String, Number, big, C = mk
+
+    def const(name: str) -> Any:
+        return C(name.lower())
     if p.entity_list is not None:
         yield F("party_entity_list", [s, const(p.entity_list)])
     if p.entity_list_entry is not None:
@@ -126,9 +189,12 @@ def _party_law_facts(p: Party, s: Symbol) -> Iterator[Symbol]:
             yield F("party_advanced_node_dram", [s])
 
 
-def _item_law_facts(it: Item, s: Symbol) -> Iterator[Symbol]:
+def _item_law_facts(it: Item, s: Any, mk: Make = SYMBOLS) -> Iterator[Any]:
     """Model-weight facts (weights.lp) and production facts (jurisdiction.lp, entity_list.lp, dates.lp)."""
-    F = Function
+    F, String, Number, big, C = mk
+
+    def const(name: str) -> Any:
+        return C(name.lower())
     if it.training_ops is not None:
         yield F("item_training_ops", [s, big(it.training_ops)])
     if it.published_weights:
@@ -144,9 +210,12 @@ def _item_law_facts(it: Item, s: Symbol) -> Iterator[Symbol]:
         yield F("item_is_informed_exemption", [s, Number(it.is_informed_exemption)])
 
 
-def _party_dd_facts(p: Party, s: Symbol, country) -> Iterator[Symbol]:
+def _party_dd_facts(p: Party, s: Any, country: Callable[[str], Any], mk: Make = SYMBOLS) -> Iterator[Any]:
     """Due-diligence roles (due_diligence.lp) and the deployment plan (veu_limits.lp)."""
-    F = Function
+    F, String, Number, big, C = mk
+
+    def const(name: str) -> Any:
+        return C(name.lower())
     if p.role is not None:
         yield F("party_role", [s, const(p.role)])
     for flag in ("approved_ic_designer", "approved_osat", "agrees_to_report"):
@@ -156,9 +225,12 @@ def _party_dd_facts(p: Party, s: Symbol, country) -> Iterator[Symbol]:
         yield F("deployment", [s, country(code), big(tpp)])
 
 
-def _item_dd_facts(it: Item, s: Symbol, country) -> Iterator[Symbol]:
+def _item_dd_facts(it: Item, s: Any, country: Callable[[str], Any], mk: Make = SYMBOLS) -> Iterator[Any]:
     """Chip specifications (classification.lp) and Note 1 facts (due_diligence.lp)."""
-    F = Function
+    F, String, Number, big, C = mk
+
+    def const(name: str) -> Any:
+        return C(name.lower())
     for k, u in enumerate(it.processing_units):
         yield F("item_processing_unit", [s, Number(k), big(u.mac_tops_milli), Number(u.bit_length)])
     if it.die_area_milli is not None:
@@ -194,9 +266,12 @@ def _item_dd_facts(it: Item, s: Symbol, country) -> Iterator[Symbol]:
             yield F("attested_hbm", [s, key, const("true" if a.hbm else "false")])
 
 
-def _tx_facts(t: Transaction, country) -> Iterator[Symbol]:
-    F = Function
-    s = tx_symbol(t)
+def _tx_facts(t: Transaction, country: Callable[[str], Any], mk: Make = SYMBOLS) -> Iterator[Any]:
+    F, String, Number, big, C = mk
+
+    def const(name: str) -> Any:
+        return C(name.lower())
+    s = String(t.id)
     yield F("tx", [s])
     if t.ledger:
         yield F("tx_ledger", [s])

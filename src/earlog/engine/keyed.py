@@ -40,7 +40,7 @@ from clingo import Function, Number, String, Symbol, SymbolType
 from earlog.engine import livetests
 from earlog.engine.arith import Arithmetic, big, to_int
 from earlog.engine.contract import ZERO, Contract, fit_options, flip_point
-from earlog.engine.facts import scenario_facts
+from earlog.engine.facts import ENCODED, Unencodable, scenario_facts
 from earlog.engine.grounding import Grounded
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import COUNTRY_INPUT, overlay_facts, overlay_inputs
@@ -348,7 +348,20 @@ def _variant_key(combo: tuple[tuple[tuple[bool, ...], str], ...]) -> tuple[bool,
 @functools.lru_cache(maxsize=1024)
 def _static_shown(static: tuple[Symbol, ...], static_predicates: frozenset[str],
                   shown: frozenset[str]) -> tuple[Symbol, ...]:
-    return tuple(s for s in static if s.name in shown and s.name in static_predicates)
+    """The static atoms shown.  Each batch's country set has a closure of its own (a miss of the cache),
+    but the closures share most atoms: each atom's name is read from clingo once (by its interned
+    representation), not ~550 cffi calls a batch."""
+    names = _NAMES
+    keep = shown & static_predicates
+    out = []
+    for s in static:
+        r = s._rep
+        name = names.get(r)
+        if name is None:
+            name = names.put(r, s.name)
+        if name in keep:
+            out.append(s)
+    return tuple(out)
 
 
 def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...], bool]]
@@ -660,15 +673,61 @@ class _Memo(dict):
 _PREFIXED: _Memo = _Memo()  # (encoded fact, prefix) -> _prefixed(decode(fact), prefix)
 _ENCODED: _Memo = _Memo()  # symbol -> encode(symbol)
 _DECODED: _Memo = _Memo()  # encoded value -> decode(value)
+_NAMES: _Memo = _Memo()  # a symbol's clingo representation (interned for good) -> its name
+_FACTS: _Memo = _Memo()  # (encoded fact of a key's scenario, prefix) -> _entry_facts' record of it
 _READERS: dict[tuple[int, bool], _Reader] = {}
 
 
 def _entry_facts(mini: Scenario, prefix: str) -> list[tuple[str, Symbol | None, Symbol]]:
     """(name, the country of a scenario_country fact or None, the fact with the key's prefix) for every
-    fact of a key's scenario, in scenario_facts' order.  The facts are built with the prefix in place:
-    every role token of the key's entities and transaction is prefixed first (_with_prefix), which is
-    what _prefixed does to the facts afterwards (scenario_facts makes every string argument straight
-    from a field, tests/test_keyed_reading.py checks it), without building each fact twice."""
+    fact of a key's scenario, in scenario_facts' order: the facts of `scenario_facts(_with_prefix(mini,
+    prefix))` (_entry_facts_slow).  Most of them recur from key to key (the same items, the same slot
+    prefixes): each is made as a plain value (facts.ENCODED, no clingo call) and its symbol looked up by
+    (value, prefix) in a bounded memo, instead of building every symbol through clingo's API (~1 ms a
+    key; bench/README.md "Cheaper facts for a batch").  Prefixing the role tokens of the values is what
+    _with_prefix does to the fields (scenario_facts makes every string argument straight from a field,
+    tests/test_keyed_reading.py checks it); a value it might not treat alike (a constant or a name with a
+    \\x01 in it, a value not exactly an int or a str) takes the slow path."""
+    try:
+        encs = list(scenario_facts(mini, ENCODED))
+    except Unencodable:
+        return _entry_facts_slow(mini, prefix)
+    memo = _FACTS
+    out = []
+    for x in encs:
+        k = (x, prefix)
+        found = memo.get(k)
+        if found is None:
+            if _odd_constant(x):
+                return _entry_facts_slow(mini, prefix)
+            p = _prefixed_value(x, prefix)  # a fact is a function with arguments; its parts from a memo too
+            s = Function(p[1], [decoded(a) for a in p[3]], p[2])
+            name = x[1]
+            found = memo.put(k, (name, s.arguments[0], s) if name == COUNTRY_INPUT else (name, None, s))
+        out.append(found)
+    return out
+
+
+def _prefixed_value(x: Any, prefix: str) -> Any:
+    """_prefixed on an encoded value: decode(_prefixed_value(x, p)) is _prefixed(decode(x), p)."""
+    t = type(x)
+    if t is str:
+        return prefix + x[1:] if x.startswith("\x01") else x
+    if t is tuple and x[3]:
+        return ("f", x[1], x[2], tuple([_prefixed_value(a, prefix) for a in x[3]]))
+    return x
+
+
+def _odd_constant(x: Any) -> bool:
+    """Whether an encoded fact has a function whose name holds \\x01 (a role token's mark: the fast path
+    would not prefix it where _with_prefix might)."""
+    if type(x) is tuple:
+        return "\x01" in x[1] or any(_odd_constant(a) for a in x[3])
+    return False
+
+
+def _entry_facts_slow(mini: Scenario, prefix: str) -> list[tuple[str, Symbol | None, Symbol]]:
+    """_entry_facts without the memo: every fact built with the prefix in place (_with_prefix)."""
     out = []
     for s in scenario_facts(_with_prefix(mini, prefix)):
         name = s.name
