@@ -14,7 +14,7 @@ from typing import Any
 from clingo import Function, Number, String
 
 from earlog.engine import keyed
-from earlog.engine.keyed import _marked_leaves, _with_no_key
+from earlog.engine.keyed import _extended, _marked_leaves, _with_no_key
 
 
 def _leaves(value: Any, path: tuple[Any, ...]):
@@ -60,17 +60,9 @@ def test_a_batchs_atoms_about_no_key_are_merged_once_and_never_appended_to() -> 
     assert _with_no_key(by_name, no_key) is merged  # once per batch
     assert merged == _former_merge(by_name, no_key, ())
     snapshot = {k: list(v) for k, v in merged.items()}
-    # two variants of the batch, each with its own atoms, built as _build builds them
+    # two variants of the batch, each with its own atoms added as _build adds them
     for own in ((Function("p", [Number(9)]), Function("s", [])), (Function("q", [String("b")]),)):
-        atoms = dict(merged)
-        fresh: set[str] = set()
-        for sym in own:
-            if sym.name in fresh:
-                atoms[sym.name].append(sym)
-            else:
-                atoms[sym.name] = [*atoms.get(sym.name, ()), sym]
-                fresh.add(sym.name)
-        assert atoms == _former_merge(by_name, no_key, own)
+        assert _extended(merged, own) == _former_merge(by_name, no_key, own)
     assert {k: list(v) for k, v in merged.items()} == snapshot  # the shared lists are untouched
     assert by_name == {"p": [Function("p", [Number(1)])], "q": [Function("q", [String("a")])]}
     # another batch (another tuple, even an equal one) gets its own merge
