@@ -71,3 +71,28 @@ def test_shared_verdicts_equal_the_verdicts_built_without_sharing(monkeypatch) -
                 seen[id(value)] = seen.get(id(value), 0) + 1
     assert max(seen.values()) > 1  # some part is held by more than one verdict
     screening._CACHE.clear()
+
+
+def test_an_atom_read_from_any_slot_is_one_object_and_variants_share_their_tuples(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same atom comes out of every slot of a batch (its prefix taken off): the reader keeps one
+    ReadSymbol for it, which the variants not built yet hold; a variant's tuples (fired rules, the
+    paths of its totals, what counts) are kept once across keys.  The screen still equals the
+    whole-scenario engine."""
+    monkeypatch.setattr(keyed, "_READERS", {})
+    monkeypatch.setattr(share, "_SHARER", share.Sharer())
+    screening._CACHE.clear()
+    book = generate(7, 150)
+    assert _compare(book) == 150
+    (reader,) = [r for r in keyed._READERS.values() if r.c is not None and r.atoms]
+    records = [rec for rec in reader.memo.values() if rec[2] is not None]
+    by_rep: dict[int, set[int]] = {}
+    for rec in records:
+        by_rep.setdefault(rec[2]._rep, set()).add(id(rec[2]))
+    assert len(records) > len(by_rep)  # atoms recur across slots ...
+    assert all(len(objs) == 1 for objs in by_rep.values())  # ... as one object each
+    variants = {id(v): v for res in screening._CACHE.values() for v in res.variants.values()}
+    built = [v for v in variants.values() if v.verdict is not None]
+    assert len(built) > 20
+    fired = {id(v.fired) for v in built if v.fired}
+    assert len(fired) < len([v for v in built if v.fired])  # equal tuples held once
+    screening._CACHE.clear()

@@ -48,7 +48,7 @@ from earlog.engine.prepcache import PreparedText, keyed_state
 from earlog.engine.program import FIRED, UNMET, VERDICT_PREDICATES
 from earlog.engine.quantitykeys import SCALED, marked
 from earlog.engine.readsym import ReadSymbol, read_symbol
-from earlog.engine.share import share_verdict_parts
+from earlog.engine.share import one_copy, share_verdict_parts
 from earlog.engine.solve import Answer
 from earlog.errors import EngineBug
 from earlog.scenario.model import Scenario
@@ -842,10 +842,18 @@ class _Reader:
         self.scaled = {} if exact else marked(c)
         self.after_preds = frozenset(c.afters.values())
         self.memo: _Memo = _Memo()
+        # one ReadSymbol per atom as the verdict reads it: the same atom comes from every slot prefix,
+        # and the variants not built yet hold their key's atoms (bench/README.md "One copy of an atom")
+        self.atoms: _Memo = _Memo()
 
     def read(self, s: Symbol) -> tuple[Any, ...]:
         found = self.memo.get(s)
         return found if found is not None else self.memo.put(s, self._read(s))
+
+    def _one(self, atom: ReadSymbol) -> ReadSymbol:
+        """The ReadSymbol kept for this atom (equal symbols have one clingo representation)."""
+        found = self.atoms.get(atom._rep)
+        return found if found is not None else self.atoms.put(atom._rep, atom)
 
     def _read(self, s: Symbol) -> tuple[Any, ...]:
         name = s.name
@@ -874,7 +882,8 @@ class _Reader:
             s = Function(name, scaled)
         elif name in self.unfilled:
             unfilled = o is not None
-        return (o, name, read_symbol(s) if o is None else _read_unprefixed(s, o), None, after, cross, unfilled)
+        atom = self._one(read_symbol(s) if o is None else _read_unprefixed(s, o))
+        return (o, name, atom, None, after, cross, unfilled)
 
 
 def _reader(c: Contract, exact: bool) -> _Reader:
@@ -922,8 +931,8 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     out: dict[int, Variant] = {}
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
-        out[j] = Variant(counts=counts, cross=tuple(sorted(cross.get(j, ()), key=repr)),
-                         after=tuple(sorted(after.get(j, ()), key=repr)), exact_needed=j in needs_exact)
+        out[j] = Variant(counts=one_copy(counts), cross=one_copy(tuple(sorted(cross.get(j, ()), key=repr))),
+                         after=one_copy(tuple(sorted(after.get(j, ()), key=repr))), exact_needed=j in needs_exact)
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:
         return out
@@ -959,10 +968,10 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
     ans = Answer(atoms=atoms, scenario=Scenario(transactions=[tx]), policy=policy)
     ans._by_first.update(static_index)  # static atoms indexed once, not per answer
     verdict = build_verdicts(ans, counterfactual=False)[0]  # the counterfactual needs the whole book
-    v.fired = tuple((_encoded(atom), tuple(rules)) for atom, rules in ans.fired().items()
-                    if atom.arguments and atom.arguments[0].type == SymbolType.String
-                    and atom.arguments[0].string.startswith("\x01"))
-    v.counterfactual = tuple(counterfactual_readings(ans))
+    v.fired = one_copy(tuple((_encoded(atom), tuple(rules)) for atom, rules in ans.fired().items()
+                           if atom.arguments and atom.arguments[0].type == SymbolType.String
+                           and atom.arguments[0].string.startswith("\x01")))
+    v.counterfactual = one_copy(tuple(counterfactual_readings(ans)))
     paths: list[tuple[tuple[Any, ...], str]] = []
     tokens: list[str] = []
     for name, value in verdict.to_json().items():
@@ -980,8 +989,8 @@ def _build(v: Variant, policy: Policy, tx: Any, by_name: dict[str, list[Symbol]]
             tokens.append(name)
     share_verdict_parts(verdict)  # one copy of the parts many keys hold alike (engine/share.py)
     v.verdict = verdict
-    v.before_paths = tuple(paths)
-    v.token_fields = tuple(tokens)
+    v.before_paths = one_copy(tuple(paths))
+    v.token_fields = one_copy(tuple(tokens))
 
 
 def _extended(by_name: dict[str, list[Symbol]], syms: tuple[Symbol, ...]) -> dict[str, list[Symbol]]:

@@ -83,3 +83,9 @@ def share_verdict_parts(verdict: Any) -> None:
     share = _SHARER.share
     for name, value in d.items():
         d[name] = share(value)
+
+
+def one_copy(value: Any) -> Any:
+    """An equal value already kept, or this one kept (a variant's tuples of atoms, paths and rule ids:
+    the same few for thousands of keys)."""
+    return _SHARER.share(value)
