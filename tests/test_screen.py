@@ -417,6 +417,37 @@ def test_jobs_2_equals_jobs_1(tmp_path: Path) -> None:
     assert one.read_text() == two.read_text()
 
 
+def test_jobs_replace_their_workers_as_a_book_goes_and_still_equal_jobs_1(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Worker processes are replaced by fresh ones every WORKER_BATCHES batches (clingo keeps every
+    symbol a grounding makes until its process ends): here a pool per 2 batches of 2 keys.  The report
+    is the in-process one, and every answer comes back with the scenario it was solved from (kept by
+    the caller, not sent back)."""
+    import concurrent.futures
+
+    from earlog.engine import screening
+    from earlog.screen import run as run_mod
+
+    one = _screened(ORDERS, tmp_path / "one.csv", jobs=1)
+    pools: list[int] = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            pools.append(kw.get("max_workers", 0))
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(run_mod, "WORKER_BATCHES", 1)
+    monkeypatch.setattr(run_mod, "CHUNK_BATCHES", 1)
+    monkeypatch.setattr(screening, "_BATCH", 2)
+    screening._CACHE.clear()
+    two = _screened(ORDERS, tmp_path / "two.csv", jobs=2)
+    assert two.read_text() == one.read_text()
+    assert len(pools) >= 4 and set(pools) <= {1, 2}
+    kept = screening._CACHE.values()
+    assert kept and all(res.payload is not None and res.payload[1] is not None for res in kept)
+    screening._CACHE.clear()
+
+
 def test_dask_local_cluster_equals_in_process(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     one = _screened(ORDERS, tmp_path / "one.csv")

@@ -176,6 +176,11 @@ class KeyResult:
         d["_solver"] = None
         return d
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["memberships"] = one_copy(state["memberships"])
+        state["value_members"] = one_copy(state["value_members"])
+        self.__dict__.update(state)
+
 
 def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
     """A batch of keys (top-level and picklable, for process pools and Dask): one Control for
@@ -185,7 +190,18 @@ def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
         return []
     policy_dir = payloads[0][0]
     entries = [(mini, cross, verdict) for _dir, mini, cross, verdict in payloads]
-    return solve_batch(policy_dir, entries, eager=True)
+    results = solve_batch(policy_dir, entries, eager=True)
+    for r in results:  # the caller holds the scenarios it sent (with_scenario): they need not travel back
+        assert r.payload is not None
+        r.payload = (r.payload[0], None, *r.payload[2:])
+    return results
+
+
+def with_scenario(result: KeyResult, payload: tuple[Any, ...]) -> KeyResult:
+    """A result of solve_payloads given back the scenario of the payload it was solved from."""
+    assert result.payload is not None and result.payload[1] is None
+    result.payload = (result.payload[0], payload[1], *result.payload[2:])
+    return result
 
 
 def solve_key(policy_dir: str | None, mini: Scenario, cross: tuple[Any, ...], verdict: bool) -> KeyResult:

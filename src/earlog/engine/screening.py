@@ -41,11 +41,22 @@ from earlog.engine import datekeys, quantitykeys
 from earlog.engine.arith import big
 from earlog.engine.closures import ClosureFacts
 from earlog.engine.contract import fit_options, fit_outcome
-from earlog.engine.keyed import TX_TOKEN, KeyResult, Variant, decode, encode, may_compare, solve_batch, solve_payloads
+from earlog.engine.keyed import (
+    TX_TOKEN,
+    KeyResult,
+    Variant,
+    decode,
+    encode,
+    may_compare,
+    solve_batch,
+    solve_payloads,
+    with_scenario,
+)
 from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
 from earlog.engine.regimes import RegimeBatcher
+from earlog.engine.share import one_copy
 from earlog.errors import EngineBug, InputError
 from earlog.scenario.model import Attestation, Item, Party, Scenario, Transaction, reference_fields
 from earlog.verdict import fields_differing
@@ -110,6 +121,7 @@ class _AnswerInfo:
 
 _UNREAD = object()
 _NO_RUNNING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+_REACH_MAX = 65_536  # entries of Screener._reach (cleared when full)
 _PARTS_MAX = 16_384  # (variant, closure, answer) whose real-id verdict fields are kept, per screen
 
 
@@ -182,7 +194,9 @@ class Screener:
         self._minis: dict[tuple[str, ...], tuple[list[Party], Item]] = {}
         # per answer (by id, the answer held): what the fold and the verdicts read from it on every row
         self._info: dict[int, _AnswerInfo] = {}
-        self._reach: dict[tuple[int, tuple[int, ...]], frozenset[tuple[bool, ...]]] = {}
+        # (answer id, amounts) -> (the answer, the outcomes those amounts can give): _reachable's memo
+        self._reach: dict[tuple[int, tuple[int, ...]], tuple[KeyResult, frozenset[tuple[bool, ...]]]] = {}
+        self._reach_sets: dict[frozenset[tuple[bool, ...]], frozenset[tuple[bool, ...]]] = {}
         # per (variant, closure, answer) (by ids, the objects held): the verdict's fields with real ids
         self._parts: dict[tuple[int, int, int], tuple[Variant, KeyResult, dict[str, Any], tuple[Any, ...]]] = {}
         self.overlay = _overlay_key(base)
@@ -464,6 +478,7 @@ class Screener:
             yield index, v
         self._info.clear()
         self._reach.clear()
+        self._reach_sets.clear()
         self._parts.clear()
         self.stats["seconds"]["yield"] = time.perf_counter() - t3
 
@@ -545,8 +560,8 @@ class Screener:
             for batch in batches:
                 out.extend(solve_batch(self.policy_dir, [p[1:] for p in batch], eager=False))
         else:
-            for batch in self.map_misses(solve_payloads, batches):
-                out.extend(batch)
+            for batch, sent in zip(self.map_misses(solve_payloads, batches), batches, strict=True):
+                out.extend(with_scenario(res, p) for res, p in zip(batch, sent, strict=True))
         for kid, res in zip(todo, out, strict=True):
             results[kid] = res
             _CACHE.keep((self._scope, key_list[kid]), res)
@@ -702,13 +717,20 @@ class Screener:
         info = self._info_of(res)
         if amounts is None:
             amounts = info.amounts
-        found = self._reach.get((id(res), amounts))
-        if found is None:
-            options = [[o for o, _p, _v in fit_options(tests, a, cap)]
-                       for (tests, cap), a in zip(info.tests, amounts, strict=True)]
-            found = self._reach[(id(res), amounts)] = frozenset(
-                tuple(x for o in combo for x in o) for combo in itertools.product(*options))
-        return found
+        k = (id(res), amounts)
+        found = self._reach.get(k)
+        if found is not None and found[0] is res:
+            return found[1]
+        options = [[o for o, _p, _v in fit_options(tests, a, cap)]
+                   for (tests, cap), a in zip(info.tests, amounts, strict=True)]
+        reach = frozenset(tuple(x for o in combo for x in o) for combo in itertools.product(*options))
+        # a few sets for a whole book: one copy of each; the memo bounded (a uniform book's rows each
+        # have amounts of their own: bench/README.md "Misses solved in worker processes")
+        reach = self._reach_sets.setdefault(reach, reach)
+        if len(self._reach) >= _REACH_MAX:
+            self._reach.clear()
+        self._reach[k] = (res, reach)
+        return reach
 
     def _row_tx(self, i: int, r: _Rows) -> tuple[int, tuple[Any, ...], bool, Transaction]:
         """The key's (closure, cross, ledger, transaction) with the row's own quantity."""
@@ -882,8 +904,8 @@ class Screener:
         names = self._names.get((cid, kid))
         if names is None:
             ids = self._closure_list[cid].ids
-            names = self._names[(cid, kid)] = tuple((chain, _untoken(ekey, ids))
-                                                    for chain, ekey, _a, _c in res.memberships)
+            names = self._names[(cid, kid)] = one_copy(tuple((chain, _untoken(ekey, ids))
+                                                             for chain, ekey, _a, _c in res.memberships))
         return names
 
     def _crossed(self, chosen: list[Any], r: _Rows, results: list) -> frozenset[Any]:

@@ -69,6 +69,10 @@ def choose_engine(name: str) -> tuple[type, type, str]:
     return ReferenceScreener, ScreenRow, "reference"
 
 
+CHUNK_BATCHES = 8  # batches of keys (32 each) a worker process is given at a time
+WORKER_BATCHES = 512  # batches a worker process solves before a fresh one replaces it (~16,000 keys)
+
+
 @contextlib.contextmanager
 def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable[Any]] | None, str]]:
     """map_misses for the screener: None (in process), a local process pool, or a Dask cluster."""
@@ -91,14 +95,26 @@ def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable
 
             yield on_cluster, f"dask {dask}"
     elif jobs > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
-                payloads = list(payloads)
-                return pool.map(fn, payloads, chunksize=max(1, len(payloads) // (4 * jobs)))
+        # Workers are spawned (not forked from a process that may run threads) and replaced by fresh
+        # ones every WORKER_BATCHES batches each: clingo keeps every symbol a grounding makes until
+        # its process ends (~9 KB a solved key), so a worker that lived through a whole large book
+        # would grow with it (bench/README.md "Misses solved in worker processes").  A new pool per
+        # group of batches, not max_tasks_per_child: with it, Python 3.11's pool can hang when a worker
+        # retires (CPython gh-115634).
+        fork = multiprocessing.get_context("fork")
 
-            yield in_pool, f"{jobs} processes"
+        def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
+            payloads = list(payloads)
+            group = jobs * WORKER_BATCHES
+            for start in range(0, len(payloads), group):
+                part = payloads[start:start + group]
+                with ProcessPoolExecutor(max_workers=min(jobs, len(part)), mp_context=fork) as pool:
+                    yield from pool.map(fn, part, chunksize=max(1, min(CHUNK_BATCHES, len(part) // (4 * jobs))))
+
+        yield in_pool, f"{jobs} processes"
     else:
         yield None, "in process"
 
