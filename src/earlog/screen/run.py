@@ -16,7 +16,7 @@ import gc
 import hashlib
 import sys
 import threading
-from collections import deque
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,25 +235,26 @@ def _exact_or_reference(policy: Any, screener_cls: type, row_cls: type,
 def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: dict[str, str],
          screener_cls: type, row_cls: type, map_misses: Any, opts: Options, writer: ReportWriter,
          summary: Summary, bar: _Progress) -> dict[str, Any]:
-    pending: deque[tuple[int, str | None, str] | RowError] = deque()
+    pending = _Pending()
 
     def rows(record: bool) -> Iterator[Any]:
         """One pass over the book: valid rows out, every row (valid or not) queued in order."""
         checker = RowChecker(base.scenario, vocab, str(book.path))
         check, check_cells = checker.check, checker.check_cells
         cells_of = book.format == "csv"  # cell by cell: no record dict for a row the memo answers
-        append = pending.append if record else None
+        append_error = pending.error if record else None
+        append = pending.row if record else None
         read = bar.read if record and bar.enabled else None
         for index, c in enumerate(book.csv_cells() if cells_of else book.records()):
             t = check_cells(index, book.csv_fields, c) if cells_of and c.__class__ is list else check(index, c)
             if t.__class__ is RowError:
                 if opts.strict:
                     raise InputError("", t.line(str(book.path)))  # type: ignore[union-attr]
-                if append is not None:
-                    append(t)
+                if append_error is not None:
+                    append_error(t)
             else:
                 if append is not None:
-                    append((index, t.id, t.to))  # type: ignore[union-attr]
+                    append(index, t.id, t.to)  # type: ignore[union-attr]
                 yield row_cls(index, t)
             if read is not None:
                 read()
@@ -261,7 +262,7 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     blank = [None] * (len(writer.names) - 2 - len(ERROR_CELLS))
 
     def flush_errors(upto: int | None) -> None:
-        while pending and isinstance(pending[0], RowError) and (upto is None or pending[0].index < upto):
+        while pending and isinstance(pending.head(), RowError) and (upto is None or pending.head().index < upto):
             e = pending.popleft()
             assert isinstance(e, RowError)
             cells = error_cells(e)
@@ -281,10 +282,10 @@ def _run(book: Book, base: Base, whatif_sc: Scenario | None, vocab: Any, cites: 
     write_row, add, popleft = writer.write_row, summary.add, pending.popleft
     wrote = bar.wrote if bar.enabled else None
     for index, v in verdicts:
-        head = pending[0] if pending else None
+        head = pending.head() if pending else None
         if head.__class__ is RowError:
             flush_errors(index)
-            head = pending[0] if pending else None
+            head = pending.head() if pending else None
         if head.__class__ is not tuple or head[0] != index:  # type: ignore[index]
             raise EngineBug(f"the screener answered row {index + 1} out of input order")
         popleft()
@@ -314,8 +315,49 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if isinstance(v, (str, int, float, bool, type(None)))}
 
 
-def _first(pending: deque) -> int:
-    head = pending[0]
+class _Pending:
+    """The rows read but not yet written, in input order: (index, id, country) of a valid row, or its
+    RowError.  A screener that folds in date order answers only once the whole book is read, so this
+    holds every row at once: kept as an array of indices and two lists of references (the ids are the
+    screener's own strings, the countries one string each), not a tuple per row (~120 bytes a row less;
+    bench/README.md "Misses solved in worker processes")."""
+
+    def __init__(self) -> None:
+        self.index: array[int] = array("q")
+        self.ident: list[Any] = []  # the row's id, or its RowError
+        self.country: list[str | None] = []
+        self.pos = 0  # the first not yet popped
+        self._countries: dict[str, str] = {}
+
+    def row(self, index: int, ident: str | None, country: str | None) -> None:
+        self.index.append(index)
+        self.ident.append(ident)
+        self.country.append(country if country is None else self._countries.setdefault(country, country))
+
+    def error(self, e: RowError) -> None:
+        self.index.append(e.index)
+        self.ident.append(e)
+        self.country.append(None)
+
+    def __len__(self) -> int:
+        return len(self.index) - self.pos
+
+    def head(self) -> Any:
+        """The first row not popped: its RowError, or (index, id, country)."""
+        p = self.pos
+        ident = self.ident[p]
+        return ident if ident.__class__ is RowError else (self.index[p], ident, self.country[p])
+
+    def popleft(self) -> Any:
+        head = self.head()
+        p = self.pos
+        self.ident[p] = self.country[p] = None  # written: let go of them
+        self.pos = p + 1
+        return head
+
+
+def _first(pending: _Pending) -> int:
+    head = pending.head()
     return (head.index if isinstance(head, RowError) else head[0]) + 1
 
 
