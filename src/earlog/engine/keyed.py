@@ -176,11 +176,6 @@ class KeyResult:
         d["_solver"] = None
         return d
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["memberships"] = one_copy(state["memberships"])
-        state["value_members"] = one_copy(state["value_members"])
-        self.__dict__.update(state)
-
 
 def solve_payloads(payloads: list[tuple[Any, ...]]) -> list[KeyResult]:
     """A batch of keys (top-level and picklable, for process pools and Dask): one Control for

@@ -98,12 +98,12 @@ def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Workers are spawned (not forked from a process that may run threads) and replaced by fresh
-        # ones every WORKER_BATCHES batches each: clingo keeps every symbol a grounding makes until
-        # its process ends (~9 KB a solved key), so a worker that lived through a whole large book
-        # would grow with it (bench/README.md "Misses solved in worker processes").  A new pool per
-        # group of batches, not max_tasks_per_child: with it, Python 3.11's pool can hang when a worker
-        # retires (CPython gh-115634).
+        # Workers are forked (they start with this process's loaded policy and caches: spawned ones
+        # cost ~16% more CPU) and replaced by fresh ones every WORKER_BATCHES batches each: clingo keeps
+        # every symbol a grounding makes until its process ends (~9 KB a solved key), so a worker that
+        # lived through a whole large book would grow with it (bench/README.md "Misses solved in worker
+        # processes").  A new pool per group of batches, not max_tasks_per_child: with it, Python
+        # 3.11's pool can hang when a worker retires (CPython gh-115634).
         fork = multiprocessing.get_context("fork")
 
         def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
