@@ -437,12 +437,11 @@ def test_jobs_replace_their_workers_as_a_book_goes_and_still_equal_jobs_1(tmp_pa
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
     monkeypatch.setattr(run_mod, "WORKER_BATCHES", 1)
-    monkeypatch.setattr(run_mod, "CHUNK_BATCHES", 1)
-    monkeypatch.setattr(screening, "_BATCH", 2)
+    monkeypatch.setattr(screening, "POOL_BATCH", 2)
     screening._CACHE.clear()
     two = _screened(ORDERS, tmp_path / "two.csv", jobs=2)
     assert two.read_text() == one.read_text()
-    assert len(pools) >= 4 and set(pools) <= {1, 2}
+    assert len(pools) >= 4 and set(pools) == {2}
     kept = screening._CACHE.values()
     assert kept and all(res.payload is not None and res.payload[1] is not None for res in kept)
     screening._CACHE.clear()

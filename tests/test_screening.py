@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,6 +219,81 @@ def test_map_misses_is_used_for_the_solver() -> None:
     s2 = Screener(base, map_misses=my_map)
     list(s2.screen(rows))
     assert s2.stats["misses"] == 0 and s2.stats["hits"] == s2.stats["keys"]
+
+
+def test_new_keys_are_handed_to_the_workers_while_the_book_is_read(monkeypatch) -> None:
+    """A map_misses that takes one batch at a time (run.PoolMisses, run.DaskMisses) is given each
+    key as the book is read, so the workers solve while this process still reads: the first batch
+    goes before the last row is read, and the verdicts are the in-process ones."""
+    from earlog.engine import screening
+
+    base, rows = _book()
+    screening._CACHE.clear()
+    want = [v.to_json() for _i, v in Screener(base).screen(rows)]
+    screening._CACHE.clear()
+    events: list[str] = []
+
+    class Workers:
+        def __init__(self) -> None:
+            self.answers: dict[int, Any] = {}
+
+        def submit(self, fn: Any, batch: Any) -> int:
+            events.append("submit")
+            self.answers[len(self.answers)] = fn(batch)
+            return len(self.answers) - 1
+
+        def result(self, ticket: int) -> Any:
+            return self.answers.pop(ticket)
+
+        def __call__(self, fn: Any, batches: Any) -> Any:
+            return map(fn, batches)
+
+    def read() -> Any:
+        for row in rows:
+            events.append("read")
+            yield row
+
+    monkeypatch.setattr(screening, "POOL_BATCH", 1)
+    s = Screener(base, map_misses=Workers())
+    assert [v.to_json() for _i, v in s.screen(read())] == want
+    assert events.index("submit") < len(events) - 1 - events[::-1].index("read")
+    assert s.stats["misses"] == s.stats["keys"] == events.count("submit")
+    screening._CACHE.clear()
+
+
+def test_pool_misses_answers_in_order_with_one_pool_at_a_time(monkeypatch) -> None:
+    """run.PoolMisses: a pool takes jobs * WORKER_BATCHES batches, the next starts only once they are
+    answered (a retired worker's memory goes back), and every ticket gets its own batch's answer."""
+    import concurrent.futures
+
+    from earlog.screen import run as run_mod
+
+    alive: list[int] = []
+    most: list[int] = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            alive.append(1)
+            most.append(len(alive))
+            super().__init__(*a, **kw)
+
+        def shutdown(self, *a: Any, **kw: Any) -> None:
+            if alive:
+                alive.pop()
+            super().shutdown(*a, **kw)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(run_mod, "WORKER_BATCHES", 1)
+    pool = run_mod.PoolMisses(2)
+    try:
+        tickets = [pool.submit(sum, list(range(n))) for n in range(7)]
+        assert [pool.result(t) for t in reversed(tickets)] == [sum(range(n)) for n in reversed(range(7))]
+        assert list(pool(len, [[1], [1, 2], []])) == [1, 2, 0]
+        with pytest.raises(KeyError):
+            pool.result(tickets[0])
+    finally:
+        pool.close(failed=False)
+    assert len(most) >= 5 and max(most) == 1 and not alive
 
 
 def test_check_names_the_unknown_reference() -> None:

@@ -73,7 +73,11 @@ TOKEN = "\x01e"
 _TX_FIELDS = tuple(f.name for f in dataclasses.fields(Transaction) if f.name not in ("id", "src", *TX_REFS))
 _tx_values = operator.attrgetter(*_TX_FIELDS)
 _tx_refs = operator.attrgetter(*TX_REFS)
-_BATCH = 32  # keys per payload handed to map_misses
+_BATCH = 32  # keys per Control solved in this process
+# keys per batch handed to map_misses: a batch's Control costs ~30 ms to build wherever it is
+# solved, and a worker's memory goes when it is replaced (bench/README.md "Misses handed over as
+# they are found": 128 against 32 keys, 0.83x the workers' CPU)
+POOL_BATCH = 128
 _LOOKAHEAD = 1024  # rows after a value row's miss searched for others to solve in its Control
 NO_Q = -(2 ** 63)  # _Rows.qty of a row whose key holds its quantity as it is
 _Q_MAX = 2 ** 62
@@ -358,6 +362,12 @@ class Screener:
         appends = (r.qty.append, r.date.append, r.ledger.append, r.index.append, r.closure.append, r.key.append,
                    r.txid.append)
 
+        # workers that take a batch at a time (run.PoolMisses, run.DaskMisses) are handed each new key
+        # as it is met, so they solve while the book is still read
+        hand_over = self._hand_over if hasattr(self.map_misses, "submit") else None
+        self._handing: tuple[list[int], list[tuple[Any, ...]]] = ([], [])
+        self._handed: list[tuple[Any, list[int], list[tuple[Any, ...]]]] = []
+
         def add(tx: Transaction, index: int, ledger: bool) -> None:
             refs = _tx_refs(tx)
             cid = closures_get(refs)
@@ -370,6 +380,8 @@ class Screener:
                 kid = keys[k] = len(key_list)
                 key_list.append(k)
                 key_rows.append((cid, (), ledger, tx))
+                if hand_over is not None:
+                    hand_over(kid, k, key_rows[kid])
             qty, date, led, ind, clo, key, txid = appends
             qty(q)
             date(tx.date)
@@ -392,7 +404,9 @@ class Screener:
                 kept.append(row)
         t1 = time.perf_counter()
         results: list[KeyResult | None] = [None] * len(key_list)
+        handed = self._collect(key_list, results) if hand_over is not None else 0
         hits, misses = self._solve(key_list, key_rows, results, r)
+        misses += handed
         t2 = time.perf_counter()
         # evaluation order: by date, ledger first, then file order (a stable sort of the positions)
         order = array("q", sorted(range(len(r.date)), key=lambda i: r.date[i] * 2 + (0 if r.ledger[i] else 1)))
@@ -549,17 +563,14 @@ class Screener:
                 todo.append(kid)
         if not todo:
             return hits, misses
-        payloads = []
-        for kid in todo:
-            cid, cross, ledger, tx = key_rows[kid]
-            mini = self._mini(self._closure_list[cid].ids, tx, ledger)
-            payloads.append((self.policy_dir, mini, cross, not ledger))
-        batches = [payloads[i:i + _BATCH] for i in range(0, len(payloads), _BATCH)]
+        payloads = [self._payload(key_rows[kid]) for kid in todo]
         out: list[KeyResult] = []
         if self._local:
-            for batch in batches:
+            for i in range(0, len(payloads), _BATCH):
+                batch = payloads[i:i + _BATCH]
                 out.extend(solve_batch(self.policy_dir, [p[1:] for p in batch], eager=False))
         else:
+            batches = [payloads[i:i + POOL_BATCH] for i in range(0, len(payloads), POOL_BATCH)]
             for batch, sent in zip(self.map_misses(solve_payloads, batches), batches, strict=True):
                 out.extend(with_scenario(res, p) for res, p in zip(batch, sent, strict=True))
         for kid, res in zip(todo, out, strict=True):
@@ -568,6 +579,40 @@ class Screener:
             misses += 1
         _CACHE.trim(_CACHE_MAX)
         return hits, misses
+
+    def _payload(self, key_row: tuple[int, tuple[Any, ...], bool, Transaction]) -> tuple[Any, ...]:
+        """What a worker solves a key from (solve_payloads)."""
+        cid, cross, ledger, tx = key_row
+        return (self.policy_dir, self._mini(self._closure_list[cid].ids, tx, ledger), cross, not ledger)
+
+    def _hand_over(self, kid: int, k: tuple[Any, ...], key_row: tuple[Any, ...]) -> None:
+        """A key met for the first time while the book is read: to the workers in the next batch,
+        unless an earlier screen answered it (then _solve finds it)."""
+        if (self._scope, k) in _CACHE:
+            return
+        kids, payloads = self._handing
+        kids.append(kid)
+        payloads.append(self._payload(key_row))
+        if len(kids) >= POOL_BATCH:
+            self._flush_hand_over()
+
+    def _flush_hand_over(self) -> None:
+        kids, payloads = self._handing
+        if kids:
+            self._handed.append((self.map_misses.submit(solve_payloads, payloads), kids, payloads))  # type: ignore[attr-defined]
+            self._handing = ([], [])
+
+    def _collect(self, key_list: list, results: list) -> int:
+        """The answers of the keys handed over while the book was read, in the order handed."""
+        self._flush_hand_over()
+        n = 0
+        for ticket, kids, payloads in self._handed:
+            for kid, res, p in zip(kids, self.map_misses.result(ticket), payloads, strict=True):  # type: ignore[attr-defined]
+                results[kid] = with_scenario(res, p)
+                _CACHE.keep((self._scope, key_list[kid]), res)
+                n += 1
+        self._handed.clear()
+        return n
 
     def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
         """Walk the rows in evaluation order; keep each chain's total exactly."""

@@ -11,6 +11,7 @@ sorts by date lets grow to the book's length.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import hashlib
@@ -69,8 +70,104 @@ def choose_engine(name: str) -> tuple[type, type, str]:
     return ReferenceScreener, ScreenRow, "reference"
 
 
-CHUNK_BATCHES = 8  # batches of keys (32 each) a worker process is given at a time
-WORKER_BATCHES = 512  # batches a worker process solves before a fresh one replaces it (~16,000 keys)
+WORKER_BATCHES = 128  # batches (screening.POOL_BATCH keys each) a worker solves before a fresh one replaces it
+
+
+class PoolMisses:
+    """Misses solved in a local process pool, handed over as they are found.
+
+    `submit` takes one batch at once, so the workers solve while this process is still reading
+    the book (before, the book was read first and the workers waited: on 2 cores the wall time
+    was this process's time plus the workers'); `result` gives a batch's answers back.  Calling
+    the object maps a function over batches, in order, through the same pool.
+
+    Workers are forked (they start with this process's loaded policy and caches: spawned ones
+    cost ~16% more CPU), always from this thread, in `submit` or `result` (never while another of
+    our threads could hold a lock the child needs: engine/astlock.py).  Each pool takes at most
+    `jobs * WORKER_BATCHES` batches, and the next pool starts only once they are answered: clingo
+    keeps every symbol a grounding makes until its process ends (~9 KB a solved key), so a worker
+    that lived through a whole large book would grow with it (bench/README.md "Misses solved in
+    worker processes").  A new pool, not max_tasks_per_child: with it, Python 3.11's pool can hang
+    when a worker retires (CPython gh-115634).  Batches found while a pool is full wait here.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        import multiprocessing
+
+        self.jobs = jobs
+        self._fork = multiprocessing.get_context("fork")
+        self._pool: Any = None
+        self._taken = 0  # batches the current pool has taken
+        self._futures: dict[int, Any] = {}  # ticket -> future, until its result is asked for
+        self._waiting: collections.deque[tuple[int, Callable[[Any], Any], Any]] = collections.deque()
+        self._next = 0
+
+    def submit(self, fn: Callable[[Any], Any], batch: Any) -> int:
+        ticket = self._next
+        self._next += 1
+        self._waiting.append((ticket, fn, batch))
+        self._pump()
+        return ticket
+
+    def result(self, ticket: int) -> Any:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while ticket not in self._futures:  # it waits for the next pool: for this one's batches
+            if not any(t == ticket for t, _, _ in self._waiting):
+                raise KeyError(ticket)
+            wait([f for f in self._futures.values() if not f.done()], return_when=FIRST_COMPLETED)
+            self._pump()
+        return self._futures.pop(ticket).result()
+
+    def __call__(self, fn: Callable[[Any], Any], batches: Iterable[Any]) -> Iterator[Any]:
+        tickets = [self.submit(fn, b) for b in batches]
+        for t in tickets:
+            yield self.result(t)
+
+    def _pump(self) -> None:
+        """Hand waiting batches to the pool; retire a pool that has taken its share and is answered."""
+        group = self.jobs * WORKER_BATCHES
+        if self._pool is not None and self._taken >= group and self._waiting:
+            if any(not f.done() for f in self._futures.values()):
+                return
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        while self._waiting and (self._pool is None or self._taken < group):
+            if self._pool is None:
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._fork)
+                self._taken = 0
+            ticket, fn, batch = self._waiting.popleft()
+            self._futures[ticket] = self._pool.submit(fn, batch)
+            self._taken += 1
+
+    def close(self, failed: bool) -> None:
+        self._waiting.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=failed)
+            self._pool = None
+
+
+class DaskMisses:
+    """Misses solved on a Dask cluster, handed over as they are found (as PoolMisses)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._futures: dict[int, Any] = {}
+        self._next = 0
+
+    def submit(self, fn: Callable[[Any], Any], batch: Any) -> int:
+        ticket = self._next
+        self._next += 1
+        self._futures[ticket] = self.client.submit(fn, batch, pure=False)
+        return ticket
+
+    def result(self, ticket: int) -> Any:
+        return self._futures.pop(ticket).result()
+
+    def __call__(self, fn: Callable[[Any], Any], batches: Iterable[Any]) -> Iterable[Any]:
+        return self.client.gather(self.client.map(fn, list(batches), pure=False))
 
 
 @contextlib.contextmanager
@@ -90,31 +187,15 @@ def mapper(jobs: int, dask: str | None) -> Iterator[tuple[Callable[..., Iterable
         except (OSError, TimeoutError, ValueError) as e:
             raise EarlogError(f"--dask {dask}: cannot connect to the scheduler: {e}") from None
         with client:
-            def on_cluster(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
-                return client.gather(client.map(fn, list(payloads), pure=False))
-
-            yield on_cluster, f"dask {dask}"
+            yield DaskMisses(client), f"dask {dask}"
     elif jobs > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # Workers are forked (they start with this process's loaded policy and caches: spawned ones
-        # cost ~16% more CPU) and replaced by fresh ones every WORKER_BATCHES batches each: clingo keeps
-        # every symbol a grounding makes until its process ends (~9 KB a solved key), so a worker that
-        # lived through a whole large book would grow with it (bench/README.md "Misses solved in worker
-        # processes").  A new pool per group of batches, not max_tasks_per_child: with it, Python
-        # 3.11's pool can hang when a worker retires (CPython gh-115634).
-        fork = multiprocessing.get_context("fork")
-
-        def in_pool(fn: Callable[[Any], Any], payloads: list[Any]) -> Iterable[Any]:
-            payloads = list(payloads)
-            group = jobs * WORKER_BATCHES
-            for start in range(0, len(payloads), group):
-                part = payloads[start:start + group]
-                with ProcessPoolExecutor(max_workers=min(jobs, len(part)), mp_context=fork) as pool:
-                    yield from pool.map(fn, part, chunksize=max(1, min(CHUNK_BATCHES, len(part) // (4 * jobs))))
-
-        yield in_pool, f"{jobs} processes"
+        pool = PoolMisses(jobs)
+        ok = False
+        try:
+            yield pool, f"{jobs} processes"
+            ok = True
+        finally:
+            pool.close(failed=not ok)
     else:
         yield None, "in process"
 
