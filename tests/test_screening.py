@@ -14,6 +14,7 @@ from earlog.engine.contract import FastPathRefused, contract
 from earlog.engine.screening import Screener, ScreenRow
 from earlog.errors import InputError
 from earlog.scenario.json_input import scenario_from_dict
+from earlog.scenario.model import Scenario
 from earlog.verdict import VERDICT_READS, build_verdicts
 
 POLICY = Path(__file__).resolve().parent.parent / "policy"
@@ -146,11 +147,8 @@ def test_refuses_a_chain_without_a_contract(tmp_path: Path) -> None:
 
 # --- cross-transaction conclusions ---------------------------------------------------
 
-def test_aia_recipient_is_gathered_from_every_transaction() -> None:
-    """740.27 (seed 004): the AIA consignee agrees not to train 4E091 models for entities
-    outside Tier 1.  The party received items under AIA in one transaction (even a later one)
-    and trains a model for a Brazilian customer in another: red flag, as the whole engine says."""
-    sc = scenario_from_dict({
+def _aia_book() -> Scenario:
+    return scenario_from_dict({
         "parties": [{"id": "lab", "hq": "JP", "located": "JP"}, {"id": "cust", "hq": "BR", "located": "BR"}],
         "items": [H100, {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]}],
         "transactions": [
@@ -161,12 +159,33 @@ def test_aia_recipient_is_gathered_from_every_transaction() -> None:
              "consignee": "lab", "end_use": "training", "date": "2025-08-01", "prior_certification": True},
         ],
     })
+
+
+# the first guess of the cross-transaction atoms: the answers' own (one fold), none (the fold
+# gathers them, a second fold uses them), or a wrong one (the fold corrects it, then one more)
+GUESSES = {"the answers'": None, "none": frozenset(), "wrong": frozenset({("f", "aia_recipient", True, ("cust",))})}
+
+
+@pytest.mark.parametrize("guess", GUESSES)
+def test_aia_recipient_is_gathered_from_every_transaction(guess: str, monkeypatch) -> None:
+    """740.27 (seed 004): the AIA consignee agrees not to train 4E091 models for entities
+    outside Tier 1.  The party received items under AIA in one transaction (even a later one)
+    and trains a model for a Brazilian customer in another: red flag, as the whole engine says,
+    whatever the fold is first given as the atoms other transactions conclude."""
+    from earlog.engine import screening
+
+    sc = _aia_book()
+    if GUESSES[guess] is not None:
+        monkeypatch.setattr(Screener, "_guessed_cross", lambda self, r, results: GUESSES[guess])
+    screening._CACHE.clear()
     want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
     s = Screener(sc)
     got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
     assert got == want
     assert "red_flags.aia_certification_training" in {f["rule"] for f in got[0]["red_flags"]}
     assert got[1]["authorization"] == "AIA"
+    assert s.stats["folds"] == (1 if guess == "the answers'" else 2)
+    screening._CACHE.clear()
 
 
 # --- the Screener API ---------------------------------------------------------------

@@ -415,22 +415,31 @@ class Screener:
         self._row_res: dict[int, KeyResult] = {}
         self._solved: list[KeyResult] = []  # by _with_values in every fold: released at the end
         self._row_facts: dict[int, tuple[Any, ...]] = {}
+        # cross-transaction conclusions (contract.cross): each row is given those about its own
+        # entities, gathered from the variants the fold chooses, so the fold must be run with the very
+        # atoms it gathers.  The answers already say which each key's variants conclude: taken as the
+        # first guess, one fold settles it when every variant of a key concludes the same (a guess
+        # the fold does not confirm is corrected below, as a first fold without any would be)
+        crossed = self._guessed_cross(r, results)
+        if crossed and self._rekey(crossed, r, keys, key_list, key_rows, results):
+            h, m = self._solve(key_list, key_rows, results, r)
+            hits += h
+            misses += m
+        self.stats_folds = 1
         chosen = self._fold(order, r, results)
-        # cross-transaction conclusions: gather them from every transaction, give each its own
         for _round in range(3):
-            crossed = self._crossed(chosen, r, results)
-            if not crossed:
+            gathered = self._crossed(chosen, r, results)
+            if gathered == crossed:
                 break
-            changed = self._rekey(crossed, r, keys, key_list, key_rows, results)
-            if not changed:
-                break
+            crossed = gathered
+            if not self._rekey(crossed, r, keys, key_list, key_rows, results):
+                break  # no row's own atoms changed: the fold stands
             h, m = self._solve(key_list, key_rows, results, r)
             hits += h
             misses += m
             del chosen  # the previous fold's rows go before the next fold makes its own
+            self.stats_folds += 1
             chosen = self._fold(order, r, results)
-            if self._crossed(chosen, r, results) == crossed:
-                break
         else:  # pragma: no cover - the contract check rules out feedback
             from earlog.errors import EngineBug
             raise EngineBug("cross-transaction conclusions did not settle")
@@ -444,6 +453,7 @@ class Screener:
                       "value_rows": {"hits": self.stats_value_hits, "misses": self.stats_value_misses},
                       "exact_rows": self._exact_stats,
                       "quantity_regimes": self.stats_regimes,
+                      "folds": self.stats_folds,
                       "field_keys": self._field_report if not (self.collect_fired and self.scaling) else {
                           **self._field_report,
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
@@ -952,6 +962,23 @@ class Screener:
             names = self._names[(cid, kid)] = one_copy(tuple((chain, _untoken(ekey, ids))
                                                              for chain, ekey, _a, _c in res.memberships))
         return names
+
+    def _guessed_cross(self, r: _Rows, results: list) -> frozenset[Any]:
+        """The cross-transaction atoms the rows' keys' answers conclude in any variant solved so far
+        (every variant with workers; the first in process): the fold's, when a key's variants agree."""
+        if not self.contract.cross:
+            return frozenset()
+        out: set[Any] = set()
+        seen: set[tuple[int, int]] = set()
+        for kid, cid in zip(r.key, r.closure, strict=True):
+            if (kid, cid) in seen:
+                continue
+            seen.add((kid, cid))
+            atoms = {x for v in results[kid].variants.values() for x in v.cross}
+            if atoms:
+                ids = self._closure_list[cid].ids
+                out.update(_untoken(x, ids) for x in atoms)
+        return frozenset(out)
 
     def _crossed(self, chosen: list[Any], r: _Rows, results: list) -> frozenset[Any]:
         if not self.contract.cross:
