@@ -73,12 +73,13 @@ def policy_copy(tmp_path: Path, edit: Callable[[Path], None]) -> str:
     return str(root)
 
 
-def keyed_and_whole(sc_dict: dict[str, Any], policy_dir: str | None = None
+def keyed_and_whole(sc_dict: dict[str, Any], policy_dir: str | None = None, map_misses: Any = None
                     ) -> tuple[Screener, list[dict[str, Any]], list[dict[str, Any]]]:
     """The keyed engine's verdicts of a scenario's transactions (through a Screener, kept for its
-    stats) and the whole-scenario engine's, as JSON, in file order."""
+    stats; misses solved through map_misses when given) and the whole-scenario engine's, as JSON,
+    in file order."""
     sc = scenario_from_dict(sc_dict)
-    s = Screener(sc, policy_dir=policy_dir)
+    s = Screener(sc, policy_dir=policy_dir, map_misses=map_misses)
     got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
     want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(policy_dir), shown=VERDICT_READS))]
     return s, got, want

@@ -90,3 +90,49 @@ def test_regimes_share_controls_and_verdicts_stay_exact(counted: list[int], batc
         assert counted == [N + 1], counted  # every candidate in the first one's Control
     else:
         assert counted == [1] * N, counted
+
+
+class Workers:
+    """A map_misses taking one batch at a time (as run.PoolMisses), solving in this process; it
+    records the size of each batch and when its answers were asked for."""
+
+    def __init__(self) -> None:
+        self.answers: dict[int, Any] = {}
+        self.events: list[tuple[str, int]] = []
+
+    def submit(self, fn: Any, batch: Any) -> int:
+        ticket = len(self.events)
+        self.events.append(("submit", len(batch)))
+        self.answers[ticket] = fn(batch)
+        return ticket
+
+    def result(self, ticket: int) -> Any:
+        self.events.append(("result", ticket))
+        return self.answers.pop(ticket)
+
+    def __call__(self, fn: Any, batches: Any) -> Any:
+        return map(fn, batches)
+
+
+def test_regimes_are_handed_to_the_workers_when_the_fold_starts(counted: list[int],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers that take a batch at a time, every candidate regime goes to them when the fold
+    starts, before the fold asks for any; no regime is solved in this process, and the verdicts and
+    counts are those of solving each alone."""
+    monkeypatch.setattr(regimes, "FIRST", 2)
+    workers = Workers()
+    s, got, want = keyed_and_whole(_book(), map_misses=workers)
+    for w, g in zip(want, got, strict=True):
+        diff = {k: (w[k], g[k]) for k in w if w[k] != g[k]}
+        assert not diff, f"transaction {w['transaction']}: {diff}"
+    assert counted == []  # not one regime solved here
+    # the keys (handed while the book was read), then the N + 1 candidates in batches of FIRST,
+    # doubling; all three handed before the fold asks for the first one's answers
+    submits = [t for t, (what, _n) in enumerate(workers.events) if what == "submit"]
+    assert sum(workers.events[t][1] for t in submits) == s.stats["keys"] + N + 1
+    regime_batches = submits[-3:]
+    assert [workers.events[t][1] for t in regime_batches] == [2, 4, 1]
+    first_asked = workers.events.index(("result", regime_batches[0]))
+    assert regime_batches[-1] < first_asked
+    assert s.stats["quantity_regimes"] == N
+    assert not s._regimes.ahead and not s._regimes.handed and not workers.answers  # every answer collected

@@ -15,6 +15,13 @@ for the first row needing it (the answer is shared by every row of the regime, s
 A candidate is counted (`stats_regimes`) and cached only when the fold takes it, so the
 counts and the cache are those of solving each alone; the others are released once the fold
 has passed their rows (a later row needing one solves it again).
+
+With workers that take a batch at a time (`--jobs`, `--dask`: run.PoolMisses, run.DaskMisses),
+every candidate of the whole fold is known when it starts (a regime's cache key depends on no
+total), so they are all handed to the workers at once, in evaluation order, the first batches
+small so the fold soon has its first answers: the workers solve while this process folds,
+instead of idling while it solves each batch itself.  A handed answer is kept until the fold
+takes it or passes the last row that could need it.
 """
 
 from __future__ import annotations
@@ -22,13 +29,15 @@ from __future__ import annotations
 from array import array
 from typing import TYPE_CHECKING, Any
 
-from earlog.engine.keyed import KeyResult, solve_batch
+from earlog.engine.keyed import KeyResult, solve_batch, solve_payloads, with_scenario
 
 if TYPE_CHECKING:  # screening imports this module
     from earlog.engine.screening import Screener, _Rows
 
 BATCH = 32  # regimes per Control (as screening._BATCH keys per payload)
 LOOKAHEAD = 8192  # rows after the one needing a regime searched for other candidates
+FIRST = 8  # regimes in the first batch handed to the workers (then doubling: the fold waits for it)
+SWEEP = 64  # regimes taken between two releases of those the fold has passed
 
 
 class RegimeBatcher:
@@ -40,6 +49,15 @@ class RegimeBatcher:
         self.ahead: dict[tuple[Any, ...], tuple[int, KeyResult]] = {}
         self.pos: array[int] | None = None  # row -> its place in `order` (made when first needed)
         self.enabled = True  # off: each regime in a Control of its own (the tests compare both)
+        # handed to the workers: cache key -> its batch (an index into `batches`), the place in
+        # `order` of the last row that could need it, and the batches (ticket, cache keys, payloads)
+        self.handed: dict[tuple[Any, ...], int] = {}
+        self.last: dict[tuple[Any, ...], int] = {}
+        self.batches: list[tuple[Any, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None] = []
+        self.taken = 0
+        self.workers = screener.map_misses if hasattr(screener.map_misses, "submit") else None
+        if self.workers is not None:
+            self._hand_over()
 
     def key(self, i: int, res: KeyResult, amounts: tuple[int, ...]) -> tuple[Any, ...]:
         """The cache key of the regime of row i (its key's answer `res`, its amounts)."""
@@ -64,8 +82,14 @@ class RegimeBatcher:
         s._solved.append(outs[0])  # released with the fold's answers
         return outs[0]
 
-    def take(self, k: tuple[Any, ...]) -> KeyResult | None:
-        """A regime solved ahead for cache key k, now taken by the fold (None if there is none)."""
+    def take(self, i: int, k: tuple[Any, ...]) -> KeyResult | None:
+        """A regime solved ahead for cache key k, now taken by the fold at row i (None if there is none)."""
+        b = self.handed.pop(k, None)
+        if b is not None:
+            self._receive(b)
+            self.taken += 1
+            if self.taken % SWEEP == 0:
+                self._passed(i)
         found = self.ahead.pop(k, None)
         if found is None:
             return None
@@ -85,6 +109,9 @@ class RegimeBatcher:
 
     def finish(self) -> None:
         """The fold is over: the regimes solved ahead that no row took go (their Controls with them)."""
+        for b in range(len(self.batches)):
+            self._receive(b)  # the workers' answers that no row took: collected, so none is left behind
+        self.handed.clear()
         for _at, res in self.ahead.values():
             res.release()
         self.ahead.clear()
@@ -120,10 +147,72 @@ class RegimeBatcher:
             if reach <= s._reachable(res):
                 continue  # every outcome the row's totals can give, the key's answer gives
             kj = self.key(j, res, amounts)
-            if kj in seen or kj in self.ahead or (s._scope, kj) in _CACHE:
+            if kj in seen or kj in self.ahead or kj in self.handed or (s._scope, kj) in _CACHE:
                 continue
             seen.add(kj)
             out.append((j, kj))
             if len(out) >= BATCH - 1:
                 break
         return out
+
+    def _hand_over(self) -> None:
+        """Every candidate of the fold (as _candidates, over all its rows, the first row of each cache
+        key), handed to the workers in evaluation order: batches of FIRST keys, doubling up to
+        screening.POOL_BATCH."""
+        from earlog.engine.screening import _CACHE, _UNREAD, NO_Q, POOL_BATCH
+
+        s, r, results, order = self.s, self.r, self.results, self.order
+        self.pos = array("q", bytes(8 * len(order)))
+        rkey, rqty, row_res, last, pos = r.key, r.qty, s._row_res, self.last, self.pos
+        size = FIRST
+        rows: list[tuple[int, tuple[Any, ...]]] = []
+        for n, j in enumerate(order):
+            pos[j] = n
+            q = rqty[j]
+            if q == NO_Q:
+                continue
+            res = results[rkey[j]]
+            if res.value_members or not res.memberships or j in row_res:
+                continue
+            info = s._info_of(res)
+            q0 = info.q0 if info.q0 is not _UNREAD else s._q0(info)
+            if q == q0:
+                continue
+            amounts = s._scaled(res, (q, q0))
+            if s._reachable(res, amounts) <= s._reachable(res):
+                continue
+            kj = self.key(j, res, amounts)
+            if kj in last:
+                last[kj] = n
+                continue
+            if (s._scope, kj) in _CACHE:
+                continue
+            last[kj] = n
+            rows.append((j, kj))
+            if len(rows) >= size:
+                self._send(rows)
+                rows = []
+                size = min(2 * size, POOL_BATCH)
+        if rows:
+            self._send(rows)
+
+    def _send(self, rows: list[tuple[int, tuple[Any, ...]]]) -> None:
+        s = self.s
+        payloads = [s._payload(s._row_tx(j, self.r)) for j, _kj in rows]
+        assert self.workers is not None
+        ticket = self.workers.submit(solve_payloads, payloads)
+        b = len(self.batches)
+        self.batches.append((ticket, [kj for _j, kj in rows], payloads))
+        for _j, kj in rows:
+            self.handed[kj] = b
+
+    def _receive(self, b: int) -> None:
+        """Batch b's answers, from the workers into `ahead` (once)."""
+        batch = self.batches[b]
+        if batch is None:
+            return
+        self.batches[b] = None
+        ticket, kjs, payloads = batch
+        assert self.workers is not None
+        for kj, res, p in zip(kjs, self.workers.result(ticket), payloads, strict=True):
+            self.ahead[kj] = (self.last[kj], with_scenario(res, p))

@@ -805,7 +805,7 @@ class Screener:
         if found is not None:
             return found
         # solved ahead with an earlier row's regime, or now with the candidates ahead (regimes.py)
-        out = self._regimes.take(k) or self._regimes.solve(i, k)
+        out = self._regimes.take(i, k) or self._regimes.solve(i, k)
         self.stats_regimes += 1
         _CACHE.keep((self._scope, k), out)
         return out
