@@ -188,6 +188,73 @@ def test_aia_recipient_is_gathered_from_every_transaction(guess: str, monkeypatc
     screening._CACHE.clear()
 
 
+def test_only_rows_whose_rules_could_read_the_atom_are_given_it() -> None:
+    """740.27 (seed 004): the AIA certification binds the consignee not to train 4E091 models
+    for entities outside Tier 1, so only a transaction where the recipient trains such a model can
+    raise red_flags.aia_certification_training.  The AIA shipment itself and the recipient's
+    inference service cannot, so their keys are not solved again with the recipient's atom: one
+    key more (the training service's), not three; the verdicts are the whole engine's."""
+    from earlog.engine import screening
+
+    sc = scenario_from_dict({
+        "parties": [{"id": "lab", "hq": "JP", "located": "JP"}, {"id": "cust", "hq": "BR", "located": "BR"}],
+        "items": [H100, {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]}],
+        "transactions": [
+            {"id": "train", "kind": "iaas_service", "item": "model", "quantity": 1, "from": "JP", "to": "JP",
+             "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "training",
+             "date": "2025-07-01"},
+            {"id": "chips", "kind": "export", "item": "h100", "quantity": 100, "from": "US", "to": "JP",
+             "consignee": "lab", "end_use": "training", "date": "2025-08-01", "prior_certification": True},
+            {"id": "infer", "kind": "iaas_service", "item": "model", "quantity": 1, "from": "JP", "to": "JP",
+             "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "inference",
+             "date": "2025-07-02"},
+        ],
+    })
+    screening._CACHE.clear()
+    want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
+    s = Screener(sc)
+    got = [v.to_json() for _i, v in s.screen(ScreenRow(i, t) for i, t in enumerate(sc.transactions))]
+    assert got == want
+    flags = [{f["rule"] for f in v["red_flags"]} for v in got]
+    assert "red_flags.aia_certification_training" in flags[0]
+    assert "red_flags.aia_certification_training" not in flags[2]
+    assert s.stats["keys"] == 3 + 1 and s.stats["folds"] == 1
+    screening._CACHE.clear()
+
+
+def test_the_twin_of_the_rule_reading_the_aia_recipient() -> None:
+    """The twin concludes, from the rest of red_flags.aia_certification_training's body, that the
+    rule could fire given aia_recipient(P); nothing else reads the predicate."""
+    c = contract(load_policy())
+    assert c.cross_always == frozenset()
+    assert c.cross_twins == (("cumulative", "_earlog_cross_read(aia_recipient, red_flag(T,aia_certification_training))"
+                              " :- tx_provider(T,P), trains_4e091_model(T), customer_outside_tier1_or_located(T),"
+                              " provision_applies(T,ai_diffusion_ifr)."),)
+
+
+_READERS = {
+    "in an aggregate": "aia_any(T) :- tx_provider(T, _), #count { Q : aia_recipient(Q) } > 0.",
+    "after a running total": "aia_late(T) :- tx_provider(T, P), aia_recipient(P), lpp_cap_tpp(T, _).",
+    "binding its own variable": "aia_peer(T, Q) :- tx_provider(T, _), aia_recipient(Q).",
+    "in a constraint": ":- tx_provider(T, P), aia_recipient(P), tx_end_use(T, weapons).",
+}
+
+
+@pytest.mark.parametrize("how", _READERS)
+def test_a_rule_without_a_sound_twin_gives_every_row_the_atoms(tmp_path: Path, how: str) -> None:
+    """A rule whose twin could not say soundly whether it reads the atom (its rest depends on a
+    running total, so variants could disagree; the atom binds a variable; an aggregate or a
+    constraint reads it) makes the predicate one every row is given, as before twins."""
+    def edit(root: Path) -> None:
+        (root / "zz_reader.lp").write_text(
+            "#program cumulative.\n%% @rule   test.aia_reader\n%% @cite   none\n"
+            "%% @text   A test rule reading the AIA recipient.\n" + _READERS[how] + "\n")
+
+    c = contract(load_policy(_policy_copy(tmp_path, edit)))
+    assert c.cross_always == frozenset({"aia_recipient"})
+    assert len(c.cross_twins) == 1  # red_flags.aia_certification_training's, still
+
+
 # --- the Screener API ---------------------------------------------------------------
 
 def _book() -> tuple:

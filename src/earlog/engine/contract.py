@@ -110,6 +110,10 @@ class Contract:
     # chain -> test -> the readings each rule comparing the total that way requires (engine/livetests.py)
     test_guards: dict[str, dict[str, tuple[frozenset[tuple[str, str]], ...]]] = dataclasses.field(
         default_factory=dict)
+    # (program part, rule text): for each rule reading a cross-transaction atom, a twin concluding
+    # CROSS_READ(Predicate, Head) from the rest of its body (cross_twins)
+    cross_twins: tuple[tuple[str, str], ...] = ()
+    cross_always: frozenset[str] = frozenset()  # cross predicates some statement reads without a twin
 
     @property
     def sum_chains(self) -> dict[str, str]:
@@ -252,7 +256,9 @@ def contract(policy: Policy) -> Contract:
                 raise FastPathRefused(f"running_{kind}({chain}, {pred}) declares a predicate that holds no "
                                       f"value the rules derive from the chain's total ({chains[chain]})")
             shown.setdefault(chain, {})[pred] = kind
-    c = Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy),
+    twins, always = cross_twins(policy, cross, frozenset(chains.values()))
+    c = Contract(chains=chains, fits=fits, cross=cross, reads=_names_read(policy), cross_twins=twins,
+                 cross_always=always,
                  tx_predicates=tx_pos, afters={ch: afters[ch] for ch in chains if fits[ch] == VALUE_FIT},
                  tests=tests, carried=carried, shown=shown, field_uses=_field_uses(policy))
     from earlog.engine import livetests
@@ -384,6 +390,81 @@ def _check_cross(policy: Policy, rules: list, cross: frozenset[str], totals: fro
                 if q not in seen:
                     seen.add(q)
                     stack.append(q)
+
+
+CROSS_READ = "_earlog_cross_read"  # CROSS_READ(Predicate, Head): a rule could conclude Head given Predicate
+
+
+def _dependents(deps: dict[str, set[str]], roots: frozenset[str]) -> set[str]:
+    """The predicates that depend, through the rules, on any of `roots` (the roots included)."""
+    users: dict[str, set[str]] = {}
+    for head, body in deps.items():
+        for b in body:
+            users.setdefault(b, set()).add(head)
+    out = set(roots)
+    stack = list(roots)
+    while stack:
+        for h in users.get(stack.pop(), ()):
+            if h not in out:
+                out.add(h)
+                stack.append(h)
+    return out
+
+
+def cross_twins(policy: Policy, cross: frozenset[str], totals: frozenset[str]
+                ) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """Which transactions a cross-transaction atom can matter to, derived from the rules reading it.
+
+    A row is given the cross-transaction atoms about its entities so that the rules reading them
+    fire as in the whole book; a row none of whose rules could fire needs none, and its key stays
+    the one already solved.  For a rule `H :- c(X), Rest.` with c a cross predicate, the twin
+    `CROSS_READ(c, H) :- Rest.` fires in a key's answer exactly when the rule would fire given
+    c(X), provided Rest does not depend on any cross predicate (so giving the atoms does not change
+    Rest) nor on a running total (so every variant of the key agrees) and binds every variable of
+    c(X).  A cross predicate read any other way (in an aggregate or condition, by a rule that breaks
+    these conditions, outside a rule) is in the second set: every row is given its atoms.
+    Returns ((program part, twin rule text), ...) and that set."""
+    if not cross:
+        return (), frozenset()
+    deps: dict[str, set[str]] = {}
+    rules = [(part, stmt) for part, stmt in policy.statements if stmt.ast_type == ast.ASTType.Rule]
+    for _part, stmt in rules:
+        body = {(_args(a)[0] or "") for a, _ in _walk(stmt.body)}
+        for a, _ in _walk(stmt.head):
+            deps.setdefault(_args(a)[0] or "", set()).update(body)
+    tainted = _dependents(deps, cross) | _dependents(deps, totals | frozenset(CHAIN_PREDICATES))
+    twins: list[tuple[str, str]] = []
+    always: set[str] = set()
+    for _part, stmt in policy.statements:
+        if stmt.ast_type not in (ast.ASTType.Rule, ast.ASTType.Comment):
+            always |= cross & set(_NAME.findall(str(stmt)))
+    for part, stmt in rules:
+        read = [a for a, _ in _walk(stmt.body) if (_args(a)[0] or "") in cross]
+        if not read:
+            continue
+        names = {_args(a)[0] or "" for a in read}
+        at = [i for i, lit in enumerate(stmt.body) if lit.ast_type == ast.ASTType.Literal
+              and lit.atom.ast_type == ast.ASTType.SymbolicAtom and (_args(lit.atom)[0] or "") in cross]
+        head = stmt.head
+        if (len(read) != 1 or len(at) != 1 or head.ast_type != ast.ASTType.Literal
+                or head.atom.ast_type != ast.ASTType.SymbolicAtom or head.sign != ast.Sign.NoSign):
+            always |= names
+            continue
+        lit = stmt.body[at[0]]
+        rest = [x for i, x in enumerate(stmt.body) if i != at[0]]
+        bound: set[str] = set()
+        for x in rest:
+            if (x.ast_type == ast.ASTType.Literal and x.sign == ast.Sign.NoSign
+                    and x.atom.ast_type == ast.ASTType.SymbolicAtom):
+                bound |= _variables(x.atom)
+        if ({(_args(a)[0] or "") for a, _ in _walk(rest)} & tainted or not _variables(lit.atom) <= bound
+                or not _variables(head) <= bound):
+            always |= names
+            continue
+        name = _args(lit.atom)[0]
+        body = ", ".join(str(x) for x in rest)
+        twins.append((part, f"{CROSS_READ}({name}, {head.atom.symbol}){' :- ' + body if body else ''}."))
+    return tuple(twins), frozenset(always)
 
 
 Source = tuple[str, int, tuple[str | None, ...]]  # (predicate, position, constant arguments)

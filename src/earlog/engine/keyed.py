@@ -39,7 +39,7 @@ from clingo import Function, Number, String, Symbol, SymbolType
 
 from earlog.engine import livetests
 from earlog.engine.arith import Arithmetic, big, to_int
-from earlog.engine.contract import ZERO, Contract, fit_options, flip_point
+from earlog.engine.contract import CROSS_READ, ZERO, Contract, fit_options, flip_point
 from earlog.engine.facts import ENCODED, Unencodable, scenario_facts
 from earlog.engine.grounding import Grounded
 from earlog.engine.policy import Policy
@@ -94,6 +94,9 @@ class Variant:
 
     counts: tuple[bool, ...]  # per membership: the amount is added to the chain's total
     cross: tuple[Any, ...]  # encoded cross-transaction atoms (role tokens inside)
+    # the cross-transaction predicates a rule of the key could read (contract.cross_twins): the key is
+    # given their atoms about its entities; the others cannot change its answer
+    cross_read: tuple[str, ...] = ()
     verdict: Any = None  # earlog.verdict.Verdict with role tokens, or None for a ledger entry
     fired: tuple[tuple[Any, tuple[str, ...]], ...] = ()  # (encoded atom about the tx, rule ids)
     before_paths: tuple[tuple[tuple[Any, ...], str], ...] = ()  # (path in the verdict, chain)
@@ -414,12 +417,18 @@ def _ground(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any, ...
     base_text, cumulative_text = _live(prep, given)
     # static atoms are the same in every model: read once from the prepared closure, not shown
     show_text = _show_text(policy.signatures, (shown - prep.static_predicates) | {FIRED})
+    twins: dict[str, list[str]] = {}
+    for part, text in c.cross_twins:
+        twins.setdefault(part, []).append(text)
+    if twins:
+        show_text += f"\n#show {CROSS_READ}/2."
     static = prep.static_for(overlay, frozenset(countries))
     static_shown = _static_shown(static, prep.static_predicates, shown)
     ctx = _Context()
     # the program's text is parsed once per process (grounding.py); the Control is the batch's own
     fit_text = _fit_program(tuple(sorted((ch, p, c.tests[ch]) for ch, p in c.sum_chains.items())))
     grounded = Grounded([("base", base_text), ("cumulative", cumulative_text), ("cumulative", fit_text),
+                         *((part, "\n".join(texts)) for part, texts in twins.items()),
                          ("base", show_text)], static, facts, late, ctx)
     return grounded, static_shown
 
@@ -873,6 +882,8 @@ class _Reader:
             o = _owner(args[1])
             return (o, name, None, args[0].name, None, None, False)
         o = _owner(s)
+        if name == CROSS_READ:  # a rule reading this cross predicate could fire for the owner
+            return (o, name, None, None, None, args[0].name, False)
         after = cross = None
         if name in self.after_preds and args:
             o0 = _owner(args[0])
@@ -922,11 +933,16 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     cross: dict[int, list[Any]] = {}
     after: dict[int, list[Any]] = {}
     needs_exact: set[int] = set()
+    reads: dict[int, set[str]] = {}
     for s in model:
         o, name, atom, chain, after_enc, cross_enc, unfilled = read(s)
         if chain is not None:
             if o is not None:
                 counted.setdefault(index[o], set()).add(chain)
+            continue
+        if atom is None:  # CROSS_READ of cross_enc: for its owner; naming no key, for every key
+            for j in (todo if o is None else (index[o],)):
+                reads.setdefault(j, set()).add(cross_enc)
             continue
         if o is None:
             shared.append(atom)
@@ -943,6 +959,7 @@ def _variants(policy: Policy, c: Contract, entries: list, prefixes: list[str], s
     for j in todo:
         counts = tuple(ch in counted.get(j, ()) for ch, _k, _a, _c in memberships[j])
         out[j] = Variant(counts=one_copy(counts), cross=one_copy(tuple(sorted(cross.get(j, ()), key=repr))),
+                         cross_read=one_copy(tuple(sorted(reads.get(j, ())))),
                          after=one_copy(tuple(sorted(after.get(j, ()), key=repr))), exact_needed=j in needs_exact)
     with_verdict = [j for j in todo if entries[j][2]]
     if not with_verdict:

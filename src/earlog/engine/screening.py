@@ -993,7 +993,9 @@ class Screener:
 
     def _rekey(self, crossed: frozenset[Any], r: _Rows, keys: dict, key_list: list, key_rows: list,
                results: list) -> bool:
-        """Give each row the cross-transaction atoms about its own entities (as tokens)."""
+        """Give each row the cross-transaction atoms about its own entities (as tokens) that a rule
+        of its key could read (Variant.cross_read; contract.cross_twins): atoms no rule of the key
+        reads cannot change its answer, and leaving them out keeps the key already solved."""
         by_entity: dict[str, list[Any]] = {}
         unbound = []
         for atom in crossed:
@@ -1002,22 +1004,31 @@ class Screener:
                 unbound.append(atom)
             for s in strings:
                 by_entity.setdefault(s, []).append(atom)
+        always, every = self.contract.cross_always, self.contract.cross
         changed = False
-        memo: dict[int, tuple[Any, ...]] = {}
+        memo: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
+        read_memo: dict[int, frozenset[str]] = {}
         for i in range(len(r.key)):
-            cid = r.closure[i]
-            cross = memo.get(cid)
+            cid, kid = r.closure[i], r.key[i]
+            read = read_memo.get(kid)
+            if read is None:
+                res = results[kid]
+                variants = res.variants.values() if res is not None else ()
+                # a key with no variant solved (none yet) is given every atom: the restrictive reading
+                read = read_memo[kid] = (frozenset(always.union(*(v.cross_read for v in variants)))
+                                         if variants else every)
+            cross = memo.get((cid, read))
             if cross is None:
                 ids = self._closure_list[cid].ids
                 idset = set(ids)
                 tokens = {x: TOKEN + str(j) for j, x in enumerate(ids)}
-                mine = set(unbound)
+                mine = {a for a in unbound if a[1] in read}
                 for x in ids:
                     for atom in by_entity.get(x, ()):
-                        if _strings(atom) <= idset:
+                        if atom[1] in read and _strings(atom) <= idset:
                             mine.add(atom)
-                cross = memo[cid] = tuple(sorted((_retoken(a, tokens) for a in mine), key=repr))
-            old = key_list[r.key[i]]
+                cross = memo[(cid, read)] = tuple(sorted((_retoken(a, tokens) for a in mine), key=repr))
+            old = key_list[kid]
             if old[3] == cross:
                 continue
             k = (old[0], old[1], old[2], cross)
