@@ -147,7 +147,7 @@ def test_refuses_a_chain_without_a_contract(tmp_path: Path) -> None:
 
 # --- cross-transaction conclusions ---------------------------------------------------
 
-def _aia_book() -> Scenario:
+def _aia_book(*extra: dict) -> Scenario:
     return scenario_from_dict({
         "parties": [{"id": "lab", "hq": "JP", "located": "JP"}, {"id": "cust", "hq": "BR", "located": "BR"}],
         "items": [H100, {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]}],
@@ -157,6 +157,7 @@ def _aia_book() -> Scenario:
              "date": "2025-07-01"},
             {"id": "chips", "kind": "export", "item": "h100", "quantity": 100, "from": "US", "to": "JP",
              "consignee": "lab", "end_use": "training", "date": "2025-08-01", "prior_certification": True},
+            *extra,
         ],
     })
 
@@ -196,20 +197,9 @@ def test_only_rows_whose_rules_could_read_the_atom_are_given_it() -> None:
     key more (the training service's), not three; the verdicts are the whole engine's."""
     from earlog.engine import screening
 
-    sc = scenario_from_dict({
-        "parties": [{"id": "lab", "hq": "JP", "located": "JP"}, {"id": "cust", "hq": "BR", "located": "BR"}],
-        "items": [H100, {"id": "model", "training_ops": 10**27, "produced_with": ["3A090.a"]}],
-        "transactions": [
-            {"id": "train", "kind": "iaas_service", "item": "model", "quantity": 1, "from": "JP", "to": "JP",
-             "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "training",
-             "date": "2025-07-01"},
-            {"id": "chips", "kind": "export", "item": "h100", "quantity": 100, "from": "US", "to": "JP",
-             "consignee": "lab", "end_use": "training", "date": "2025-08-01", "prior_certification": True},
-            {"id": "infer", "kind": "iaas_service", "item": "model", "quantity": 1, "from": "JP", "to": "JP",
-             "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "inference",
-             "date": "2025-07-02"},
-        ],
-    })
+    sc = _aia_book({"id": "infer", "kind": "iaas_service", "item": "model", "quantity": 1, "from": "JP", "to": "JP",
+                    "consignee": "cust", "end_user": "cust", "provider": "lab", "end_use": "inference",
+                    "date": "2025-07-02"})
     screening._CACHE.clear()
     want = [v.to_json() for v in build_verdicts(solve(sc, load_policy(), shown=VERDICT_READS))]
     s = Screener(sc)

@@ -120,34 +120,19 @@ class RegimeBatcher:
         """Rows after row i (in evaluation order, within LOOKAHEAD rows) whose amounts give some test
         outcome their key's answer cannot, with their regimes' cache keys: neither cached nor solved
         ahead, one row each (the first), at most BATCH - 1."""
-        from earlog.engine.screening import _CACHE, _UNREAD, NO_Q
+        from earlog.engine.screening import _CACHE
 
-        s, r, results, order = self.s, self.r, self.results, self.order
+        s, order = self.s, self.order
         if self.pos is None:
             self.pos = array("q", bytes(8 * len(order)))
             for n, row in enumerate(order):
                 self.pos[row] = n
-        rkey, rqty, row_res = r.key, r.qty, s._row_res
         seen = {k}
         out: list[tuple[int, tuple[Any, ...]]] = []
         start = self.pos[i] + 1
         for j in order[start:start + LOOKAHEAD]:
-            q = rqty[j]
-            if q == NO_Q:
-                continue
-            res = results[rkey[j]]
-            if res.value_members or not res.memberships or j in row_res:
-                continue
-            info = s._info_of(res)
-            q0 = info.q0 if info.q0 is not _UNREAD else s._q0(info)
-            if q == q0:
-                continue
-            amounts = s._scaled(res, (q, q0))
-            reach = s._reachable(res, amounts)
-            if reach <= s._reachable(res):
-                continue  # every outcome the row's totals can give, the key's answer gives
-            kj = self.key(j, res, amounts)
-            if kj in seen or kj in self.ahead or kj in self.handed or (s._scope, kj) in _CACHE:
+            kj = self._needed(j)
+            if kj is None or kj in seen or kj in self.ahead or kj in self.handed or (s._scope, kj) in _CACHE:
                 continue
             seen.add(kj)
             out.append((j, kj))
@@ -155,33 +140,42 @@ class RegimeBatcher:
                 break
         return out
 
+    def _needed(self, j: int) -> tuple[Any, ...] | None:
+        """The cache key of the regime row j needs: None when its amounts give no test outcome its
+        key's answer cannot (or its chains are value-keyed, or it has none)."""
+        from earlog.engine.screening import _UNREAD, NO_Q
+
+        s, r = self.s, self.r
+        q = r.qty[j]
+        if q == NO_Q:
+            return None
+        res = self.results[r.key[j]]
+        if res.value_members or not res.memberships or j in s._row_res:
+            return None
+        info = s._info_of(res)
+        q0 = info.q0 if info.q0 is not _UNREAD else s._q0(info)
+        if q == q0:
+            return None
+        amounts = s._scaled(res, (q, q0))
+        if s._reachable(res, amounts) <= s._reachable(res):
+            return None  # every outcome the row's totals can give, the key's answer gives
+        return self.key(j, res, amounts)
+
     def _hand_over(self) -> None:
         """Every candidate of the fold (as _candidates, over all its rows, the first row of each cache
         key), handed to the workers in evaluation order: batches of FIRST keys, doubling up to
         screening.POOL_BATCH."""
-        from earlog.engine.screening import _CACHE, _UNREAD, NO_Q, POOL_BATCH
+        from earlog.engine.screening import _CACHE, POOL_BATCH
 
-        s, r, results, order = self.s, self.r, self.results, self.order
-        self.pos = array("q", bytes(8 * len(order)))
-        rkey, rqty, row_res, last, pos = r.key, r.qty, s._row_res, self.last, self.pos
+        s, order, last = self.s, self.order, self.last
+        self.pos = pos = array("q", bytes(8 * len(order)))
         size = FIRST
         rows: list[tuple[int, tuple[Any, ...]]] = []
         for n, j in enumerate(order):
             pos[j] = n
-            q = rqty[j]
-            if q == NO_Q:
+            kj = self._needed(j)
+            if kj is None:
                 continue
-            res = results[rkey[j]]
-            if res.value_members or not res.memberships or j in row_res:
-                continue
-            info = s._info_of(res)
-            q0 = info.q0 if info.q0 is not _UNREAD else s._q0(info)
-            if q == q0:
-                continue
-            amounts = s._scaled(res, (q, q0))
-            if s._reachable(res, amounts) <= s._reachable(res):
-                continue
-            kj = self.key(j, res, amounts)
             if kj in last:
                 last[kj] = n
                 continue
