@@ -367,16 +367,22 @@ def _check_rules(policy: Policy, chains: dict[str, str], cross: frozenset[str],
 _CONTRACT_HEADS = ("running_counts", "running_amount", "running_cap", "chain_member", "route")
 
 
-def _check_cross(policy: Policy, rules: list, cross: frozenset[str], totals: frozenset[str]) -> None:
-    """A cross-transaction conclusion is gathered after a first fold, so it must not feed back
-    into what the fold counts: nothing that depends on it may reach a running-total atom."""
-    if not cross:
-        return
+def _dependencies(rules: list) -> dict[str, set[str]]:
+    """Each predicate a rule concludes -> the predicates its rules' bodies read (sign ignored)."""
     deps: dict[str, set[str]] = {}
     for stmt in rules:
         body = {(_args(a)[0] or "") for a, _ in _walk(stmt.body)}
         for a, _ in _walk(stmt.head):
             deps.setdefault(_args(a)[0] or "", set()).update(body)
+    return deps
+
+
+def _check_cross(policy: Policy, rules: list, cross: frozenset[str], totals: frozenset[str]) -> None:
+    """A cross-transaction conclusion is gathered after a first fold, so it must not feed back
+    into what the fold counts: nothing that depends on it may reach a running-total atom."""
+    if not cross:
+        return
+    deps = _dependencies(rules)
     counted = {"running_counts", "running_amount", "running_cap", "chain_member"} | set(totals)
     for target in counted:
         seen: set[str] = set()
@@ -426,12 +432,8 @@ def cross_twins(policy: Policy, cross: frozenset[str], totals: frozenset[str]
     Returns ((program part, twin rule text), ...) and that set."""
     if not cross:
         return (), frozenset()
-    deps: dict[str, set[str]] = {}
     rules = [(part, stmt) for part, stmt in policy.statements if stmt.ast_type == ast.ASTType.Rule]
-    for _part, stmt in rules:
-        body = {(_args(a)[0] or "") for a, _ in _walk(stmt.body)}
-        for a, _ in _walk(stmt.head):
-            deps.setdefault(_args(a)[0] or "", set()).update(body)
+    deps = _dependencies([stmt for _part, stmt in rules])
     tainted = _dependents(deps, cross) | _dependents(deps, totals | frozenset(CHAIN_PREDICATES))
     twins: list[tuple[str, str]] = []
     always: set[str] = set()
