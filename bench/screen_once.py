@@ -3,7 +3,9 @@
 bench_screen.py measures every mode and size in child processes; this runs one screen with the
 fast engine and prints one JSON line: rows, wall and CPU seconds (`time.process_time`), peak
 memory (`ru_maxrss`) and the engine's counters; with `--jobs N`, also the workers' CPU seconds
-(`RUSAGE_CHILDREN`: the workers that ended; every pool has ended when screen returns).  Run two
+and the peak of the largest worker (`RUSAGE_CHILDREN`: the workers that ended; every pool has
+ended when screen returns; a forked worker's resident set counts the pages it still shares
+with this process).  Run two
 builds side by side by putting one of them on PYTHONPATH (a snapshot made with `git archive
 COMMIT src | tar -x -C DIR`), alternating the runs, and compare the reports with `cmp`; on a
 shared machine read the CPU seconds.
@@ -51,6 +53,7 @@ def main() -> None:
                       "cpu": round(time.process_time() - cpu_start, 2),
                       "workers_cpu": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 2),
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                      "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
                       "stats": summary.stats}, default=str))
 
 

@@ -11,6 +11,8 @@ whole-scenario engine, and the count of open Controls never passes the bound.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import clingo
 import pytest
 from test_screening_differential import _compare, generate
@@ -92,3 +94,69 @@ def test_rows_kept_only_under_a_reading_paired_with_a_counterfactual(monkeypatch
     assert _compare(book) == 60
     # the second screen (under the counterfactual reading, withdrawn) keeps none
     assert kept == ([True, False] if reading == "bis_non_enforcement" else [False])
+
+
+@pytest.mark.parametrize("ids", [
+    ["o1", "o2", "o1"],
+    ["", "é", "日本-42", "\x00\x01e0", "x" * 5000],
+    ["\ud800", "a\udfffb", "\U0001f600"],  # lone surrogates (JSON can carry them) round-trip too
+])
+def test_row_ids_are_kept_in_one_buffer_and_given_back_unchanged(ids: list[str]) -> None:
+    """The screener keeps each row's id until the row's verdict is made (bench/README.md "Main
+    process memory at 1,000,000 rows": one buffer, not a str per row)."""
+    kept = screening._Strings()
+    for x in ids:
+        kept.append(x)
+    assert len(kept) == len(ids)
+    assert [kept[i] for i in range(len(ids))] == ids
+
+
+def _names_kept(s: screening.Screener) -> int:
+    return len(s._names)
+
+
+def _scaled_kept(s: screening.Screener) -> int:
+    return sum(len(i.scaled) for i in s._info.values())
+
+
+@pytest.mark.parametrize(("bound", "method", "kept"), [
+    ("_NAMES_MAX", "_chain_names", _names_kept),
+    ("_SCALED_MAX", "_scaled", _scaled_kept),
+])
+def test_per_row_memos_remembered_up_to_a_bound_same_verdicts(monkeypatch: pytest.MonkeyPatch, bound: str,
+                                                              method: str,
+                                                              kept: Callable[[screening.Screener], int]) -> None:
+    """The fold's memos that grow with the rows or the (closure, key) pairs are bounded (bench/README.md
+    "Main process memory at 1,000,000 rows"): the chain names of a key in real ids per (closure, key),
+    and an answer's amounts scaled to a row's quantity.  With a bound of 2, far below the book's, each
+    is forgotten and made again, and the verdicts stay the whole-scenario engine's."""
+    monkeypatch.setattr(screening, bound, 2)
+    screening._CACHE.clear()
+    seen = []
+    original = getattr(screening.Screener, method)
+
+    def watching(self, *a):  # type: ignore[no-untyped-def]
+        out = original(self, *a)
+        seen.append(kept(self))
+        return out
+
+    monkeypatch.setattr(screening.Screener, method, watching)
+    book = generate(4, 150)
+    book["parameters"] = {**book["parameters"], "country_allocation_tpp": 2_000_000}  # caps are crossed
+    assert _compare(book) == 150
+    assert len(seen) > 4 and max(seen) <= 2
+
+
+def test_totals_past_64_bits_are_kept_exactly_by_the_fold() -> None:
+    """The fold keeps each row's totals before its memberships in a flat array of 64-bit integers;
+    a total past that range (the policy's arithmetic is exact: engine/arith.py) is kept apart and
+    given back unchanged."""
+    variant = keyed.Variant(counts=(True, False), cross=())
+    none = keyed.Variant(counts=(), cross=())
+    chosen = screening._Chosen(4)
+    chosen.put(0, variant, [5, 0])
+    chosen.variants[1] = none
+    chosen.put(2, variant, [2 ** 70, -3])
+    chosen.put(3, variant, [-(2 ** 63) - 1, 7])
+    assert [chosen.befores(i) for i in range(4)] == [(5, 0), (), (2 ** 70, -3), (-(2 ** 63) - 1, 7)]
+

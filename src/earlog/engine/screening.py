@@ -56,7 +56,6 @@ from earlog.engine.policy import Policy
 from earlog.engine.prepared import overlay_facts
 from earlog.engine.prepcache import keyed_state
 from earlog.engine.regimes import RegimeBatcher
-from earlog.engine.share import one_copy
 from earlog.errors import EngineBug, InputError
 from earlog.scenario.model import Attestation, Item, Party, Scenario, Transaction, reference_fields
 from earlog.verdict import fields_differing
@@ -107,7 +106,64 @@ class _Rows:
         self.closure = array("q")
         self.key = array("q")
         self.qty = array("q")  # the row's quantity where its key holds only the sign (else NO_Q)
-        self.txid: list[str] = []
+        self.txid = _Strings()
+
+
+class _Chosen:
+    """The fold's choice for each row: its variant, and the total before each of its memberships
+    (the totals after are made again from these), in one flat array, not a tuple per row (~80 MB of
+    a uniform book's 1,000,000 rows: bench/README.md "Main process memory at 1,000,000 rows").  A
+    row has as many totals as its variant has memberships (Variant.counts); totals past 64 bits are
+    kept apart, exactly."""
+
+    def __init__(self, n: int) -> None:
+        self.variants: list[Any] = [None] * n
+        self.start = array("q", bytes(8 * n))  # where the row's totals begin in `flat`
+        self.flat = array("q")
+        self.wide: dict[int, tuple[int, ...]] = {}
+
+    def put(self, i: int, variant: Variant, befores: list[int]) -> None:
+        self.variants[i] = variant
+        if befores:
+            if min(befores) < -_Q_MAX or max(befores) > _Q_MAX:
+                self.wide[i] = tuple(befores)
+            else:
+                self.start[i] = len(self.flat)
+                self.flat.extend(befores)
+
+    def befores(self, i: int) -> tuple[int, ...]:
+        n = len(self.variants[i].counts)
+        if not n:
+            return ()
+        if self.wide:
+            found = self.wide.get(i)
+            if found is not None:
+                return found
+        start = self.start[i]
+        return tuple(self.flat[start:start + n])
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+
+class _Strings:
+    """A list of strings appended one by one, held as one UTF-8 buffer and its offsets: ~18 bytes
+    an id of ten characters against ~64 for a str in a list (~50 MB of a 1,000,000-row book)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends = array("q")
+
+    def append(self, x: str) -> None:
+        self.data += x.encode("utf-8", "surrogatepass")  # any str round-trips, lone surrogates too
+        self.ends.append(len(self.data))
+
+    def __getitem__(self, i: int) -> str:
+        start = self.ends[i - 1] if i else 0
+        return self.data[start:self.ends[i]].decode("utf-8", "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self.ends)
 
 
 class _AnswerInfo:
@@ -126,6 +182,8 @@ class _AnswerInfo:
 _UNREAD = object()
 _NO_RUNNING: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
 _REACH_MAX = 65_536  # entries of Screener._reach (cleared when full)
+_SCALED_MAX = 65_536  # amounts scaled to a row's quantity, remembered over all answers (cleared when full)
+_NAMES_MAX = 65_536  # entries of Screener._names (cleared when full)
 _PARTS_MAX = 16_384  # (variant, closure, answer) whose real-id verdict fields are kept, per screen
 
 
@@ -198,6 +256,7 @@ class Screener:
         self._minis: dict[tuple[str, ...], tuple[list[Party], Item]] = {}
         # per answer (by id, the answer held): what the fold and the verdicts read from it on every row
         self._info: dict[int, _AnswerInfo] = {}
+        self._n_scaled = 0  # entries of the _AnswerInfo.scaled memos (_scaled)
         # (answer id, amounts) -> (the answer, the outcomes those amounts can give): _reachable's memo
         self._reach: dict[tuple[int, tuple[int, ...]], tuple[KeyResult, frozenset[tuple[bool, ...]]]] = {}
         self._reach_sets: dict[frozenset[tuple[bool, ...]], frozenset[tuple[bool, ...]]] = {}
@@ -458,7 +517,8 @@ class Screener:
                           **self._field_report,
                           self.scaling.field: "exact: the rules that fired are collected, and their atoms show it"},
                       "seconds": {"keys": t1 - t0, "solve": t2 - t1, "fold": t3 - t2}}
-        theirs = self._counterfactual(kept, chosen[len(self.base.ledger):], exact)
+        first = chosen.variants[len(self.base.ledger)] if len(chosen) > len(self.base.ledger) else None
+        theirs = self._counterfactual(kept, first, exact)
         row_res, alt = self._row_res, self._alt
         rindex, rkey, rclosure, rqty, rtxid = r.index, r.key, r.closure, r.qty, r.txid
         info_get, names_get = self._info.get, self._names.get
@@ -480,14 +540,13 @@ class Screener:
             else:
                 q0 = info.q0 if info.q0 is not _UNREAD else self._q0(info)
                 ratio = None if q == q0 else (q, q0)
-            entry = chosen[i]
-            if entry.__class__ is tuple:  # (variant, total before each membership): ((before, after), ...)
-                variant = entry[0]
+            variant = chosen.variants[i]
+            if variant.counts:  # the total before each membership: ((before, after), ...)
                 amounts = info.amounts if ratio is None else (info.scaled.get(q) or self._scaled(res, ratio))
-                running = tuple([(b, b + a) if counts else (b, b)
-                                 for b, a, counts in zip(entry[1:], amounts, variant.counts, strict=True)])
+                running = tuple([(b, b + a) if counts else (b, b) for b, a, counts
+                                 in zip(chosen.befores(i), amounts, variant.counts, strict=True)])
             else:
-                variant, running = entry, ()
+                running = ()
             if exact:
                 variant = exact.get(i, variant)
             if running:
@@ -624,11 +683,11 @@ class Screener:
         self._handed.clear()
         return n
 
-    def _fold(self, order: array[int], r: _Rows, results: list) -> list[Any]:
+    def _fold(self, order: array[int], r: _Rows, results: list) -> _Chosen:
         """Walk the rows in evaluation order; keep each chain's total exactly."""
         totals: dict[tuple[str, Any], int] = {}
         values: dict[tuple[str, Any], tuple[Any, ...]] = {}  # value-keyed chain -> after atoms (real ids)
-        chosen: list[Any] = [None] * len(order)
+        chosen = _Chosen(len(order))
         self._order, self._pos, self._results = order, None, results  # for _ready_values
         self._prefetched: dict[tuple[Any, ...], KeyResult] = {}
         self._row_res.clear()
@@ -648,7 +707,7 @@ class Screener:
                 variant = res.variants.get(())
                 if variant is None or variant._pending is not None:
                     variant = res.variant(())
-                chosen[i] = variant
+                chosen.variants[i] = variant
             else:
                 cid = rclosure[i]
                 names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
@@ -692,7 +751,7 @@ class Screener:
                     variant = res.variant(fits_t)
                 for name, v, amount, counts in zip(names, befores, amounts, variant.counts, strict=True):
                     totals[name] = v + amount if counts else v
-                chosen[i] = (variant, *befores)  # the totals after are recomputed from these
+                chosen.put(i, variant, befores)  # the totals after are recomputed from these
             if res.value_members:  # the totals after this member are the next member's before
                 ids = self._closure_list[r.closure[i]].ids
                 for chain, ekey in res.value_members:
@@ -732,7 +791,10 @@ class Screener:
 
     def _scaled(self, res: KeyResult, ratio: tuple[int, int] | None) -> tuple[int, ...]:
         """The amount of each membership for the row: the answer's, times the row's quantity over the
-        answer's where the chain's amount is the quantity's product (quantitykeys.py: exact)."""
+        answer's where the chain's amount is the quantity's product (quantitykeys.py: exact).  Made
+        again wherever asked (the fold and the yield): remembered per answer and quantity, up to
+        _SCALED_MAX in all (every one kept, they were ~100 MB of a uniform book's 1,000,000 rows, whose
+        quantities rarely recur: bench/README.md "Main process memory at 1,000,000 rows")."""
         info = self._info_of(res)
         if ratio is None:
             return info.amounts
@@ -750,10 +812,13 @@ class Screener:
                 a = a * q // q0
             out.append(a)
         amounts = tuple(out)
-        if q0 == info.q0:  # remembered per answer and row quantity (the fold and the yield ask alike)
-            if len(info.scaled) >= 4096:
-                info.scaled.clear()
+        if q0 == info.q0:
+            if self._n_scaled >= _SCALED_MAX:
+                for other in self._info.values():
+                    other.scaled.clear()
+                self._n_scaled = 0
             info.scaled[q] = amounts
+            self._n_scaled += 1
         return amounts
 
     def _fits(self, names: tuple[tuple[str, Any], ...], res: KeyResult, amounts: tuple[int, ...],
@@ -891,13 +956,12 @@ class Screener:
             blocked.update(mine)
         return out
 
-    def _counterfactual(self, kept: list[ScreenRow] | None, chosen: list[Any],
+    def _counterfactual(self, kept: list[ScreenRow] | None, first: Variant | None,
                         exact: dict[int, Variant]) -> dict[int, dict[str, Any]] | None:
         """Under a reading the policy pairs with a counterfactual (compare_without/3), the verdicts
         of the same book under the other reading (a second screen of the whole book, since the
         running totals differ too), by input index; None when no such reading is in force."""
-        entry = next(iter(exact.values()), None) or (chosen[0] if chosen else None)
-        variant = entry[0] if isinstance(entry, tuple) else entry
+        variant = next(iter(exact.values()), None) or first
         if variant is None or not variant.counterfactual:
             return None
         if kept is None:
@@ -908,7 +972,7 @@ class Screener:
         other = Screener(base, policy_dir=self.policy_dir)
         return {i: v.to_json() for i, v in other.screen(kept)}
 
-    def _exact(self, chosen: list[Any], r: _Rows, results: list) -> dict[int, Variant]:
+    def _exact(self, chosen: _Chosen, r: _Rows, results: list) -> dict[int, Variant]:
         """The verdicts that show a running total, solved again with the actual totals before them,
         where the fold cannot fill them from the contract.
 
@@ -923,14 +987,14 @@ class Screener:
         todo: dict[tuple[Any, ...], list[int]] = {}
         key_list, key_rows = self._keys
         for i in range(len(self.base.ledger), len(r.index)):
-            entry = chosen[i]
-            if not isinstance(entry, tuple):
+            variant = chosen.variants[i]
+            if not variant.counts:
                 continue
-            if not (entry[0].exact_needed or (self.collect_fired and entry[0].before_paths)):
+            if not (variant.exact_needed or (self.collect_fired and variant.before_paths)):
                 continue  # the verdict's totals, if any, are filled from the contract (_row_verdict)
             res = self._row_res.get(i) or results[r.key[i]]
             facts = list(self._row_facts.get(i, ()))
-            for (chain, _k, _a, _c), before in zip(res.memberships, entry[1:], strict=True):
+            for (chain, _k, _a, _c), before in zip(res.memberships, chosen.befores(i), strict=True):
                 facts.append(("f", self.contract.chains[chain], True, (TX_TOKEN, encode(big(before)))))
             k = (key_list[r.key[i]], tuple(facts), "exact", r.qty[i])  # with the row's own quantity
             found = _CACHE.recall((self._scope, k))
@@ -955,12 +1019,16 @@ class Screener:
         return out
 
     def _chain_names(self, cid: int, kid: int, res: KeyResult) -> tuple[tuple[str, Any], ...]:
-        """The chains of a key's memberships with their keys in real ids (once per closure and key)."""
+        """The chains of a key's memberships with their keys in real ids, remembered per closure and
+        key up to _NAMES_MAX (a uniform book of 1,000,000 rows has ~400,000 pairs, ~150 MB with every
+        one kept: bench/README.md "Main process memory at 1,000,000 rows")."""
         names = self._names.get((cid, kid))
         if names is None:
+            if len(self._names) >= _NAMES_MAX:
+                self._names.clear()
             ids = self._closure_list[cid].ids
-            names = self._names[(cid, kid)] = one_copy(tuple((chain, _untoken(ekey, ids))
-                                                             for chain, ekey, _a, _c in res.memberships))
+            names = self._names[(cid, kid)] = tuple((chain, _untoken(ekey, ids))
+                                                    for chain, ekey, _a, _c in res.memberships)
         return names
 
     def _guessed_cross(self, r: _Rows, results: list) -> frozenset[Any]:
@@ -980,12 +1048,11 @@ class Screener:
                 out.update(_untoken(x, ids) for x in atoms)
         return frozenset(out)
 
-    def _crossed(self, chosen: list[Any], r: _Rows, results: list) -> frozenset[Any]:
+    def _crossed(self, chosen: _Chosen, r: _Rows, results: list) -> frozenset[Any]:
         if not self.contract.cross:
             return frozenset()
         out = set()
-        for i, entry in enumerate(chosen):
-            variant = entry[0] if isinstance(entry, tuple) else entry
+        for i, variant in enumerate(chosen.variants):
             if variant.cross:
                 ids = self._closure_list[r.closure[i]].ids
                 out.update(_untoken(x, ids) for x in variant.cross)
