@@ -113,8 +113,8 @@ class _Chosen:
     """The fold's choice for each row: its variant, and the total before each of its memberships
     (the totals after are made again from these), in one flat array, not a tuple per row (~80 MB of
     a uniform book's 1,000,000 rows: bench/README.md "Main process memory at 1,000,000 rows").  A
-    row has as many totals as its variant has memberships (Variant.counts); totals past 64 bits are
-    kept apart, exactly."""
+    row has as many totals as its variant has memberships (Variant.counts); a total past +-_Q_MAX
+    (2**62, inside the array's 64 bits) is kept apart, exactly."""
 
     def __init__(self, n: int) -> None:
         self.variants: list[Any] = [None] * n
@@ -707,7 +707,7 @@ class Screener:
                 variant = res.variants.get(())
                 if variant is None or variant._pending is not None:
                     variant = res.variant(())
-                chosen.variants[i] = variant
+                chosen.put(i, variant, [])
             else:
                 cid = rclosure[i]
                 names = names_get((cid, kid)) or self._chain_names(cid, kid, res)
