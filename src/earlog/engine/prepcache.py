@@ -27,6 +27,7 @@ from typing import Any
 from clingo import Symbol
 
 from earlog.engine.astlock import reads_shared_asts
+from earlog.engine.readsym import ReadSymbol, read_symbol
 
 FORMAT = 4
 KEEP_OVERLAYS = 8
@@ -91,13 +92,35 @@ def _static_for(prep: PreparedText, overlay: tuple[Symbol, ...], countries: froz
     key = (_syms(overlay), tuple(sorted(str(c) for c in countries)))
     found = prep.statics.get(key)
     if found is not None:
-        return _unsyms(found)
+        return _interned(_unsyms(found))
     atoms = static_closure(prep.static_text, _unsyms(prep.base_encoded) + overlay, countries, prep.read)
     prep.statics[key] = _syms(atoms)
     while len(prep.statics) > KEEP_STATICS:
         prep.statics.pop(next(iter(prep.statics)))
     _DIRTY.append(prep)
-    return atoms
+    return _interned(atoms)
+
+
+# One object per static atom, shared by every closure that holds it.  Each batch of a uniform book
+# names a country set of its own, so each derives a closure of its own (~1,700 atoms), and the
+# closures, the keyed engine's indexes of them and the variants not yet built keep them all: as
+# fresh objects per closure they were ~2.5 KB of every key of a large book (bench/README.md
+# "Static atoms shared across closures").  clingo interns symbols, so `_rep` names one atom.
+_INTERN_MAX = 262_144
+_INTERNED: dict[int, ReadSymbol] = {}
+
+
+def _interned(atoms: tuple[Symbol, ...]) -> tuple[Symbol, ...]:
+    table = _INTERNED
+    if len(table) > _INTERN_MAX:  # bounded; clearing only loses sharing with closures made before
+        table.clear()
+    out = []
+    for s in atoms:
+        r = table.get(s._rep)
+        if r is None:
+            r = table[s._rep] = read_symbol(s)
+        out.append(r)
+    return tuple(out)
 
 
 _DIRTY: list[PreparedText] = []  # closures derived in this process: the cache file is updated at exit
