@@ -548,8 +548,11 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
 # the fold's first request for one would) and its Control closed.  On a large book most batches
 # are asked for their other variants anyway (caps are crossed), and completing one costs less than
 # grounding it again.  EARLOG_EVICT=drop closes it without solving, and grounds it again from its
-# entries if the fold asks (bench/README.md "Memory of the keyed engine" measures both).
-LIVE_MAX = int(os.environ.get("EARLOG_LIVE_CONTROLS", "64") or 64)
+# entries if the fold asks (bench/README.md "Memory of the keyed engine" measures both).  16, not
+# the 64 kept before: ~2.5 MB of clingo's memory each, and on a large book every batch but the
+# last few is completed before the fold anyway (bench/README.md "Static atoms shared, fewer
+# Controls kept": 1,000,000 rows, the same CPU within the noise, ~100-150 MB less at the peak).
+LIVE_MAX = int(os.environ.get("EARLOG_LIVE_CONTROLS", "16") or 16)
 _KEPT: OrderedDict[int, _BatchSolver] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 
