@@ -149,8 +149,8 @@ def test_per_row_memos_remembered_up_to_a_bound_same_verdicts(monkeypatch: pytes
 
 def test_totals_past_64_bits_are_kept_exactly_by_the_fold() -> None:
     """The fold keeps each row's totals before its memberships in a flat array of 64-bit integers;
-    a total past +-2**62 (screening._Q_MAX) (the policy's arithmetic is exact: engine/arith.py) is kept apart and
-    given back unchanged."""
+    a total past +-2**62 (screening._Q_MAX; the policy's arithmetic is exact: engine/arith.py) is
+    kept apart and given back unchanged."""
     variant = keyed.Variant(counts=(True, False), cross=())
     none = keyed.Variant(counts=(), cross=())
     chosen = screening._Chosen(4)
@@ -159,7 +159,6 @@ def test_totals_past_64_bits_are_kept_exactly_by_the_fold() -> None:
     chosen.put(2, variant, [2 ** 70, -3])
     chosen.put(3, variant, [-(2 ** 63) - 1, 7])
     assert [chosen.befores(i) for i in range(4)] == [(5, 0), (), (2 ** 70, -3), (-(2 ** 63) - 1, 7)]
-
 
 
 def test_static_closures_of_different_country_sets_share_their_atoms() -> None:

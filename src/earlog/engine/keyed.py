@@ -551,7 +551,7 @@ def solve_batch(policy_dir: str | None, entries: list[tuple[Scenario, tuple[Any,
 # entries if the fold asks (bench/README.md "Memory of the keyed engine" measures both).  16, not
 # the 64 kept before: ~2.5 MB of clingo's memory each, and on a large book every batch but the
 # last few is completed before the fold anyway (bench/README.md "Static atoms shared, fewer
-# Controls kept": 1,000,000 rows, the same CPU within the noise, ~100-150 MB less at the peak).
+# Controls kept": the same CPU within the noise at 1,000,000 rows, 90-130 MB less at the peak).
 LIVE_MAX = int(os.environ.get("EARLOG_LIVE_CONTROLS", "16") or 16)
 _KEPT: OrderedDict[int, _BatchSolver] = OrderedDict()
 _KEPT_LOCK = threading.Lock()

@@ -104,7 +104,7 @@ def _static_for(prep: PreparedText, overlay: tuple[Symbol, ...], countries: froz
 # One object per static atom, shared by every closure that holds it.  Each batch of a uniform book
 # names a country set of its own, so each derives a closure of its own (~1,700 atoms), and the
 # closures, the keyed engine's indexes of them and the variants not yet built keep them all: as
-# fresh objects per closure they were ~2.5 KB of every key of a large book (bench/README.md
+# fresh objects per closure they were ~3 KB of every key of a large book (bench/README.md
 # "Static atoms shared, fewer Controls kept").  clingo interns symbols, so `_rep` names one atom.
 _INTERN_MAX = 262_144
 _INTERNED: dict[int, ReadSymbol] = {}
